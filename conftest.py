@@ -1,0 +1,179 @@
+"""Test fixtures shared by every test in the repo.
+
+Integration tests talk to the real RabbitMQ (a fresh vhost per test, from nameko's
+``rabbit_config`` fixture) and the real PostgreSQL (one database per service per test
+run, migrated with Alembic, emptied before each test).  ``PLENARY_TEST_DATABASE=sqlite``
+swaps PostgreSQL for SQLite files when you want to run without it.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()  # first: nameko's pytest plugin no longer does it
+
+import importlib  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from plumbing.config import DEFAULTS  # noqa: E402
+from plumbing.db import create_db_engine  # noqa: E402
+from plumbing.migrations import upgrade  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class TestDatabases:
+    """Creates and migrates one database per service the first time a test asks."""
+
+    def __init__(self, tmp_dir):
+        self.run_id = uuid.uuid4().hex[:8]
+        self.tmp_dir = tmp_dir
+        self.backend = os.environ.get("PLENARY_TEST_DATABASE", "postgresql")
+        self.urls = {}
+        self.engines = {}
+
+    def url(self, service):
+        if service not in self.urls:
+            self.urls[service] = self._create(service)
+            upgrade(service, self.urls[service])
+            self.engines[service] = create_db_engine(self.urls[service], pool_size=2)
+        return self.urls[service]
+
+    def _create(self, service):
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp_dir}/{service}-{self.run_id}.db"
+        name = f"plenary_test_{self.run_id}_{service}"
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    def empty(self):
+        for engine in self.engines.values():
+            with engine.begin() as conn:
+                tables = [t for t in _table_names(conn) if t != "alembic_version"]
+                if not tables:
+                    continue
+                if conn.dialect.name == "postgresql":
+                    quoted = ", ".join(f'"{t}"' for t in tables)
+                    conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        conn.execute(text(f'DELETE FROM "{table}"'))
+
+    def drop_all(self):
+        for engine in self.engines.values():
+            engine.dispose()
+        if self.backend == "sqlite":
+            return
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for url in self.urls.values():
+                name = url.rsplit("/", 1)[1]
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _table_names(conn):
+    from sqlalchemy import inspect
+
+    return inspect(conn).get_table_names()
+
+
+@pytest.fixture(scope="session")
+def test_databases(tmp_path_factory):
+    databases = TestDatabases(tmp_path_factory.mktemp("db"))
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def database_url(test_databases):
+    """``database_url("expo")`` -> URL of an empty, migrated database for that service."""
+    test_databases.empty()
+    return test_databases.url
+
+
+@pytest.fixture
+def db_session(database_url):
+    """``db_session("expo")`` -> a Session on that service's test database."""
+    from sqlalchemy.orm import Session
+
+    sessions = []
+
+    def make(service):
+        session = Session(create_db_engine(database_url(service), pool_size=1),
+                          expire_on_commit=False)
+        sessions.append(session)
+        return session
+
+    yield make
+    for session in sessions:
+        session.close()
+        session.get_bind().dispose()
+
+
+FAST_SETTINGS = {
+    "EVENT_RETRY_DELAYS_MS": "100,200",
+    "OUTBOX_POLL_INTERVAL": 0.05,
+    "OUTGOING_POLL_INTERVAL": 0.1,
+    "SESSION_CLOCK_INTERVAL": 0.2,
+    "WEBHOOK_RETRY_DELAYS_SECONDS": "0.2,0.4,0.8",
+    "WEBHOOK_TIMEOUT_SECONDS": 2,
+    "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+    "LOG_FORMAT": "text",
+}
+
+
+@pytest.fixture
+def service_config(rabbit_config, database_url):
+    """``service_config("expo", SMTP_PORT=...)`` -> nameko config for a test container."""
+
+    def make(service, **overrides):
+        config = dict(DEFAULTS)
+        config.update(FAST_SETTINGS)
+        config.update({
+            "SERVICE_NAME": service,
+            "AMQP_URI": rabbit_config["AMQP_URI"],
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+            "max_workers": 10,
+        })
+        if service != "gateway":
+            config["DATABASE_URL"] = database_url(service)
+        config.update(overrides)
+        return config
+
+    return make
+
+
+@pytest.fixture
+def start_service(container_factory, service_config):
+    """Declare a service's queues, then run it in a container; returns the container."""
+    from plumbing.cli import load_service
+    from plumbing.topology import declare
+
+    def start(service, **overrides):
+        config = service_config(service, **overrides)
+        service_cls = load_service(service)
+        declare(config, [service_cls])
+        container = container_factory(service_cls, config)
+        container.start()
+        return container
+
+    return start
+
+
+def import_models(service):
+    return importlib.import_module(f"services.{service}.models")

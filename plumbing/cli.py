@@ -1,0 +1,93 @@
+"""``plenary``: the one command the image and the Makefile use.
+
+    plenary run <service>        run registration|sessions|expo|notifications|gateway
+    plenary migrate [service..]  apply each service's Alembic migrations
+    plenary declare [service..]  declare the RabbitMQ queues the services consume from
+    plenary dlq ...              list, inspect and replay dead-lettered messages
+"""
+
+import argparse
+import importlib
+import sys
+
+SERVICE_CLASSES = {
+    "registration": "services.registration.service:RegistrationService",
+    "sessions": "services.sessions.service:SessionsService",
+    "expo": "services.expo.service:ExpoService",
+    "notifications": "services.notifications.service:NotificationsService",
+    "gateway": "gateway.service:GatewayService",
+}
+BACKEND_SERVICES = ("registration", "sessions", "expo", "notifications")
+
+
+def load_service(name):
+    module_name, class_name = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def cmd_run(args):
+    import eventlet
+
+    eventlet.monkey_patch()
+    from nameko.cli.run import run
+
+    from plumbing.config import env_config
+    from plumbing.observability import configure_logging
+
+    config = env_config(args.service)
+    configure_logging(args.service, config["LOG_LEVEL"], config["LOG_FORMAT"])
+    run([load_service(args.service)], config)
+
+
+def chosen_services(args):
+    unknown = set(args.services) - set(BACKEND_SERVICES)
+    if unknown:
+        sys.exit(f"unknown service(s): {', '.join(sorted(unknown))}")
+    return args.services or BACKEND_SERVICES
+
+
+def cmd_migrate(args):
+    from plumbing.config import env_config
+    from plumbing.migrations import upgrade
+
+    for name in chosen_services(args):
+        upgrade(name, env_config(name)["DATABASE_URL"])
+        print(f"migrated {name}")
+
+
+def cmd_declare(args):
+    from plumbing.config import env_config
+    from plumbing.topology import declare
+
+    for name in chosen_services(args):
+        declare(env_config(name), [load_service(name)])
+        print(f"declared queues of {name}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="plenary", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run one service")
+    run.add_argument("service", choices=sorted(SERVICE_CLASSES))
+    run.set_defaults(func=cmd_run)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("services", nargs="*", default=[])
+    migrate.set_defaults(func=cmd_migrate)
+
+    declare = commands.add_parser("declare", help="declare RabbitMQ queues")
+    declare.add_argument("services", nargs="*", default=[])
+    declare.set_defaults(func=cmd_declare)
+
+    from plumbing import dlq
+
+    dlq.add_commands(commands)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

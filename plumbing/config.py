@@ -1,0 +1,81 @@
+"""Configuration from the environment (12-factor).
+
+Every setting has a default that runs on one laptop (SQLite files, RabbitMQ on
+localhost); production overrides them with environment variables.  The result is
+the plain dict nameko hands to every extension as ``container.config``.
+"""
+
+import os
+
+SERVICES = ("registration", "sessions", "expo", "notifications")
+
+# Ops HTTP port of each service (health, readiness, metrics); the gateway serves 8000.
+OPS_PORTS = {"gateway": 8000, "registration": 8001, "sessions": 8002, "expo": 8003,
+             "notifications": 8004}
+
+DEFAULTS = {
+    "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:5672/",
+    # quorum: replicated, and dead-letters at-least-once (STACK.md)
+    "QUEUE_TYPE": "quorum",
+    "MAX_WORKERS": 10,
+    # handler retries before a message is parked in its dead-letter queue
+    "EVENT_RETRY_DELAYS_MS": "1000,10000,60000",
+    "OUTBOX_POLL_INTERVAL": 0.5,
+    "OUTBOX_BATCH_SIZE": 200,
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",
+    # registration
+    "ACCESS_TOKEN_TTL_HOURS": 24 * 30,
+    # sessions: how long before a session starts its reminder goes out
+    "SESSION_REMINDER_LEAD_SECONDS": 900,
+    "SESSION_CLOCK_INTERVAL": 5.0,
+    # notifications
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 1025,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": "false",
+    "MAIL_FROM": "Plenary <no-reply@plenary.local>",
+    "OUTGOING_POLL_INTERVAL": 1.0,
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",
+    "WEBHOOK_ALLOW_PRIVATE_URLS": "false",
+    # gateway
+    "PLENARY_ORGANIZER_TOKEN": "",
+    "RPC_TIMEOUT_SECONDS": 10,
+    "MAX_BODY_BYTES": 64 * 1024,
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+}
+
+
+def default_database_url(service):
+    return f"sqlite:///var/{service}.db"
+
+
+def env_config(service, environ=None):
+    """Build the nameko config dict for ``service`` from the environment.
+
+    ``<SERVICE>_DATABASE_URL`` wins over ``DATABASE_URL`` so one shell can run every
+    service against its own database; in a container only ``DATABASE_URL`` is set.
+    """
+    environ = os.environ if environ is None else environ
+    config = {key: environ.get(key, default) for key, default in DEFAULTS.items()}
+    config["SERVICE_NAME"] = service
+    config["DATABASE_URL"] = (
+        environ.get(f"{service.upper()}_DATABASE_URL")
+        or environ.get("DATABASE_URL")
+        or default_database_url(service)
+    )
+    port = environ.get("HTTP_PORT") or environ.get(f"{service.upper()}_HTTP_PORT")
+    config["WEB_SERVER_ADDRESS"] = f"0.0.0.0:{port or OPS_PORTS[service]}"
+    config["max_workers"] = int(config["MAX_WORKERS"])
+    return config
+
+
+def flag(config, key):
+    return str(config.get(key, DEFAULTS.get(key, ""))).lower() in ("1", "true", "yes", "on")
+
+
+def number_list(config, key):
+    raw = str(config.get(key, DEFAULTS.get(key, "")))
+    return [float(part) for part in raw.split(",") if part.strip()]

@@ -1,0 +1,126 @@
+"""SQLAlchemy 2 for nameko: one engine per container, one session per worker.
+
+Service code uses ``self.db`` as a plain Session.  The worker's transaction commits
+when the entrypoint method returns and rolls back when it raises.  The commit has to
+happen *before* nameko replies to an RPC or acks a message (nameko does both before it
+calls ``worker_result``), so ``worker_setup`` wraps the entrypoint method itself.
+"""
+
+import functools
+import os
+
+from nameko.extensions import DependencyProvider
+from datetime import UTC
+
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+# The plumbing tables (outbox, processed events) live in every service's database.
+plumbing_metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware datetime, stored in UTC, read back aware on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: Plenary stores aware UTC datetimes only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def normalize_url(url):
+    """Use pg8000 for PostgreSQL: a pure-Python driver, so it never blocks eventlet."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+pg8000")
+    return parsed
+
+
+def create_db_engine(url, pool_size=10):
+    url = normalize_url(url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def insert_ignoring_duplicates(session, table, rows, unique_columns):
+    """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns rows inserted."""
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(rows).on_conflict_do_nothing(
+        index_elements=unique_columns
+    )
+    return session.execute(statement).rowcount
+
+
+class Database(DependencyProvider):
+    """Injects a SQLAlchemy Session; commits on success, rolls back on error."""
+
+    def setup(self):
+        config = self.container.config
+        self.engine = create_db_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)))
+        self.make_session = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = {}
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        session = self.make_session()
+        self.sessions[worker_ctx] = session
+        return session
+
+    def worker_setup(self, worker_ctx):
+        session = self.sessions[worker_ctx]
+        name = worker_ctx.entrypoint.method_name
+        method = getattr(worker_ctx.service, name)
+        # an event handler claims its event id in this same transaction (idempotency)
+        claim = getattr(worker_ctx.entrypoint, "claim_delivery", None)
+
+        @functools.wraps(method)
+        def committing(*args, **kwargs):
+            try:
+                if claim is not None and not claim(session, worker_ctx):
+                    session.rollback()
+                    return None
+                result = method(*args, **kwargs)
+                session.commit()
+                return result
+            except BaseException:
+                session.rollback()
+                raise
+
+        setattr(worker_ctx.service, name, committing)
+
+    def worker_teardown(self, worker_ctx):
+        session = self.sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.close()

@@ -1,0 +1,49 @@
+"""Domain errors that cross RPC intact.
+
+nameko turns an exception raised in a service into a RemoteError unless its class is
+registered as deserializable; registered ones arrive in the gateway as themselves, so
+the gateway maps each to an HTTP problem without string matching.
+"""
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class PlenaryError(Exception):
+    """Base: ``detail`` is safe to show the client; ``errors`` maps field -> messages."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail="", errors=None):
+        super().__init__(detail, errors)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+@deserialize_to_instance
+class Invalid(PlenaryError):
+    status = 422
+    title = "Validation failed"
+    slug = "validation-error"
+
+
+@deserialize_to_instance
+class NotFound(PlenaryError):
+    status = 404
+    title = "Not found"
+    slug = "not-found"
+
+
+@deserialize_to_instance
+class Conflict(PlenaryError):
+    status = 409
+    title = "Conflict"
+    slug = "conflict"
+
+
+@deserialize_to_instance
+class Forbidden(PlenaryError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"

@@ -1,0 +1,73 @@
+"""Event contracts: the envelope every event travels in, and the base for data schemas.
+
+Each producing service declares its events in its own ``events.py``::
+
+    class AttendeeRegistered(EventSchema):
+        source_service = "registration"
+        event_type = "attendee_registered"
+        version = 1
+        attendee_id = fields.String(required=True)
+
+and consumers import that class: the schema is the contract between them.
+"""
+
+import uuid
+from datetime import UTC, datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+ISO = "iso"
+
+
+class EventSchema(Schema):
+    """Schema of one event's ``data``. Subclasses set the three class attributes."""
+
+    source_service: str = ""
+    event_type: str = ""
+    version: int = 1
+
+    class Meta:
+        # a newer producer may add fields; an older consumer ignores them
+        unknown = EXCLUDE
+
+
+class EnvelopeSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    type = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    occurred_at = fields.AwareDateTime(required=True, format=ISO)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    data = fields.Dict(required=True)
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def utcnow():
+    return datetime.now(UTC)
+
+
+def new_envelope(schema_cls, data):
+    """Validate ``data`` against the event's schema and wrap it in an envelope (a dict
+    ready for JSON). Raises ValidationError: emitting a malformed event is a bug."""
+    schema = schema_cls()
+    errors = schema.validate(schema.dump(data))
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "id": str(uuid.uuid4()),
+        "type": schema_cls.event_type,
+        "occurred_at": utcnow().isoformat(),
+        "version": schema_cls.version,
+        "data": schema.dump(data),
+    }
+
+
+def parse_envelope(body, schema_cls):
+    """Return ``(envelope, data)`` or raise ValidationError for a malformed message."""
+    if not isinstance(body, dict):
+        raise ValidationError({"_schema": ["event body must be a JSON object"]})
+    envelope = EnvelopeSchema().load(body)
+    if envelope["type"] != schema_cls.event_type:
+        raise ValidationError({"type": [f"expected {schema_cls.event_type}"]})
+    data = schema_cls().load(envelope["data"])
+    return envelope, data

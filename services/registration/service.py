@@ -1,0 +1,103 @@
+"""Registration: attendees, their consent and their access tokens."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from plumbing.db import Database
+from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.events import utcnow
+from plumbing.observability import Observability, OpsEndpoints
+from plumbing.outbox import OutboxRelay, emit
+from services.registration.events import AttendeeRegistered
+from services.registration.models import AccessToken, Attendee
+from services.registration.schemas import AttendeeSchema, RegistrationSchema
+
+TOKEN_PREFIX = "pat_"
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load(schema_cls, payload):
+    try:
+        return schema_cls().load(payload if isinstance(payload, dict) else {})
+    except ValidationError as exc:
+        raise Invalid("The request body is not valid.", exc.normalized_messages()) from None
+
+
+class RegistrationService(OpsEndpoints):
+    name = "registration"
+
+    config = Config()
+    db = Database()
+    outbox = OutboxRelay()
+    observability = Observability()
+
+    @rpc
+    def register(self, payload):
+        """Register an attendee; returns the attendee and a fresh access token."""
+        fields = load(RegistrationSchema, payload)
+        normalized = fields["email"].strip().lower()
+        if self.db.scalar(select(Attendee.id).where(Attendee.email_normalized == normalized)):
+            raise Conflict("An attendee with this email is already registered.",
+                           {"email": ["already registered"]})
+        attendee = Attendee(
+            email=fields["email"].strip(),
+            email_normalized=normalized,
+            full_name=fields["full_name"].strip(),
+            organization=fields["organization"].strip(),
+            ticket_type=fields["ticket_type"],
+            share_with_exhibitors=fields["consent"]["share_with_exhibitors"],
+            registered_at=utcnow(),
+        )
+        self.db.add(attendee)
+        try:
+            self.db.flush()
+        except IntegrityError:  # a concurrent registration won the race
+            raise Conflict("An attendee with this email is already registered.",
+                           {"email": ["already registered"]}) from None
+        token = self._issue_token(attendee.id)
+        emit(self.db, AttendeeRegistered, {
+            "attendee_id": attendee.id,
+            "email": attendee.email,
+            "full_name": attendee.full_name,
+            "organization": attendee.organization,
+            "ticket_type": attendee.ticket_type,
+            "consent": {"share_with_exhibitors": attendee.share_with_exhibitors},
+            "registered_at": attendee.registered_at,
+        })
+        return {"attendee_id": attendee.id, "access_token": token,
+                "attendee": AttendeeSchema().dump(attendee)}
+
+    @rpc
+    def authenticate(self, token):
+        """The attendee a bearer token belongs to, or None if unknown, expired or revoked."""
+        if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+            return None
+        row = self.db.get(AccessToken, hash_token(token))
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+            return None
+        return AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
+
+    @rpc
+    def get_attendee(self, attendee_id):
+        attendee = self.db.get(Attendee, attendee_id) if isinstance(attendee_id, str) else None
+        if attendee is None:
+            raise NotFound("No such attendee.")
+        return AttendeeSchema().dump(attendee)
+
+    def _issue_token(self, attendee_id):
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = utcnow()
+        ttl = timedelta(hours=float(self.config["ACCESS_TOKEN_TTL_HOURS"]))
+        self.db.add(AccessToken(token_hash=hash_token(token), attendee_id=attendee_id,
+                                created_at=now, expires_at=now + ttl))
+        return token

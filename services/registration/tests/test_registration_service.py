@@ -1,0 +1,69 @@
+"""Registration against the real PostgreSQL and RabbitMQ."""
+
+import json
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import func, select
+
+from plumbing.errors import Conflict, Invalid
+from plumbing.outbox import outbox_table
+from services.registration.models import AccessToken, Attendee
+
+ALICE = {"email": "Alice@Example.org", "full_name": "Alice Archivist",
+         "organization": "City Museum", "consent": {"share_with_exhibitors": True}}
+
+
+@pytest.fixture
+def registration(start_service, rabbit_config):
+    start_service("registration")
+    with ServiceRpcProxy("registration", rabbit_config) as proxy:
+        yield proxy
+
+
+def test_register_stores_attendee_token_and_event_together(registration, db_session):
+    answer = registration.register(ALICE)
+
+    db = db_session("registration")
+    attendee = db.get(Attendee, answer["attendee_id"])
+    assert attendee.email_normalized == "alice@example.org"
+    assert attendee.share_with_exhibitors is True
+    assert db.scalar(select(func.count()).select_from(AccessToken)) == 1
+    envelope = json.loads(db.execute(select(outbox_table.c.envelope)).scalar_one())
+    assert envelope["type"] == "attendee_registered"
+    assert envelope["data"]["attendee_id"] == answer["attendee_id"]
+    assert set(envelope) == {"id", "type", "occurred_at", "version", "data"}
+
+
+def test_same_email_in_another_case_conflicts(registration, db_session):
+    registration.register(ALICE)
+    with pytest.raises(Conflict):
+        registration.register({**ALICE, "email": "ALICE@example.ORG"})
+    assert db_session("registration").scalar(select(func.count()).select_from(Attendee)) == 1
+
+
+@pytest.mark.parametrize("payload", [
+    {},
+    {**ALICE, "email": "not-an-email"},
+    {**ALICE, "full_name": ""},
+    {**ALICE, "full_name": 42},
+    {**ALICE, "ticket_type": "vip-backstage"},
+    {**ALICE, "consent": {"share_with_exhibitors": "perhaps"}},
+    ["not", "an", "object"],
+])
+def test_invalid_registration_is_refused_and_writes_nothing(registration, db_session, payload):
+    with pytest.raises(Invalid) as refused:
+        registration.register(payload)
+    assert refused.value.errors
+    db = db_session("registration")
+    assert db.scalar(select(func.count()).select_from(Attendee)) == 0
+    assert db.scalar(select(func.count()).select_from(outbox_table)) == 0
+
+
+def test_token_authenticates_its_attendee_only(registration):
+    answer = registration.register(ALICE)
+    assert registration.authenticate(answer["access_token"])["attendee_id"] == answer[
+        "attendee_id"]
+    assert registration.authenticate(answer["access_token"] + "x") is None
+    assert registration.authenticate("pat_forged") is None
+    assert registration.authenticate(None) is None
