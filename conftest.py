@@ -114,8 +114,9 @@ def db_session(database_url):
     sessions = []
 
     def make(service):
-        session = Session(create_db_engine(database_url(service), pool_size=1),
-                          expire_on_commit=False)
+        session = Session(
+            create_db_engine(database_url(service), pool_size=1), expire_on_commit=False
+        )
         sessions.append(session)
         return session
 
@@ -144,12 +145,14 @@ def service_config(rabbit_config, database_url):
     def make(service, **overrides):
         config = dict(DEFAULTS)
         config.update(FAST_SETTINGS)
-        config.update({
-            "SERVICE_NAME": service,
-            "AMQP_URI": rabbit_config["AMQP_URI"],
-            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-            "max_workers": 10,
-        })
+        config.update(
+            {
+                "SERVICE_NAME": service,
+                "AMQP_URI": rabbit_config["AMQP_URI"],
+                "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+                "max_workers": 10,
+            }
+        )
         if service != "gateway":
             config["DATABASE_URL"] = database_url(service)
         config.update(overrides)

@@ -1,9 +1,9 @@
 """``plenary``: the one command the image and the Makefile use.
 
-    plenary run <service>        run registration|sessions|expo|notifications|gateway
-    plenary migrate [service..]  apply each service's Alembic migrations
-    plenary declare [service..]  declare the RabbitMQ queues the services consume from
-    plenary dlq ...              list, inspect and replay dead-lettered messages
+plenary run <service>        run registration|sessions|expo|notifications|gateway
+plenary migrate [service..]  apply each service's Alembic migrations
+plenary declare [service..]  declare the RabbitMQ queues the services consume from
+plenary dlq ...              list, inspect and replay dead-lettered messages
 """
 
 import argparse
@@ -65,8 +65,9 @@ def cmd_declare(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="plenary", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="plenary", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one service")

@@ -10,8 +10,13 @@ import os
 SERVICES = ("registration", "sessions", "expo", "notifications")
 
 # Ops HTTP port of each service (health, readiness, metrics); the gateway serves 8000.
-OPS_PORTS = {"gateway": 8000, "registration": 8001, "sessions": 8002, "expo": 8003,
-             "notifications": 8004}
+OPS_PORTS = {
+    "gateway": 8000,
+    "registration": 8001,
+    "sessions": 8002,
+    "expo": 8003,
+    "notifications": 8004,
+}
 
 DEFAULTS = {
     "AMQP_URI": "pyamqp://guest:guest@127.0.0.1:5672/",

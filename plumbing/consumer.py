@@ -64,8 +64,9 @@ class ReceivedEvent:
 def first_delivery(session, consumer, event_id):
     """Record that ``consumer`` handled ``event_id``; False if it already had."""
     row = {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}
-    return insert_ignoring_duplicates(session, processed_events, [row],
-                                      ["consumer", "event_id"]) == 1
+    return (
+        insert_ignoring_duplicates(session, processed_events, [row], ["consumer", "event_id"]) == 1
+    )
 
 
 class ParkingQueueConsumer(QueueConsumer):
@@ -85,9 +86,14 @@ class ReliableEventHandler(EventHandler):
     queue_consumer = ParkingQueueConsumer()
 
     def __init__(self, schema_cls, **kwargs):
-        super().__init__(schema_cls.source_service, schema_cls.event_type,
-                         handler_type=SERVICE_POOL, reliable_delivery=True,
-                         requeue_on_error=False, **kwargs)
+        super().__init__(
+            schema_cls.source_service,
+            schema_cls.event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=False,
+            **kwargs,
+        )
         self.schema_cls = schema_cls
 
     @property
@@ -96,8 +102,13 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self):
         config = self.container.config
-        self.queue = work_queue(config, self.source_service, self.event_type,
-                                self.container.service_name, self.method_name)
+        self.queue = work_queue(
+            config,
+            self.source_service,
+            self.event_type,
+            self.container.service_name,
+            self.method_name,
+        )
         self.amqp_uri = config["AMQP_URI"]
         self.delays_ms = retry_delays_ms(config)
         self.queue_consumer.register_provider(self)
@@ -110,12 +121,18 @@ class ReliableEventHandler(EventHandler):
         except ValidationError as exc:
             self.park(message, f"invalid event: {exc.messages}")
             return
-        event = ReceivedEvent(envelope["id"], envelope["type"], envelope["occurred_at"],
-                              envelope["version"], data)
+        event = ReceivedEvent(
+            envelope["id"], envelope["type"], envelope["occurred_at"], envelope["version"], data
+        )
         context_data = self.unpack_message_headers(message)
         context_data["event_id"] = event.id
-        self.container.spawn_worker(self, (event,), {}, context_data=context_data,
-                                    handle_result=partial(self.handle_result, message))
+        self.container.spawn_worker(
+            self,
+            (event,),
+            {},
+            context_data=context_data,
+            handle_result=partial(self.handle_result, message),
+        )
 
     def claim_delivery(self, session, worker_ctx):
         """Called by the Database provider inside the worker's transaction."""
@@ -143,39 +160,56 @@ class ReliableEventHandler(EventHandler):
         if attempt < len(self.delays_ms):
             delay = self.delays_ms[attempt]
             target = retry_queue(self.container.config, self.queue.name, delay)
-            log.warning("handler %s failed (attempt %d), retrying in %d ms: %s",
-                        self.consumer_name, attempt + 1, delay, error)
+            log.warning(
+                "handler %s failed (attempt %d), retrying in %d ms: %s",
+                self.consumer_name,
+                attempt + 1,
+                delay,
+                error,
+            )
             outcome = "retried"
         else:
             target = dead_letter_queue(self.container.config, self.queue.name)
-            log.error("handler %s failed %d times, parking message: %s",
-                      self.consumer_name, attempt + 1, error)
+            log.error(
+                "handler %s failed %d times, parking message: %s",
+                self.consumer_name,
+                attempt + 1,
+                error,
+            )
             outcome = "parked"
         self.forward(message, target, attempt + 1, error)
-        metrics.events_consumed.labels(self.container.service_name, self.event_type,
-                                       outcome).inc()
+        metrics.events_consumed.labels(self.container.service_name, self.event_type, outcome).inc()
 
     def park(self, message, reason):
         log.error("parking message for %s: %s", self.consumer_name, reason)
         target = dead_letter_queue(self.container.config, self.queue.name)
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
         self.forward(message, target, attempt, reason)
-        metrics.events_consumed.labels(self.container.service_name, self.event_type,
-                                       "parked").inc()
+        metrics.events_consumed.labels(self.container.service_name, self.event_type, "parked").inc()
 
     def forward(self, message, queue, attempt, error):
         """Publish a copy of ``message`` to ``queue`` (confirmed), then ack the original.
         If the publish fails the original is requeued instead: nothing is dropped."""
         headers = dict(message.headers or {})
-        headers.update({ATTEMPT_HEADER: attempt, ERROR_HEADER: error[:MAX_ERROR_HEADER],
-                        ORIGIN_HEADER: self.queue.name})
+        headers.update(
+            {
+                ATTEMPT_HEADER: attempt,
+                ERROR_HEADER: error[:MAX_ERROR_HEADER],
+                ORIGIN_HEADER: self.queue.name,
+            }
+        )
         try:
             with get_producer(self.amqp_uri) as producer:
                 producer.publish(
-                    message.body, exchange="", routing_key=queue.name, headers=headers,
+                    message.body,
+                    exchange="",
+                    routing_key=queue.name,
+                    headers=headers,
                     content_type=message.content_type or "application/octet-stream",
                     content_encoding=message.content_encoding or "binary",
-                    delivery_mode=PERSISTENT, declare=[queue], retry=True,
+                    delivery_mode=PERSISTENT,
+                    declare=[queue],
+                    retry=True,
                     retry_policy={"max_retries": 3},
                 )
         except Exception:

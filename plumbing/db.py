@@ -8,10 +8,9 @@ calls ``worker_result``), so ``worker_setup`` wraps the entrypoint method itself
 
 import functools
 import os
-
-from nameko.extensions import DependencyProvider
 from datetime import UTC
 
+from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -72,8 +71,8 @@ def insert_ignoring_duplicates(session, table, rows, unique_columns):
     if not rows:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(rows).on_conflict_do_nothing(
-        index_elements=unique_columns
+    statement = (
+        dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=unique_columns)
     )
     return session.execute(statement).rowcount
 

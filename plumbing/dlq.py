@@ -38,12 +38,15 @@ def list_dead_letter_queues():
     """[(queue, messages)] for every parked-message queue in the vhost."""
     api = urlparse(management_uri())
     base = f"{api.scheme}://{api.hostname}:{api.port or 15672}"
-    response = requests.get(f"{base}/api/queues/{quote(vhost(), safe='')}",
-                            auth=(api.username or "guest", api.password or "guest"),
-                            timeout=10)
+    response = requests.get(
+        f"{base}/api/queues/{quote(vhost(), safe='')}",
+        auth=(api.username or "guest", api.password or "guest"),
+        timeout=10,
+    )
     response.raise_for_status()
-    return sorted((q["name"], q.get("messages", 0)) for q in response.json()
-                  if q["name"].endswith(".dlq"))
+    return sorted(
+        (q["name"], q.get("messages", 0)) for q in response.json() if q["name"].endswith(".dlq")
+    )
 
 
 def _channel():
@@ -99,8 +102,9 @@ def purge(queue):
 
 def _show(args):
     for message in peek(args.queue, args.limit):
-        headers = {k: v for k, v in message["headers"].items()
-                   if isinstance(v, (str, int, float, bool))}
+        headers = {
+            k: v for k, v in message["headers"].items() if isinstance(v, (str, int, float, bool))
+        }
         body = message["body"][:2000].decode("utf-8", "replace")
         print(json.dumps({"headers": headers, "body": body}, indent=2))
 

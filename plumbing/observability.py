@@ -35,12 +35,14 @@ def new_correlation_id():
 
 class _Metrics:
     entrypoint_seconds = Histogram(
-        "plenary_entrypoint_duration_seconds", "Time spent in an entrypoint",
+        "plenary_entrypoint_duration_seconds",
+        "Time spent in an entrypoint",
         ["service", "entrypoint", "outcome"],
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     )
     events_published = Counter(
-        "plenary_events_published_total", "Events relayed from the outbox to RabbitMQ",
+        "plenary_events_published_total",
+        "Events relayed from the outbox to RabbitMQ",
         ["service", "event_type"],
     )
     events_consumed = Counter(
@@ -48,9 +50,7 @@ class _Metrics:
         "Events handled, by outcome: processed, duplicate, retried, parked",
         ["service", "event_type", "outcome"],
     )
-    outbox_pending = Gauge(
-        "plenary_outbox_pending", "Outbox rows not yet published", ["service"]
-    )
+    outbox_pending = Gauge("plenary_outbox_pending", "Outbox rows not yet published", ["service"])
     webhook_deliveries = Counter(
         "plenary_webhook_attempts_total", "Webhook delivery attempts by outcome", ["outcome"]
     )
@@ -95,8 +95,11 @@ class OpsEndpoints:
         try:
             self.db.execute(text("SELECT 1"))
         except Exception as exc:
-            return Response(f'{{"status": "unavailable", "detail": "{type(exc).__name__}"}}',
-                            status=503, mimetype="application/json")
+            return Response(
+                f'{{"status": "unavailable", "detail": "{type(exc).__name__}"}}',
+                status=503,
+                mimetype="application/json",
+            )
         return Response('{"status": "ready"}', mimetype="application/json")
 
     @http("GET", "/metrics")
@@ -119,14 +122,18 @@ def configure_logging(service, level="INFO", fmt="json"):
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(_ContextFilter(service))
     if fmt == "json":
-        handler.setFormatter(JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        ))
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(service)s %(correlation_id)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            )
+        )
     else:
-        handler.setFormatter(logging.Formatter(
-            "%(asctime)s %(levelname)s [%(service)s %(correlation_id)s] %(name)s: %(message)s"
-        ))
+        handler.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s [%(service)s %(correlation_id)s] %(name)s: %(message)s"
+            )
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

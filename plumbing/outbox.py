@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 outbox_table = SqlTable(
     "outbox",
     plumbing_metadata,
-    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("event_id", String(64), nullable=False, unique=True),
     Column("event_type", String(100), nullable=False),
     Column("envelope", Text, nullable=False),
@@ -68,8 +69,7 @@ def emit(session, schema_cls, data):
 
 def event_exchange(service_name):
     # the same declaration nameko's EventDispatcher/EventHandler use
-    return Exchange(f"{service_name}.events", type="topic", durable=True,
-                    delivery_mode=PERSISTENT)
+    return Exchange(f"{service_name}.events", type="topic", durable=True, delivery_mode=PERSISTENT)
 
 
 class OutboxRelay(DependencyProvider):
@@ -121,8 +121,9 @@ class OutboxRelay(DependencyProvider):
         while self.running:
             try:
                 if connection is None:
-                    connection = Connection(self.amqp_uri,
-                                            transport_options={"confirm_publish": True})
+                    connection = Connection(
+                        self.amqp_uri, transport_options={"confirm_publish": True}
+                    )
                     connection.ensure_connection(max_retries=1)
                 sent = self.relay_batch(connection.Producer())
                 self.prune_sent_rows()
@@ -147,8 +148,12 @@ class OutboxRelay(DependencyProvider):
     def relay_batch(self, producer):
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(outbox_table.c.seq, outbox_table.c.event_type, outbox_table.c.envelope,
-                       outbox_table.c.correlation_id)
+                select(
+                    outbox_table.c.seq,
+                    outbox_table.c.event_type,
+                    outbox_table.c.envelope,
+                    outbox_table.c.correlation_id,
+                )
                 .where(outbox_table.c.published_at.is_(None))
                 .order_by(outbox_table.c.seq)
                 .limit(self.batch_size)

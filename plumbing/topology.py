@@ -47,15 +47,22 @@ def work_queue(config, source_service, event_type, service_name, method_name):
     arguments = _arguments(config)
     if _quorum(config):
         # a message redelivered this often (its consumer keeps dying on it) is parked
-        arguments.update({
-            "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": dead_letter_queue_name(name),
-            "x-dead-letter-strategy": "at-least-once",
-            "x-overflow": "reject-publish",
-        })
-    return Queue(name, exchange=event_exchange(source_service), routing_key=event_type,
-                 durable=True, queue_arguments=arguments)
+        arguments.update(
+            {
+                "x-delivery-limit": DELIVERY_LIMIT,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": dead_letter_queue_name(name),
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+            }
+        )
+    return Queue(
+        name,
+        exchange=event_exchange(source_service),
+        routing_key=event_type,
+        durable=True,
+        queue_arguments=arguments,
+    )
 
 
 def retry_queue(config, work_queue_name_, delay_ms):
@@ -68,10 +75,10 @@ def retry_queue(config, work_queue_name_, delay_ms):
         },
     )
     if _quorum(config):
-        arguments.update({"x-dead-letter-strategy": "at-least-once",
-                          "x-overflow": "reject-publish"})
-    return Queue(f"{work_queue_name_}.retry.{delay_ms}", durable=True,
-                 queue_arguments=arguments)
+        arguments.update(
+            {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+        )
+    return Queue(f"{work_queue_name_}.retry.{delay_ms}", durable=True, queue_arguments=arguments)
 
 
 def dead_letter_queue_name(work_queue_name_):
@@ -79,8 +86,9 @@ def dead_letter_queue_name(work_queue_name_):
 
 
 def dead_letter_queue(config, work_queue_name_):
-    return Queue(dead_letter_queue_name(work_queue_name_), durable=True,
-                 queue_arguments=_arguments(config))
+    return Queue(
+        dead_letter_queue_name(work_queue_name_), durable=True, queue_arguments=_arguments(config)
+    )
 
 
 def queues_for_handler(config, source_service, event_type, service_name, method_name):
@@ -102,8 +110,9 @@ def event_handlers(service_cls):
 def service_queues(config, service_cls):
     queues = []
     for method_name, handler in event_handlers(service_cls):
-        queues += queues_for_handler(config, handler.source_service, handler.event_type,
-                                     service_cls.name, method_name)
+        queues += queues_for_handler(
+            config, handler.source_service, handler.event_type, service_cls.name, method_name
+        )
     return queues
 
 

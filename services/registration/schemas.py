@@ -1,7 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff",
-                "complimentary")
+TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff", "complimentary")
 
 
 class ConsentSchema(Schema):
@@ -14,8 +13,7 @@ class RegistrationSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     organization = fields.String(load_default="", validate=validate.Length(max=200))
-    ticket_type = fields.String(load_default="non_member",
-                                validate=validate.OneOf(TICKET_TYPES))
+    ticket_type = fields.String(load_default="non_member", validate=validate.OneOf(TICKET_TYPES))
     consent = fields.Nested(ConsentSchema, load_default=lambda: {"share_with_exhibitors": False})
 
 

@@ -47,8 +47,10 @@ class RegistrationService(OpsEndpoints):
         fields = load(RegistrationSchema, payload)
         normalized = fields["email"].strip().lower()
         if self.db.scalar(select(Attendee.id).where(Attendee.email_normalized == normalized)):
-            raise Conflict("An attendee with this email is already registered.",
-                           {"email": ["already registered"]})
+            raise Conflict(
+                "An attendee with this email is already registered.",
+                {"email": ["already registered"]},
+            )
         attendee = Attendee(
             email=fields["email"].strip(),
             email_normalized=normalized,
@@ -62,20 +64,29 @@ class RegistrationService(OpsEndpoints):
         try:
             self.db.flush()
         except IntegrityError:  # a concurrent registration won the race
-            raise Conflict("An attendee with this email is already registered.",
-                           {"email": ["already registered"]}) from None
+            raise Conflict(
+                "An attendee with this email is already registered.",
+                {"email": ["already registered"]},
+            ) from None
         token = self._issue_token(attendee.id)
-        emit(self.db, AttendeeRegistered, {
+        emit(
+            self.db,
+            AttendeeRegistered,
+            {
+                "attendee_id": attendee.id,
+                "email": attendee.email,
+                "full_name": attendee.full_name,
+                "organization": attendee.organization,
+                "ticket_type": attendee.ticket_type,
+                "consent": {"share_with_exhibitors": attendee.share_with_exhibitors},
+                "registered_at": attendee.registered_at,
+            },
+        )
+        return {
             "attendee_id": attendee.id,
-            "email": attendee.email,
-            "full_name": attendee.full_name,
-            "organization": attendee.organization,
-            "ticket_type": attendee.ticket_type,
-            "consent": {"share_with_exhibitors": attendee.share_with_exhibitors},
-            "registered_at": attendee.registered_at,
-        })
-        return {"attendee_id": attendee.id, "access_token": token,
-                "attendee": AttendeeSchema().dump(attendee)}
+            "access_token": token,
+            "attendee": AttendeeSchema().dump(attendee),
+        }
 
     @rpc
     def authenticate(self, token):
@@ -98,6 +109,12 @@ class RegistrationService(OpsEndpoints):
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = utcnow()
         ttl = timedelta(hours=float(self.config["ACCESS_TOKEN_TTL_HOURS"]))
-        self.db.add(AccessToken(token_hash=hash_token(token), attendee_id=attendee_id,
-                                created_at=now, expires_at=now + ttl))
+        self.db.add(
+            AccessToken(
+                token_hash=hash_token(token),
+                attendee_id=attendee_id,
+                created_at=now,
+                expires_at=now + ttl,
+            )
+        )
         return token

@@ -10,8 +10,12 @@ from plumbing.errors import Conflict, Invalid
 from plumbing.outbox import outbox_table
 from services.registration.models import AccessToken, Attendee
 
-ALICE = {"email": "Alice@Example.org", "full_name": "Alice Archivist",
-         "organization": "City Museum", "consent": {"share_with_exhibitors": True}}
+ALICE = {
+    "email": "Alice@Example.org",
+    "full_name": "Alice Archivist",
+    "organization": "City Museum",
+    "consent": {"share_with_exhibitors": True},
+}
 
 
 @pytest.fixture
@@ -42,15 +46,18 @@ def test_same_email_in_another_case_conflicts(registration, db_session):
     assert db_session("registration").scalar(select(func.count()).select_from(Attendee)) == 1
 
 
-@pytest.mark.parametrize("payload", [
-    {},
-    {**ALICE, "email": "not-an-email"},
-    {**ALICE, "full_name": ""},
-    {**ALICE, "full_name": 42},
-    {**ALICE, "ticket_type": "vip-backstage"},
-    {**ALICE, "consent": {"share_with_exhibitors": "perhaps"}},
-    ["not", "an", "object"],
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {**ALICE, "email": "not-an-email"},
+        {**ALICE, "full_name": ""},
+        {**ALICE, "full_name": 42},
+        {**ALICE, "ticket_type": "vip-backstage"},
+        {**ALICE, "consent": {"share_with_exhibitors": "perhaps"}},
+        ["not", "an", "object"],
+    ],
+)
 def test_invalid_registration_is_refused_and_writes_nothing(registration, db_session, payload):
     with pytest.raises(Invalid) as refused:
         registration.register(payload)
@@ -62,8 +69,7 @@ def test_invalid_registration_is_refused_and_writes_nothing(registration, db_ses
 
 def test_token_authenticates_its_attendee_only(registration):
     answer = registration.register(ALICE)
-    assert registration.authenticate(answer["access_token"])["attendee_id"] == answer[
-        "attendee_id"]
+    assert registration.authenticate(answer["access_token"])["attendee_id"] == answer["attendee_id"]
     assert registration.authenticate(answer["access_token"] + "x") is None
     assert registration.authenticate("pat_forged") is None
     assert registration.authenticate(None) is None

@@ -1,0 +1,49 @@
+# The one entry point for people. `make run` and `make test` set everything up on first use.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help install run test lint format bench migrate declare dlq clean
+
+help:
+	@echo "make run    - run the whole platform locally with demo data (Ctrl-C stops it)"
+	@echo "make test   - run the test suite against the local RabbitMQ and PostgreSQL"
+	@echo "make lint   - ruff check + format check"
+	@echo "make bench  - throughput benchmarks against the raw broker/database rates"
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python scripts/run_local.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+migrate: $(STAMP)
+	$(BIN)/plenary migrate
+
+declare: $(STAMP)
+	$(BIN)/plenary declare
+
+dlq: $(STAMP)
+	$(BIN)/plenary dlq list
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,216 @@
+"""The delivery guarantees, against the real RabbitMQ: outbox, de-duplication,
+retries, dead letters and replay."""
+
+import json
+from datetime import UTC, datetime
+
+import eventlet
+import pytest
+from kombu import Connection
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+
+from plumbing import dlq
+from plumbing.consumer import consume
+from plumbing.db import Database, create_db_engine, plumbing_metadata
+from plumbing.events import new_envelope
+from plumbing.outbox import OutboxRelay, event_exchange, outbox_table
+from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
+from services.registration.events import AttendeeRegistered
+
+recorder_metadata = MetaData()
+received = Table(
+    "received",
+    recorder_metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64)),
+    Column("attendee_id", String(64)),
+)
+
+# how many times the next deliveries should fail before succeeding (-1: always)
+failures = {"remaining": 0}
+
+
+class Recorder:
+    name = "recorder"
+    db = Database()
+
+    @consume(AttendeeRegistered)
+    def on_registered(self, event):
+        self.db.execute(
+            received.insert().values(event_id=event.id, attendee_id=event.data["attendee_id"])
+        )
+        if failures["remaining"]:
+            failures["remaining"] -= 1
+            raise RuntimeError("receiver hiccup")
+
+
+WORK_QUEUE = work_queue_name("registration", "attendee_registered", "recorder", "on_registered")
+
+ALICE = {
+    "email": "alice@example.org",
+    "full_name": "Alice",
+    "consent": {"share_with_exhibitors": False},
+}
+
+
+@pytest.fixture(autouse=True)
+def reset_failures():
+    failures["remaining"] = 0
+
+
+@pytest.fixture
+def recorder(service_config, container_factory, tmp_path):
+    url = f"sqlite:///{tmp_path}/recorder.db"
+    engine = create_db_engine(url)
+    plumbing_metadata.create_all(engine)
+    recorder_metadata.create_all(engine)
+    config = service_config("registration", DATABASE_URL=url, SERVICE_NAME="recorder")
+    declare(config, [Recorder])
+    container = container_factory(Recorder, config)
+    container.start()
+    yield engine
+    engine.dispose()
+
+
+def received_rows(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(received.c.event_id, received.c.attendee_id)).all()
+
+
+def publish_raw(amqp_uri, body, content_type="application/json"):
+    with Connection(amqp_uri) as conn:
+        conn.Producer().publish(
+            body,
+            exchange=event_exchange("registration"),
+            routing_key="attendee_registered",
+            content_type=content_type,
+            content_encoding="utf-8",
+            declare=[event_exchange("registration")],
+        )
+
+
+def an_event(attendee_id="a-1"):
+    return new_envelope(
+        AttendeeRegistered,
+        {
+            "attendee_id": attendee_id,
+            "email": "a@example.org",
+            "full_name": "A",
+            "organization": "",
+            "ticket_type": "member",
+            "consent": {"share_with_exhibitors": False},
+            "registered_at": datetime.now(UTC),
+        },
+    )
+
+
+def wait_until(predicate, timeout=10.0):
+    with eventlet.Timeout(timeout):
+        while not predicate():
+            eventlet.sleep(0.05)
+
+
+def queue_depth(amqp_uri, name):
+    with Connection(amqp_uri) as conn:
+        return conn.default_channel.queue_declare(name, passive=True).message_count
+
+
+def test_outbox_keeps_events_while_relay_is_down_and_publishes_them_once_back(
+    start_service, rabbit_config, recorder, db_session
+):
+    registration = start_service("registration")
+    relay = next(d for d in registration.dependencies if isinstance(d, OutboxRelay))
+    relay.stop()
+
+    with ServiceRpcProxy("registration", rabbit_config) as rpc:
+        attendee_id = rpc.register(ALICE)["attendee_id"]
+
+    db = db_session("registration")
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(outbox_table)
+            .where(outbox_table.c.published_at.is_(None))
+        )
+        == 1
+    )
+    eventlet.sleep(0.5)
+    assert received_rows(recorder) == []
+
+    relay.start()
+    wait_until(lambda: received_rows(recorder))
+    eventlet.sleep(0.5)  # a second copy, if any, would arrive now
+    assert [row.attendee_id for row in received_rows(recorder)] == [attendee_id]
+    db.expire_all()
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(outbox_table)
+            .where(outbox_table.c.published_at.is_(None))
+        )
+        == 0
+    )
+
+
+def test_an_event_delivered_twice_has_one_effect(rabbit_config, recorder):
+    event = an_event()
+    publish_raw(rabbit_config["AMQP_URI"], json.dumps(event))
+    publish_raw(rabbit_config["AMQP_URI"], json.dumps(event))
+    publish_raw(rabbit_config["AMQP_URI"], json.dumps(an_event("a-2")))  # a marker after both
+    wait_until(lambda: len(received_rows(recorder)) >= 2)
+    eventlet.sleep(0.3)
+    assert sorted(row.attendee_id for row in received_rows(recorder)) == ["a-1", "a-2"]
+
+
+def test_a_failing_handler_is_retried_then_succeeds_once(rabbit_config, recorder):
+    failures["remaining"] = 2  # fewer than the two retries configured for tests
+    publish_raw(rabbit_config["AMQP_URI"], json.dumps(an_event()))
+    wait_until(lambda: received_rows(recorder))
+    assert len(received_rows(recorder)) == 1  # failed attempts rolled back their writes
+    assert queue_depth(rabbit_config["AMQP_URI"], dead_letter_queue_name(WORK_QUEUE)) == 0
+
+
+def test_a_handler_that_keeps_failing_is_parked_and_can_be_replayed(
+    rabbit_config, recorder, monkeypatch
+):
+    amqp_uri = rabbit_config["AMQP_URI"]
+    failures["remaining"] = -1
+    publish_raw(amqp_uri, json.dumps(an_event()))
+    dead_letters = dead_letter_queue_name(WORK_QUEUE)
+    wait_until(lambda: queue_depth(amqp_uri, dead_letters) == 1)
+    assert received_rows(recorder) == []
+
+    monkeypatch.setenv("AMQP_URI", amqp_uri)
+    parked = dlq.peek(dead_letters, limit=10)
+    assert len(parked) == 1
+    assert "receiver hiccup" in parked[0]["headers"]["x-plenary-error"]
+    assert parked[0]["headers"]["x-plenary-attempt"] == 3  # first try + two retries
+
+    failures["remaining"] = 0  # the bug is fixed; the operator replays
+    assert dlq.replay(dead_letters, limit=10) == 1
+    wait_until(lambda: received_rows(recorder))
+    assert len(received_rows(recorder)) == 1
+    assert queue_depth(amqp_uri, dead_letters) == 0
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("not json at all", "application/json"),
+        (json.dumps({"id": "x", "type": "attendee_registered"}), "application/json"),
+        (json.dumps(["a", "list"]), "application/json"),
+        ("\x80\x03pickled", "application/x-python-serialize"),
+        (json.dumps({**an_event(), "data": {"attendee_id": 7}}), "application/json"),
+    ],
+)
+def test_malformed_messages_are_parked_and_consumption_goes_on(
+    rabbit_config, recorder, body, content_type
+):
+    amqp_uri = rabbit_config["AMQP_URI"]
+    publish_raw(amqp_uri, body, content_type)
+    wait_until(lambda: queue_depth(amqp_uri, dead_letter_queue_name(WORK_QUEUE)) == 1)
+
+    publish_raw(amqp_uri, json.dumps(an_event("after")))
+    wait_until(lambda: received_rows(recorder))
+    assert [row.attendee_id for row in received_rows(recorder)] == ["after"]
