@@ -12,7 +12,6 @@ eventlet.monkey_patch()  # first: nameko's pytest plugin no longer does it
 
 import importlib  # noqa: E402
 import os  # noqa: E402
-import socket  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
@@ -21,16 +20,11 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from plumbing.config import DEFAULTS  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
 from plumbing.migrations import upgrade  # noqa: E402
+from plumbing.testing import free_port  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class TestDatabases:

@@ -1,0 +1,179 @@
+"""The gateway's HTTP entrypoint: nameko's ``@http`` made API-shaped.
+
+- every answer is JSON; every error a problem body (unknown routes and methods too);
+- the request's correlation id (``X-Request-ID`` or a new one) goes into nameko's
+  context data, so RPC calls and events carry it, and back in the response header;
+- routes are registered with their OpenAPI description (see ``openapi.py``).
+"""
+
+import json
+import logging
+import re
+from functools import partial
+from dataclasses import dataclass, field
+
+import eventlet
+from marshmallow import Schema, ValidationError
+from nameko.exceptions import UnknownService
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from gateway.problems import HttpProblem, invalid, problem_response, service_unavailable
+from plumbing.errors import PlenaryError
+from plumbing.observability import new_correlation_id
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MAX_PATH_VALUE = 100  # ids are uuids; anything longer cannot name a resource
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: str | None = None  # None | "attendee" | "exhibitor" | "organizer"
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | None = None
+    many: bool = False
+    status: int = 200
+    errors: list = field(default_factory=list)
+
+
+ROUTES: list[Route] = []
+
+
+class ProblemWsgiApp(WsgiApp):
+    """nameko's WSGI app, except routing errors (404, 405) are problem bodies too."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(
+                exc, "valid_methods", None) else None
+            response = problem_response(exc.code, exc.name, exc.description,
+                                        instance=request.path, headers=headers)
+        return response(environ, start_response)
+
+
+class ApiServer(WebServer):
+    def get_wsgi_app(self):
+        return ProblemWsgiApp(self)
+
+
+class ApiHandler(HttpRequestHandler):
+    server = ApiServer()
+
+    def handle_request(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        correlation_id = incoming if REQUEST_ID.match(incoming) else new_correlation_id()
+        request.shallow = False
+        request.correlation_id = correlation_id
+        try:
+            args, kwargs = self.get_entrypoint_parameters(request)
+            if any(len(value) > MAX_PATH_VALUE for value in kwargs.values()):
+                raise HttpProblem(404, "Not found", "No such resource.")
+            done = eventlet.event.Event()
+            self.container.spawn_worker(
+                self, args, kwargs, context_data={"correlation_id": correlation_id},
+                handle_result=partial(self.handle_result, done),
+            )
+            response = self.response_from_result(done.wait())
+        except Exception as exc:
+            response = self.response_from_exception(exc, request)
+        response.headers["X-Request-ID"] = correlation_id
+        return response
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        status, payload = result if isinstance(result, tuple) else (200, result)
+        if status == 204:
+            return Response(status=204)
+        return Response(json.dumps(payload), status=status, content_type="application/json")
+
+    def response_from_exception(self, exc, request=None):
+        instance = request.path if request is not None else None
+        if isinstance(exc, HttpProblem):
+            return problem_response(exc.status, exc.title, exc.detail, exc.slug, exc.errors,
+                                    instance, exc.headers)
+        if isinstance(exc, PlenaryError):
+            return problem_response(exc.status, exc.title, exc.detail, exc.slug, exc.errors,
+                                    instance)
+        if isinstance(exc, (UnknownService, eventlet.Timeout)):
+            problem = service_unavailable()
+            return problem_response(problem.status, problem.title, problem.detail,
+                                    instance=instance, headers=problem.headers)
+        log.exception("unhandled error on %s", instance)
+        return problem_response(500, "Internal server error",
+                                "Something went wrong on our side; it has been logged.",
+                                instance=instance)
+
+
+def api(method, path, summary, tag, **route_options):
+    """``@api("POST", "/v1/sessions", "Create a session", "sessions", auth="organizer")``"""
+    ROUTES.append(Route(method, path, summary, tag, **route_options))
+    return ApiHandler.decorator(method, path)
+
+
+# -- reading requests -----------------------------------------------------------------
+
+
+def read_json(request, schema_cls, max_bytes):
+    """Parse and validate a JSON body; every failure is a 4xx problem.
+
+    Returns the body as sent: the owning service loads it again with the same schema
+    (it is the authority, and loaded values such as datetimes are not JSON)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise too_large(max_bytes)
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise HttpProblem(415, "Unsupported media type",
+                          "Send the body as JSON with Content-Type: application/json.")
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # eventlet de-chunks wsgi.input and ends it; tell werkzeug it may read to the end
+        request.environ["wsgi.input_terminated"] = True
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise too_large(max_bytes)
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpProblem(400, "Malformed JSON", "The request body is not valid JSON.",
+                          slug="malformed-json") from None
+    validate(schema_cls, payload, "The request body is not valid.")
+    return payload
+
+
+def read_query(request, schema_cls):
+    """Validated query parameters, as JSON-able values."""
+    schema = schema_cls()
+    return schema.dump(validate(schema_cls, request.args.to_dict(), "The query is not valid."))
+
+
+def validate(schema_cls, payload, detail):
+    if not isinstance(payload, dict):
+        raise invalid({"_schema": ["Expected a JSON object."]}, detail)
+    try:
+        return schema_cls().load(payload)
+    except ValidationError as exc:
+        raise invalid(exc.normalized_messages(), detail) from None
+
+
+def too_large(max_bytes):
+    return HttpProblem(413, "Content too large",
+                       f"The request body must be at most {max_bytes} bytes.")
+
+
+def created(payload):
+    return 201, payload

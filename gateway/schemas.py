@@ -1,0 +1,46 @@
+"""Schemas of the HTTP layer itself: query strings and list envelopes. Bodies use the
+owning service's schemas, so the gateway and the service validate alike."""
+
+from marshmallow import Schema, fields, validate
+
+from services.expo.schemas import ExhibitorSchema
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=500))
+
+
+class SessionQuery(PageQuery):
+    track = fields.String(validate=validate.Length(max=50))
+    day = fields.Date()
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class ExhibitorQuery(PageQuery):
+    q = fields.String(validate=validate.Length(max=200))
+    tier = fields.String(validate=validate.OneOf(["platinum", "gold", "silver", "standard"]))
+
+
+def page_of(item_schema):
+    """An ``{items, next_cursor}`` schema for OpenAPI."""
+    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+        "items": fields.List(fields.Nested(item_schema)),
+        "next_cursor": fields.String(allow_none=True),
+    })
+
+
+def filters_from(query, *names):
+    return {name: query[name] for name in names if query.get(name) is not None}
+
+
+class CreatedExhibitorSchema(ExhibitorSchema):
+    api_key = fields.String(metadata={"description": "Shown once; store it now."})
+
+
+class InteractionResultSchema(Schema):
+    interaction_id = fields.String()
+    kind = fields.String()
+    lead_id = fields.String(allow_none=True, metadata={
+        "description": "null when the attendee has not consented to share with exhibitors"})

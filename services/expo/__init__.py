@@ -1,0 +1,1 @@
+"""Expo: exhibitors, their products, visitors' interactions and the leads they make."""

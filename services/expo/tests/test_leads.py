@@ -1,0 +1,280 @@
+"""Interactions and leads: the consent rule, scoring, scoping, bad input."""
+
+import pytest
+from sqlalchemy import func, select
+
+from plumbing.errors import Invalid, NotFound
+from plumbing.outbox import outbox_table
+from services.expo.models import Interaction, Lead
+from services.expo.schemas import INTERACTION_KINDS
+from services.expo.service import LEAD_SCORE_WEIGHTS
+from services.expo.tests.conftest import ACME, outbox_envelopes
+
+CONSENTING = "11111111-1111-1111-1111-111111111111"
+PRIVATE = "22222222-2222-2222-2222-222222222222"
+
+
+@pytest.fixture
+def acme(expo):
+    return expo.create_exhibitor(ACME)
+
+
+@pytest.fixture
+def product_id(acme):
+    return acme["products"][0]["id"]
+
+
+def count(session, model):
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(model))
+
+
+def test_every_interaction_kind_has_a_weight():
+    assert set(LEAD_SCORE_WEIGHTS) == set(INTERACTION_KINDS)
+
+
+def test_consenting_attendee_becomes_one_lead_with_a_summed_score(
+        expo, expo_db, add_contact, acme, product_id):
+    add_contact(CONSENTING, consent=True, full_name="Ada Visitor")
+
+    visit = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
+    download = expo.record_interaction(acme["id"], CONSENTING,
+                                       {"kind": "download", "product_id": product_id})
+    meeting = expo.record_interaction(acme["id"], CONSENTING,
+                                      {"kind": "meeting_request", "message": "Tuesday?"})
+
+    assert visit["kind"] == "visit" and visit["lead_id"]
+    assert download["lead_id"] == meeting["lead_id"] == visit["lead_id"]
+    [lead] = expo.list_leads(acme["id"])["items"]
+    assert lead["id"] == visit["lead_id"]
+    assert lead["score"] == 1 + 5 + 10
+    assert lead["attendee"] == {"full_name": "Ada Visitor",
+                                "email": f"{CONSENTING}@example.org",
+                                "organization": "Town Museum"}
+    assert [(i["kind"], i["product_id"], i["message"]) for i in lead["interactions"]] == [
+        ("visit", None, None), ("download", product_id, None),
+        ("meeting_request", None, "Tuesday?")]
+    assert set(lead) == {"id", "attendee", "score", "interactions", "created_at", "updated_at"}
+    assert lead["updated_at"] == lead["interactions"][-1]["occurred_at"]
+    assert count(expo_db, Lead) == 1
+
+
+def test_lead_events_announce_capture_then_updates(expo, expo_db, add_contact, acme):
+    add_contact(CONSENTING, consent=True)
+
+    first = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
+    second = expo.record_interaction(acme["id"], CONSENTING,
+                                     {"kind": "meeting_request", "message": "Call me"})
+
+    events = outbox_envelopes(expo_db)
+    assert [e["type"] for e in events] == [
+        "exhibitor_created", "lead_captured", "lead_updated", "meeting_requested"]
+    captured, updated, meeting = (e["data"] for e in events[1:])
+    assert captured["lead_id"] == updated["lead_id"] == first["lead_id"]
+    assert captured["exhibitor_id"] == acme["id"]
+    assert captured["attendee"] == {"attendee_id": CONSENTING, "full_name": "Ada Visitor",
+                                    "email": f"{CONSENTING}@example.org",
+                                    "organization": "Town Museum"}
+    assert (captured["score"], updated["score"]) == (1, 11)
+    assert captured["interaction"]["interaction_id"] == first["interaction_id"]
+    assert captured["interaction"]["kind"] == "visit"
+    assert set(captured["interaction"]) == {"interaction_id", "kind", "product_id", "message",
+                                            "occurred_at"}
+    assert updated["interaction"]["interaction_id"] == second["interaction_id"]
+    assert meeting == {"exhibitor_id": acme["id"], "attendee_id": CONSENTING,
+                       "lead_id": first["lead_id"], "message": "Call me"}
+
+
+def test_non_consenting_visitor_is_an_anonymous_count_only(
+        expo, expo_db, add_contact, acme, product_id):
+    add_contact(PRIVATE, consent=False, full_name="Private Person")
+
+    answers = [
+        expo.record_interaction(acme["id"], PRIVATE, {"kind": "visit"}),
+        expo.record_interaction(acme["id"], PRIVATE,
+                                {"kind": "download", "product_id": product_id}),
+        expo.record_interaction(acme["id"], PRIVATE,
+                                {"kind": "meeting_request", "message": "hi"}),
+    ]
+
+    assert [a["lead_id"] for a in answers] == [None, None, None]
+    assert [a["kind"] for a in answers] == ["visit", "download", "meeting_request"]
+    assert expo.list_leads(acme["id"]) == {"items": [], "next_cursor": None}
+    assert count(expo_db, Lead) == 0
+    interactions = expo_db.scalars(select(Interaction)).all()
+    assert len(interactions) == 3
+    assert all(i.attendee_id is None and i.lead_id is None for i in interactions)
+    assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created"]
+    raw_outbox = " ".join(expo_db.scalars(select(outbox_table.c.envelope)))
+    assert PRIVATE not in raw_outbox and "Private Person" not in raw_outbox
+
+
+def test_consent_is_per_attendee_at_the_same_booth(expo, expo_db, add_contact, acme):
+    add_contact(CONSENTING, consent=True)
+    add_contact(PRIVATE, consent=False, full_name="Private Person")
+
+    expo.record_interaction(acme["id"], PRIVATE, {"kind": "visit"})
+    expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
+    expo.record_interaction(acme["id"], PRIVATE, {"kind": "meeting_request"})
+
+    [lead] = expo.list_leads(acme["id"])["items"]
+    assert lead["attendee"]["full_name"] == "Ada Visitor"
+    assert lead["score"] == 1
+    assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created",
+                                                                "lead_captured"]
+    raw_outbox = " ".join(expo_db.scalars(select(outbox_table.c.envelope)))
+    assert PRIVATE not in raw_outbox and "Private Person" not in raw_outbox
+
+
+def test_score_does_not_depend_on_the_order_of_interactions(expo, add_contact, product_id,
+                                                             acme):
+    kinds = [{"kind": "meeting_request"}, {"kind": "visit"},
+             {"kind": "download", "product_id": product_id}, {"kind": "visit"}]
+    other = "33333333-3333-3333-3333-333333333333"
+    add_contact(CONSENTING, consent=True)
+    add_contact(other, consent=True)
+
+    for payload in kinds:
+        expo.record_interaction(acme["id"], CONSENTING, payload)
+    for payload in reversed(kinds):
+        expo.record_interaction(acme["id"], other, payload)
+
+    scores = [lead["score"] for lead in expo.list_leads(acme["id"])["items"]]
+    assert scores == [10 + 1 + 5 + 1] * 2
+
+
+def test_exhibitor_sees_only_its_own_leads(expo, add_contact, acme):
+    rival = expo.create_exhibitor({**ACME, "name": "Rival Cases"})
+    add_contact(CONSENTING, consent=True)
+    rivals_only = "33333333-3333-3333-3333-333333333333"
+    add_contact(rivals_only, consent=True, full_name="Rival Fan")
+
+    acme_lead = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})["lead_id"]
+    expo.record_interaction(rival["id"], CONSENTING,
+                            {"kind": "meeting_request", "message": "for rival"})
+    expo.record_interaction(rival["id"], rivals_only, {"kind": "visit"})
+
+    [lead] = expo.list_leads(acme["id"])["items"]
+    assert lead["id"] == acme_lead
+    assert lead["score"] == 1
+    assert [i["kind"] for i in lead["interactions"]] == ["visit"]
+    rival_leads = expo.list_leads(rival["id"])["items"]
+    assert {lead["attendee"]["full_name"] for lead in rival_leads} == {"Ada Visitor",
+                                                                       "Rival Fan"}
+    assert acme_lead not in {lead["id"] for lead in rival_leads}
+
+
+def test_leads_are_listed_newest_first_in_pages(expo, add_contact, acme):
+    attendees = [f"4444444{n}-4444-4444-4444-444444444444" for n in range(5)]
+    for attendee_id in attendees:
+        add_contact(attendee_id, consent=True, full_name=attendee_id)
+        expo.record_interaction(acme["id"], attendee_id, {"kind": "visit"})
+
+    seen, cursor = [], None
+    for _ in range(5):
+        page = expo.list_leads(acme["id"], 2, cursor)
+        assert len(page["items"]) <= 2
+        seen += [lead["attendee"]["full_name"] for lead in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == list(reversed(attendees))
+
+
+def test_product_of_another_exhibitor_is_refused(expo, expo_db, add_contact, acme):
+    rival = expo.create_exhibitor({**ACME, "name": "Rival Cases"})
+    add_contact(CONSENTING, consent=True)
+
+    with pytest.raises(Invalid) as refused:
+        expo.record_interaction(acme["id"], CONSENTING, {
+            "kind": "download", "product_id": rival["products"][0]["id"]})
+
+    assert "product_id" in refused.value.errors
+    assert count(expo_db, Interaction) == 0
+
+
+def test_interaction_with_unknown_exhibitor_is_not_found(expo, expo_db, add_contact):
+    add_contact(CONSENTING, consent=True)
+    with pytest.raises(NotFound):
+        expo.record_interaction("00000000-0000-0000-0000-000000000000", CONSENTING,
+                                {"kind": "visit"})
+    assert count(expo_db, Interaction) == 0
+
+
+@pytest.mark.parametrize("payload, field", [
+    ({}, "kind"),
+    ({"kind": "stare"}, "kind"),
+    ({"kind": None}, "kind"),
+    ({"kind": ["visit"]}, "kind"),
+    ({"kind": "download"}, "product_id"),
+    ({"kind": "download", "product_id": None}, "product_id"),
+    ({"kind": "visit", "product_id": "not-a-product"}, "product_id"),
+    ({"kind": "visit", "product_id": 7}, "product_id"),
+    ({"kind": "visit", "product_id": "x" * 1000}, "product_id"),
+    ({"kind": "meeting_request", "message": "x" * 2001}, "message"),
+    ({"kind": "meeting_request", "message": 42}, "message"),
+    ({"kind": "visit", "lead_id": "chosen"}, "lead_id"),
+    ("visit", "_schema"),
+    (None, "_schema"),
+])
+def test_invalid_interaction_is_refused_and_writes_nothing(
+        expo, expo_db, add_contact, acme, payload, field):
+    add_contact(CONSENTING, consent=True)
+
+    with pytest.raises(Invalid) as refused:
+        expo.record_interaction(acme["id"], CONSENTING, payload)
+
+    assert field in refused.value.errors
+    assert count(expo_db, Interaction) == 0
+    assert count(expo_db, Lead) == 0
+    assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created"]
+
+
+@pytest.mark.parametrize("exhibitor_id, attendee_id, field", [
+    (None, CONSENTING, "exhibitor_id"),
+    (42, CONSENTING, "exhibitor_id"),
+    ("", CONSENTING, "exhibitor_id"),
+    ("acme", None, "attendee_id"),
+    ("acme", 42, "attendee_id"),
+    ("acme", {"id": CONSENTING}, "attendee_id"),
+])
+def test_interaction_needs_string_ids(expo, expo_db, add_contact, acme, exhibitor_id,
+                                      attendee_id, field):
+    add_contact(CONSENTING, consent=True)
+    exhibitor_id = acme["id"] if exhibitor_id == "acme" else exhibitor_id
+
+    with pytest.raises(Invalid) as refused:
+        expo.record_interaction(exhibitor_id, attendee_id, {"kind": "visit"})
+
+    assert field in refused.value.errors
+    assert count(expo_db, Interaction) == 0
+
+
+def test_the_longest_message_is_accepted(expo, add_contact, acme):
+    add_contact(CONSENTING, consent=True)
+    expo.record_interaction(acme["id"], CONSENTING,
+                            {"kind": "meeting_request", "message": "m" * 2000})
+    [lead] = expo.list_leads(acme["id"])["items"]
+    assert lead["interactions"][0]["message"] == "m" * 2000
+
+
+@pytest.mark.parametrize("args, error, field", [
+    ((None,), Invalid, "exhibitor_id"),
+    ((42,), Invalid, "exhibitor_id"),
+    (("00000000-0000-0000-0000-000000000000",), NotFound, None),
+    (("acme", 0), Invalid, "limit"),
+    (("acme", -5), Invalid, "limit"),
+    (("acme", 201), Invalid, "limit"),
+    (("acme", "50"), Invalid, "limit"),
+    (("acme", 50, "garbage!"), Invalid, "cursor"),
+    (("acme", 50, ["cursor"]), Invalid, "cursor"),
+    (("acme", 50, "WyJub3QgYSB0aW1lIiwgIngiXQ"), Invalid, "cursor"),  # ["not a time", "x"]
+    (("acme", 50, "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ"), Invalid, "cursor"),  # naive
+])
+def test_list_leads_refuses_bad_arguments(expo, acme, args, error, field):
+    args = (acme["id"], *args[1:]) if args[0] == "acme" else args
+    with pytest.raises(error) as refused:
+        expo.list_leads(*args)
+    if field:
+        assert field in refused.value.errors

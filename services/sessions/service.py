@@ -1,0 +1,238 @@
+"""Sessions: tracks, the program, attendees' agendas and the clock that runs sessions."""
+
+from datetime import UTC, datetime, timedelta
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+from sqlalchemy import and_, delete, or_, select, update
+
+from plumbing.db import Database, insert_ignoring_duplicates
+from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.events import utcnow
+from plumbing.observability import Observability, OpsEndpoints
+from plumbing.outbox import OutboxRelay, emit
+from services.sessions.clock import configured_timer, next_status
+from services.sessions.events import (
+    SessionEnded,
+    SessionScheduled,
+    SessionStarted,
+    SessionStarting,
+)
+from services.sessions.models import AgendaEntry, ProgramSession, Track
+from services.sessions.schemas import (
+    AgendaChangeSchema,
+    AgendaEntrySchema,
+    AttendeeIdSchema,
+    HoldersPageSchema,
+    NewSessionSchema,
+    SessionIdSchema,
+    SessionSchema,
+    SessionsPageSchema,
+    TrackSchema,
+    encode_cursor,
+)
+
+EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted,
+                     "ended": SessionEnded}
+CLOCK_BATCH_SIZE = 500
+
+
+def load(schema_cls, payload):
+    try:
+        return schema_cls().load(payload if isinstance(payload, dict) else {})
+    except ValidationError as exc:
+        raise Invalid("The request is not valid.", exc.normalized_messages()) from None
+
+
+def search_text(fields):
+    speakers = " ".join(f"{s['name']} {s['organization']}" for s in fields["speakers"])
+    return f"{fields['title']}\n{fields['abstract']}\n{speakers}".lower()
+
+
+def event_data(session):
+    return {"session_id": session.id, "title": session.title, "track": session.track_id,
+            "kind": session.kind, "starts_at": session.starts_at, "ends_at": session.ends_at}
+
+
+class SessionsService(OpsEndpoints):
+    name = "sessions"
+
+    config = Config()
+    db = Database()
+    outbox = OutboxRelay()
+    observability = Observability()
+
+    # -- tracks and the program ------------------------------------------------------
+
+    @rpc
+    def list_tracks(self):
+        tracks = self.db.scalars(select(Track).order_by(Track.position))
+        return TrackSchema(many=True).dump(tracks)
+
+    @rpc
+    def create_session(self, payload):
+        fields = load(NewSessionSchema, payload)
+        if self.db.get(Track, fields["track"]) is None:
+            raise Invalid("The request is not valid.", {"track": ["Unknown track."]})
+        session = ProgramSession(
+            title=fields["title"], abstract=fields["abstract"], track_id=fields["track"],
+            kind=fields["kind"], starts_at=fields["starts_at"], ends_at=fields["ends_at"],
+            speakers=fields["speakers"], capacity=fields["capacity"], status="scheduled",
+            search_text=search_text(fields), created_at=utcnow(),
+        )
+        self.db.add(session)
+        self.db.flush()
+        emit(self.db, SessionScheduled, event_data(session))
+        return SessionSchema().dump(session)
+
+    @rpc
+    def list_sessions(self, filters=None, limit=50, cursor=None):
+        """Sessions ordered by (starts_at, id), a page at a time (keyset pagination)."""
+        page = load(SessionsPageSchema, {"filters": filters or {}, "limit": limit,
+                                         "cursor": cursor})
+        query = self._filtered(select(ProgramSession), page["filters"])
+        if page["cursor"] is not None:
+            after_starts_at, after_id = page["cursor"]
+            query = query.where(or_(
+                ProgramSession.starts_at > after_starts_at,
+                and_(ProgramSession.starts_at == after_starts_at,
+                     ProgramSession.id > after_id),
+            ))
+        rows = self.db.scalars(
+            query.order_by(ProgramSession.starts_at, ProgramSession.id).limit(page["limit"] + 1)
+        ).all()
+        items = rows[:page["limit"]]
+        next_cursor = None
+        if len(rows) > page["limit"]:
+            last = items[-1]
+            next_cursor = encode_cursor(last.starts_at.isoformat(), last.id)
+        return {"items": SessionSchema(many=True).dump(items), "next_cursor": next_cursor}
+
+    def _filtered(self, query, filters):
+        if "track" in filters:
+            if self.db.get(Track, filters["track"]) is None:
+                raise Invalid("The request is not valid.",
+                              {"filters": {"track": ["Unknown track."]}})
+            query = query.where(ProgramSession.track_id == filters["track"])
+        if "day" in filters:
+            day_start = datetime.combine(filters["day"], datetime.min.time(), tzinfo=UTC)
+            query = query.where(ProgramSession.starts_at >= day_start,
+                                ProgramSession.starts_at < day_start + timedelta(days=1))
+        if filters.get("q", "").strip():
+            words = filters["q"].lower().split()
+            query = query.where(*(ProgramSession.search_text.contains(word, autoescape=True)
+                                  for word in words))
+        return query
+
+    @rpc
+    def get_session(self, session_id):
+        return SessionSchema().dump(self._session(session_id))
+
+    def _session(self, session_id):
+        session_id = load(SessionIdSchema, {"session_id": session_id})["session_id"]
+        session = self.db.get(ProgramSession, session_id)
+        if session is None:
+            raise NotFound("No such session.")
+        return session
+
+    # -- agendas ---------------------------------------------------------------------
+
+    @rpc
+    def add_to_agenda(self, attendee_id, session_id):
+        """Idempotent: adding again answers the first addition's time."""
+        args = load(AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id})
+        if self._session(args["session_id"]).status == "cancelled":
+            raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
+        row = {"session_id": args["session_id"], "attendee_id": args["attendee_id"],
+               "added_at": utcnow()}
+        # a concurrent identical call must not fail on the primary key
+        insert_ignoring_duplicates(self.db, AgendaEntry.__table__, [row],
+                                   ["session_id", "attendee_id"])
+        entry = self.db.get(AgendaEntry, (args["session_id"], args["attendee_id"]))
+        return AgendaEntrySchema().dump(entry)
+
+    @rpc
+    def remove_from_agenda(self, attendee_id, session_id):
+        """Idempotent: removing what is not there (or an unknown session) is fine."""
+        args = load(AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id})
+        self.db.execute(delete(AgendaEntry).where(
+            AgendaEntry.attendee_id == args["attendee_id"],
+            AgendaEntry.session_id == args["session_id"],
+        ))
+
+    @rpc
+    def get_agenda(self, attendee_id):
+        attendee_id = load(AttendeeIdSchema, {"attendee_id": attendee_id})["attendee_id"]
+        sessions = self.db.scalars(
+            select(ProgramSession)
+            .join(AgendaEntry, AgendaEntry.session_id == ProgramSession.id)
+            .where(AgendaEntry.attendee_id == attendee_id)
+            .order_by(ProgramSession.starts_at, ProgramSession.id)
+        )
+        return SessionSchema(many=True).dump(sessions)
+
+    @rpc
+    def agenda_holders(self, session_id, cursor=None, limit=1000):
+        """Attendee ids with the session in their agenda, ordered by id, a page at a time."""
+        page = load(HoldersPageSchema, {"session_id": session_id, "cursor": cursor,
+                                        "limit": limit})
+        self._session(page["session_id"])
+        query = select(AgendaEntry.attendee_id).where(
+            AgendaEntry.session_id == page["session_id"])
+        if page["cursor"] is not None:
+            query = query.where(AgendaEntry.attendee_id > page["cursor"][0])
+        ids = self.db.scalars(
+            query.order_by(AgendaEntry.attendee_id).limit(page["limit"] + 1)
+        ).all()
+        next_cursor = encode_cursor(ids[page["limit"] - 1]) if len(ids) > page["limit"] else None
+        return {"attendee_ids": ids[:page["limit"]], "next_cursor": next_cursor}
+
+    # -- the clock -------------------------------------------------------------------
+
+    @configured_timer("SESSION_CLOCK_INTERVAL")
+    def tick(self):
+        """Move every due session to the status the time calls for (see next_status)."""
+        lead = float(self.config["SESSION_REMINDER_LEAD_SECONDS"])
+        for session_id in self._due_session_ids(utcnow(), lead):
+            self._advance(session_id, lead)
+            self.db.commit()  # one short transaction per transition
+
+    def _due_session_ids(self, now, lead):
+        session = ProgramSession
+        return self.db.scalars(
+            select(session.id)
+            .where(or_(
+                and_(session.status == "scheduled",
+                     session.starts_at <= now + timedelta(seconds=lead)),
+                and_(session.status == "starting", session.starts_at <= now),
+                and_(session.status == "live", session.ends_at <= now),
+            ))
+            .order_by(session.starts_at)
+            .limit(CLOCK_BATCH_SIZE)
+        ).all()
+
+    def _advance(self, session_id, lead):
+        """Lock the row, re-check it and make its transition; another replica holding
+        the lock (or having just moved it) makes this a no-op."""
+        session = self.db.scalars(
+            select(ProgramSession)
+            .where(ProgramSession.id == session_id)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).first()
+        if session is None:
+            return
+        target = next_status(session.status, session.starts_at, session.ends_at, utcnow(),
+                             lead)
+        if target is None:
+            return
+        # guarded by the status seen: SQLite has no row locks, this keeps it exactly-once
+        moved = self.db.execute(
+            update(ProgramSession)
+            .where(ProgramSession.id == session_id, ProgramSession.status == session.status)
+            .values(status=target)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved:
+            emit(self.db, EVENT_ON_ENTERING[target], event_data(session))

@@ -1,0 +1,140 @@
+"""Smoke test of `make run`: the platform starts, seeds, serves a registration and stops.
+
+It runs scripts/run_local.py for real: the real local RabbitMQ (default vhost), the fixed
+development ports 8000-8004 and 1025, and SQLite files in a temporary directory.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+GATEWAY_URL = "http://127.0.0.1:8000"
+FIXED_PORTS = (8000, 8001, 8002, 8003, 8004, 1025)
+BACKEND_SERVICES = ("registration", "sessions", "expo", "notifications")
+STARTUP_TIMEOUT_SECONDS = 120
+EXIT_TIMEOUT_SECONDS = 20
+
+
+def is_listening(port):
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def fixed_ports_free():
+    busy = [port for port in FIXED_PORTS if is_listening(port)]
+    if busy:
+        pytest.skip(f"the `make run` smoke test needs ports {FIXED_PORTS}; in use: {busy}")
+
+
+@pytest.fixture
+def run_local(tmp_path, fixed_ports_free):
+    """scripts/run_local.py as a subprocess, killed with its children if the test fails."""
+    env = dict(os.environ, PLENARY_ORGANIZER_TOKEN="smoke-test-organizer-token")
+    for service in BACKEND_SERVICES:
+        env[f"{service.upper()}_DATABASE_URL"] = f"sqlite:///{tmp_path}/{service}.db"
+    log_path = tmp_path / "run_local.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "scripts/run_local.py"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    process.log_path = log_path
+    yield process
+    if process.poll() is None:
+        leftovers = child_pids(process.pid)
+        process.kill()
+        process.wait()
+        for pid in leftovers:
+            os.kill(pid, signal.SIGKILL)
+
+
+def child_pids(parent_pid):
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == parent_pid:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def command_line(pid):
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
+def is_running(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def log_tail(process):
+    return "\n".join(process.log_path.read_text(errors="replace").splitlines()[-60:])
+
+
+def wait_for_seeded_sessions(process):
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"run_local.py exited with {process.returncode}:\n{log_tail(process)}")
+        try:
+            response = requests.get(f"{GATEWAY_URL}/v1/sessions", timeout=2)
+            if response.status_code == 200 and response.json()["items"]:
+                return response.json()["items"]
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail(f"no seeded sessions after {STARTUP_TIMEOUT_SECONDS} s:\n{log_tail(process)}")
+
+
+def test_smoke_make_run_starts_seeds_serves_and_stops_cleanly(run_local):
+    sessions = wait_for_seeded_sessions(run_local)
+    assert {session["track"] for session in sessions} <= {
+        "reinspire",
+        "rebuild",
+        "reengage",
+        "reconnect",
+    }
+
+    response = requests.post(
+        f"{GATEWAY_URL}/v1/registrations",
+        json={
+            "email": f"smoke-{uuid.uuid4().hex[:8]}@example.org",
+            "full_name": "Smoke Test",
+            "organization": "Plenary CI",
+            "consent": {"share_with_exhibitors": True},
+        },
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["access_token"]
+
+    children = child_pids(run_local.pid)
+    service_runs = [pid for pid in children if b"run" in command_line(pid)[-2:-1]]
+    assert len(service_runs) == len(BACKEND_SERVICES) + 1, log_tail(run_local)
+
+    run_local.send_signal(signal.SIGINT)
+    assert run_local.wait(timeout=EXIT_TIMEOUT_SECONDS) == 0, log_tail(run_local)
+    assert [pid for pid in children if is_running(pid)] == []
