@@ -15,7 +15,7 @@ import os  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import MetaData, create_engine, text  # noqa: E402
 
 from plumbing.config import DEFAULTS  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
@@ -36,12 +36,17 @@ class TestDatabases:
         self.backend = os.environ.get("PLENARY_TEST_DATABASE", "postgresql")
         self.urls = {}
         self.engines = {}
+        self.tables = {}
+        self.seed_rows = {}  # rows the migrations insert (e.g. default tracks), restored
 
     def url(self, service):
         if service not in self.urls:
             self.urls[service] = self._create(service)
             upgrade(service, self.urls[service])
             self.engines[service] = create_db_engine(self.urls[service], pool_size=2)
+            self.tables[service] = _reflect_tables(self.engines[service])
+            self.seed_rows[service] = _rows_by_table(self.engines[service],
+                                                     self.tables[service])
         return self.urls[service]
 
     def _create(self, service):
@@ -55,17 +60,20 @@ class TestDatabases:
         return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
     def empty(self):
-        for engine in self.engines.values():
+        """Back to the state right after migration: no rows but the migrations' own."""
+        for service, engine in self.engines.items():
+            tables = self.tables[service]
             with engine.begin() as conn:
-                tables = [t for t in _table_names(conn) if t != "alembic_version"]
-                if not tables:
-                    continue
                 if conn.dialect.name == "postgresql":
-                    quoted = ", ".join(f'"{t}"' for t in tables)
+                    quoted = ", ".join(f'"{t.name}"' for t in tables)
                     conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
                 else:
-                    for table in tables:
-                        conn.execute(text(f'DELETE FROM "{table}"'))
+                    for table in reversed(tables):
+                        conn.execute(table.delete())
+                for table in tables:
+                    rows = self.seed_rows[service].get(table.name)
+                    if rows:
+                        conn.execute(table.insert(), rows)
 
     def drop_all(self):
         for engine in self.engines.values():
@@ -80,10 +88,16 @@ class TestDatabases:
         admin.dispose()
 
 
-def _table_names(conn):
-    from sqlalchemy import inspect
+def _reflect_tables(engine):
+    metadata = MetaData()
+    metadata.reflect(engine)
+    return [t for t in metadata.sorted_tables if t.name != "alembic_version"]
 
-    return inspect(conn).get_table_names()
+
+def _rows_by_table(engine, tables):
+    with engine.connect() as conn:
+        return {table.name: [dict(row._mapping) for row in conn.execute(table.select())]
+                for table in tables}
 
 
 @pytest.fixture(scope="session")

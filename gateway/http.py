@@ -81,7 +81,7 @@ class ApiHandler(HttpRequestHandler):
         request.correlation_id = correlation_id
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
-            if any(len(value) > MAX_PATH_VALUE for value in kwargs.values()):
+            if any(len(value) > MAX_PATH_VALUE or "\x00" in value for value in kwargs.values()):
                 raise HttpProblem(404, "Not found", "No such resource.")
             done = eventlet.event.Event()
             self.container.spawn_worker(
@@ -151,12 +151,16 @@ def read_json(request, schema_cls, max_bytes):
     except (ValueError, UnicodeDecodeError):
         raise HttpProblem(400, "Malformed JSON", "The request body is not valid JSON.",
                           slug="malformed-json") from None
+    if contains_nul(payload):
+        raise invalid({"_schema": ["Text may not contain NUL characters."]})
     validate(schema_cls, payload, "The request body is not valid.")
     return payload
 
 
 def read_query(request, schema_cls):
     """Validated query parameters, as JSON-able values."""
+    if contains_nul(request.args.to_dict()):
+        raise invalid({"_schema": ["Text may not contain NUL characters."]})
     schema = schema_cls()
     return schema.dump(validate(schema_cls, request.args.to_dict(), "The query is not valid."))
 
@@ -168,6 +172,17 @@ def validate(schema_cls, payload, detail):
         return schema_cls().load(payload)
     except ValidationError as exc:
         raise invalid(exc.normalized_messages(), detail) from None
+
+
+def contains_nul(value):
+    """NUL cannot be stored in PostgreSQL text: refuse it at the door, anywhere."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
 
 
 def too_large(max_bytes):

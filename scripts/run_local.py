@@ -38,7 +38,7 @@ DEVELOPMENT_DEFAULTS = {
     "LOG_FORMAT": "text",
     "WEBHOOK_ALLOW_PRIVATE_URLS": "true",  # exhibitors' test receivers run on loopback
     "SMTP_PORT": "1025",
-    "PYTHONUNBUFFERED": "1",
+    "PYTHONUNBUFFERED": "1",  # children's lines show up as they are written
 }
 
 _output_lock = threading.Lock()
@@ -72,7 +72,7 @@ class Child:
         self.name = name
         self.recent_lines = collections.deque(maxlen=LOG_TAIL_LINES)
         # Its own process group, so a Ctrl-C in the terminal reaches only this script,
-        # which then stops every child once and in order.
+        # which then stops each child exactly once (see stop()).
         self.process = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
@@ -127,7 +127,7 @@ def main():
 
 
 def _interrupt(signum, frame):
-    raise KeyboardInterrupt
+    raise KeyboardInterrupt  # SIGTERM stops the platform exactly like Ctrl-C
 
 
 def child_environment():
@@ -166,6 +166,7 @@ def _is_listening(port):
 
 
 def smtp_sink_command(port):
+    MAILDIR.parent.mkdir(parents=True, exist_ok=True)  # aiosmtpd creates only the last level
     return [
         sys.executable,
         "-m",

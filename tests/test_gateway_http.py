@@ -164,3 +164,10 @@ def test_health_readiness_and_metrics(api):
     api.post("/v1/registrations", json=GOOD)
     metrics = api.get("/metrics").text
     assert 'plenary_entrypoint_duration_seconds_count{entrypoint="register"' in metrics
+
+
+def test_nul_characters_anywhere_are_422_not_a_database_error(api, db_session):
+    body = {**GOOD, "organization": "Museum\u0000of NUL"}
+    problem = assert_problem(api.post("/v1/registrations", json=body), 422)
+    assert "NUL" in json.dumps(problem["errors"])
+    assert nothing_written(db_session)

@@ -20,6 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 GATEWAY_URL = "http://127.0.0.1:8000"
 FIXED_PORTS = (8000, 8001, 8002, 8003, 8004, 1025)
 BACKEND_SERVICES = ("registration", "sessions", "expo", "notifications")
+TRACKS = {"reinspire", "rebuild", "reengage", "reconnect"}
 STARTUP_TIMEOUT_SECONDS = 120
 EXIT_TIMEOUT_SECONDS = 20
 
@@ -77,7 +78,7 @@ def child_pids(parent_pid):
 
 def command_line(pid):
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
     except OSError:
         return []
 
@@ -94,29 +95,22 @@ def log_tail(process):
     return "\n".join(process.log_path.read_text(errors="replace").splitlines()[-60:])
 
 
-def wait_for_seeded_sessions(process):
+def wait_until_started(process):
+    """Until run_local.py says it is up, which it does after seeding the demo data."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
+    while "Ctrl-C to stop" not in process.log_path.read_text(errors="replace"):
         if process.poll() is not None:
             pytest.fail(f"run_local.py exited with {process.returncode}:\n{log_tail(process)}")
-        try:
-            response = requests.get(f"{GATEWAY_URL}/v1/sessions", timeout=2)
-            if response.status_code == 200 and response.json()["items"]:
-                return response.json()["items"]
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    pytest.fail(f"no seeded sessions after {STARTUP_TIMEOUT_SECONDS} s:\n{log_tail(process)}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"not started after {STARTUP_TIMEOUT_SECONDS} s:\n{log_tail(process)}")
+        time.sleep(0.5)
 
 
 def test_smoke_make_run_starts_seeds_serves_and_stops_cleanly(run_local):
-    sessions = wait_for_seeded_sessions(run_local)
-    assert {session["track"] for session in sessions} <= {
-        "reinspire",
-        "rebuild",
-        "reengage",
-        "reconnect",
-    }
+    wait_until_started(run_local)
+    sessions = requests.get(f"{GATEWAY_URL}/v1/sessions", timeout=10).json()["items"]
+    assert {session["track"] for session in sessions} == TRACKS
+    assert requests.get(f"{GATEWAY_URL}/v1/exhibitors", timeout=10).json()["items"]
 
     response = requests.post(
         f"{GATEWAY_URL}/v1/registrations",
@@ -132,7 +126,7 @@ def test_smoke_make_run_starts_seeds_serves_and_stops_cleanly(run_local):
     assert response.json()["access_token"]
 
     children = child_pids(run_local.pid)
-    service_runs = [pid for pid in children if b"run" in command_line(pid)[-2:-1]]
+    service_runs = [pid for pid in children if command_line(pid)[-2:-1] == [b"run"]]
     assert len(service_runs) == len(BACKEND_SERVICES) + 1, log_tail(run_local)
 
     run_local.send_signal(signal.SIGINT)

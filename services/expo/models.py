@@ -66,8 +66,9 @@ class Lead(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     exhibitor_id: Mapped[str] = mapped_column(ForeignKey("exhibitors.id"))
-    attendee_id: Mapped[str] = mapped_column(ForeignKey("attendee_contacts.attendee_id"),
-                                             index=True)
+    attendee_id: Mapped[str] = mapped_column(
+        ForeignKey("attendee_contacts.attendee_id"), index=True
+    )
     score: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -16,8 +16,10 @@ def page_limit(limit):
     if limit is None:
         return DEFAULT_LIMIT
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be an integer from 1 to {MAX_LIMIT}.",
-                      {"limit": [f"Must be an integer from 1 to {MAX_LIMIT}."]})
+        raise Invalid(
+            f"limit must be an integer from 1 to {MAX_LIMIT}.",
+            {"limit": [f"Must be an integer from 1 to {MAX_LIMIT}."]},
+        )
     return limit
 
 
@@ -35,15 +37,17 @@ def decode_cursor(cursor, types):
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (TypeError, ValueError, binascii.Error):
         raise bad_cursor() from None
-    if not (isinstance(values, list) and len(values) == len(types)
-            and all(type(value) is kind for value, kind in zip(values, types, strict=True))):
+    if not (
+        isinstance(values, list)
+        and len(values) == len(types)
+        and all(type(value) is kind for value, kind in zip(values, types, strict=True))
+    ):
         raise bad_cursor()
     return values
 
 
 def bad_cursor():
-    return Invalid("The cursor is not one this list returned.",
-                   {"cursor": ["Not a valid cursor."]})
+    return Invalid("The cursor is not one this list returned.", {"cursor": ["Not a valid cursor."]})
 
 
 def page(rows, limit, dump, sort_key):

@@ -23,10 +23,15 @@ class ExhibitorInputSchema(Schema):
     name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
-    website = fields.URL(load_default=None, allow_none=True, schemes={"http", "https"},
-                         validate=validate.Length(max=2000))
-    products = fields.List(fields.Nested(ProductInputSchema), load_default=list,
-                           validate=validate.Length(max=100))
+    website = fields.URL(
+        load_default=None,
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2000),
+    )
+    products = fields.List(
+        fields.Nested(ProductInputSchema), load_default=list, validate=validate.Length(max=100)
+    )
 
 
 class ExhibitorFiltersSchema(Schema):
@@ -38,10 +43,10 @@ class InteractionInputSchema(Schema):
     """Payload of record_interaction (POST /v1/exhibitors/{id}/interactions)."""
 
     kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
-    product_id = fields.String(load_default=None, allow_none=True,
-                               validate=validate.Length(min=1, max=36))
-    message = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=2000))
+    product_id = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
+    )
+    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def download_names_its_product(self, data, **kwargs):

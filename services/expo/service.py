@@ -78,11 +78,13 @@ def upsert_contact(session, attendee, updated_at):
         "updated_at": updated_at,
     }
     statement = dialect.insert(AttendeeContact).values(row)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=["attendee_id"],
-        set_={column: statement.excluded[column] for column in row if column != "attendee_id"},
-        where=AttendeeContact.updated_at <= statement.excluded.updated_at,
-    ))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["attendee_id"],
+            set_={column: statement.excluded[column] for column in row if column != "attendee_id"},
+            where=AttendeeContact.updated_at <= statement.excluded.updated_at,
+        )
+    )
 
 
 def tier_rank():
@@ -121,10 +123,10 @@ def after_lead(cursor):
     except ValueError:
         created_at = None
     if created_at is None or created_at.tzinfo is None:
-        raise Invalid("The cursor is not one this list returned.",
-                      {"cursor": ["Not a valid cursor."]})
-    return or_(Lead.created_at < created_at,
-               and_(Lead.created_at == created_at, Lead.id < lead_id))
+        raise Invalid(
+            "The cursor is not one this list returned.", {"cursor": ["Not a valid cursor."]}
+        )
+    return or_(Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < lead_id))
 
 
 def matching(q):
@@ -162,15 +164,17 @@ class ExpoService(OpsEndpoints):
             api_key_hash=hash_api_key(api_key),
             created_at=utcnow(),
             products=[
-                Product(position=position, name=product["name"],
-                        description=product["description"])
+                Product(position=position, name=product["name"], description=product["description"])
                 for position, product in enumerate(fields["products"])
             ],
         )
         self.db.add(exhibitor)
         self.db.flush()
-        emit(self.db, ExhibitorCreated, {"exhibitor_id": exhibitor.id, "name": exhibitor.name,
-                                         "tier": exhibitor.tier})
+        emit(
+            self.db,
+            ExhibitorCreated,
+            {"exhibitor_id": exhibitor.id, "name": exhibitor.name, "tier": exhibitor.tier},
+        )
         return {**ExhibitorSchema().dump(exhibitor), "api_key": api_key}
 
     @rpc
@@ -185,8 +189,7 @@ class ExpoService(OpsEndpoints):
     @rpc
     def list_exhibitors(self, filters=None, limit=50, cursor=None):
         """Exhibitors by tier (platinum first), then name; filters ``q`` and ``tier``."""
-        filters = load(ExhibitorFiltersSchema, {} if filters is None else filters,
-                       "The filters")
+        filters = load(ExhibitorFiltersSchema, {} if filters is None else filters, "The filters")
         limit = page_limit(limit)
         query = (
             select(Exhibitor)
@@ -201,8 +204,7 @@ class ExpoService(OpsEndpoints):
         after = after_exhibitor(cursor)
         if after is not None:
             query = query.where(after)
-        return page(self.db.scalars(query).all(), limit, ExhibitorSchema().dump,
-                    exhibitor_sort_key)
+        return page(self.db.scalars(query).all(), limit, ExhibitorSchema().dump, exhibitor_sort_key)
 
     @rpc
     def get_exhibitor(self, exhibitor_id):
@@ -219,16 +221,21 @@ class ExpoService(OpsEndpoints):
         exhibitor = self._exhibitor(exhibitor_id)
         self._check_product(exhibitor, fields["product_id"])
         contact = self._contact(attendee_id)
-        interaction = Interaction(exhibitor_id=exhibitor.id, kind=fields["kind"],
-                                  product_id=fields["product_id"], message=fields["message"],
-                                  occurred_at=utcnow())
+        interaction = Interaction(
+            exhibitor_id=exhibitor.id,
+            kind=fields["kind"],
+            product_id=fields["product_id"],
+            message=fields["message"],
+            occurred_at=utcnow(),
+        )
         if not contact.share_with_exhibitors:
             self.db.add(interaction)
             self.db.flush()
             return {"interaction_id": interaction.id, "kind": interaction.kind, "lead_id": None}
 
-        lead, first_interaction = self._lead(exhibitor.id, contact.attendee_id,
-                                             interaction.occurred_at)
+        lead, first_interaction = self._lead(
+            exhibitor.id, contact.attendee_id, interaction.occurred_at
+        )
         interaction.attendee_id = contact.attendee_id
         interaction.lead_id = lead.id
         self.db.add(interaction)
@@ -271,8 +278,10 @@ class ExpoService(OpsEndpoints):
 
     def _check_product(self, exhibitor, product_id):
         if product_id is not None and all(p.id != product_id for p in exhibitor.products):
-            raise Invalid("The product is not one of this exhibitor's.",
-                          {"product_id": ["Not a product of this exhibitor."]})
+            raise Invalid(
+                "The product is not one of this exhibitor's.",
+                {"product_id": ["Not a product of this exhibitor."]},
+            )
 
     def _contact(self, attendee_id):
         """The attendee's replicated contact; asks registration if the
@@ -287,10 +296,24 @@ class ExpoService(OpsEndpoints):
 
     def _lead(self, exhibitor_id, attendee_id, now):
         """(the lead, locked for this transaction; whether it was just created)."""
-        created = insert_ignoring_duplicates(self.db, Lead.__table__, [{
-            "id": new_id(), "exhibitor_id": exhibitor_id, "attendee_id": attendee_id,
-            "score": 0, "created_at": now, "updated_at": now,
-        }], ["exhibitor_id", "attendee_id"]) == 1
+        created = (
+            insert_ignoring_duplicates(
+                self.db,
+                Lead.__table__,
+                [
+                    {
+                        "id": new_id(),
+                        "exhibitor_id": exhibitor_id,
+                        "attendee_id": attendee_id,
+                        "score": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                ],
+                ["exhibitor_id", "attendee_id"],
+            )
+            == 1
+        )
         lead = self.db.scalars(
             select(Lead)
             .where(Lead.exhibitor_id == exhibitor_id, Lead.attendee_id == attendee_id)
@@ -305,28 +328,36 @@ class ExpoService(OpsEndpoints):
         )
 
     def _announce(self, lead, contact, interaction, first_interaction):
-        emit(self.db, LeadCaptured if first_interaction else LeadUpdated, {
-            "lead_id": lead.id,
-            "exhibitor_id": lead.exhibitor_id,
-            "attendee": {
-                "attendee_id": contact.attendee_id,
-                "full_name": contact.full_name,
-                "email": contact.email,
-                "organization": contact.organization,
-            },
-            "score": lead.score,
-            "interaction": {
-                "interaction_id": interaction.id,
-                "kind": interaction.kind,
-                "product_id": interaction.product_id,
-                "message": interaction.message,
-                "occurred_at": interaction.occurred_at,
-            },
-        })
-        if interaction.kind == "meeting_request":
-            emit(self.db, MeetingRequested, {
-                "exhibitor_id": lead.exhibitor_id,
-                "attendee_id": contact.attendee_id,
+        emit(
+            self.db,
+            LeadCaptured if first_interaction else LeadUpdated,
+            {
                 "lead_id": lead.id,
-                "message": interaction.message,
-            })
+                "exhibitor_id": lead.exhibitor_id,
+                "attendee": {
+                    "attendee_id": contact.attendee_id,
+                    "full_name": contact.full_name,
+                    "email": contact.email,
+                    "organization": contact.organization,
+                },
+                "score": lead.score,
+                "interaction": {
+                    "interaction_id": interaction.id,
+                    "kind": interaction.kind,
+                    "product_id": interaction.product_id,
+                    "message": interaction.message,
+                    "occurred_at": interaction.occurred_at,
+                },
+            },
+        )
+        if interaction.kind == "meeting_request":
+            emit(
+                self.db,
+                MeetingRequested,
+                {
+                    "exhibitor_id": lead.exhibitor_id,
+                    "attendee_id": contact.attendee_id,
+                    "lead_id": lead.id,
+                    "message": interaction.message,
+                },
+            )

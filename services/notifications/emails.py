@@ -40,8 +40,7 @@ def build_message(email, mail_from):
 
 
 def connect(config):
-    smtp = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
-                        timeout=SMTP_TIMEOUT_SECONDS)
+    smtp = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT_SECONDS)
     try:
         if flag(config, "SMTP_STARTTLS"):
             smtp.starttls()

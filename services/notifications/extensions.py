@@ -15,8 +15,7 @@ class PollingTimer(Timer):
         self.config_key = config_key
 
     def setup(self):
-        self.interval = float(self.container.config.get(self.config_key,
-                                                        DEFAULTS[self.config_key]))
+        self.interval = float(self.container.config.get(self.config_key, DEFAULTS[self.config_key]))
 
 
 polling_timer = PollingTimer.decorator

@@ -84,8 +84,7 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True,
-                                    default=new_webhook_message_id)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=new_webhook_message_id)
     endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"))
     event_type: Mapped[str] = mapped_column(String(40))
     # the exact JSON body sent (and signed) on every attempt

@@ -31,8 +31,12 @@ def newest_first(query, model, cursor, limit):
     """``query`` narrowed to one page; fetch ``limit + 1`` rows to know if more follow."""
     if cursor is not None:
         created_at, item_id = decode_cursor(cursor)
-        query = query.where(or_(model.created_at < created_at,
-                                and_(model.created_at == created_at, model.id < item_id)))
+        query = query.where(
+            or_(
+                model.created_at < created_at,
+                and_(model.created_at == created_at, model.id < item_id),
+            )
+        )
     return query.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)
 
 

@@ -10,10 +10,12 @@ def id_field():
 
 
 class PageArgs(Schema):
-    limit = fields.Integer(strict=True, load_default=DEFAULT_LIMIT,
-                           validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(min=1, max=500))
+    limit = fields.Integer(
+        strict=True, load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
+    )
+    cursor = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class NotificationsPageArgs(PageArgs):
@@ -36,10 +38,17 @@ class DeliveriesPageArgs(PageArgs):
 class WebhookPayload(Schema):
     """Body of POST /v1/exhibitors/{id}/webhooks."""
 
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000))
-    events = fields.List(fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
-                         required=True, validate=validate.Length(min=1, max=10))
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
+    )
+    events = fields.List(
+        fields.String(validate=validate.OneOf(WEBHOOK_EVENT_TYPES)),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+    )
 
 
 class NotificationSchema(Schema):

@@ -76,13 +76,23 @@ def load_args(schema_cls, **args):
 
 
 def feed_item(attendee_id, kind, title, body, data, dedupe_key, created_at):
-    return {"id": new_id(), "attendee_id": attendee_id, "kind": kind, "title": title,
-            "body": body, "data": data, "dedupe_key": dedupe_key, "created_at": created_at}
+    return {
+        "id": new_id(),
+        "attendee_id": attendee_id,
+        "kind": kind,
+        "title": title,
+        "body": body,
+        "data": data,
+        "dedupe_key": dedupe_key,
+        "created_at": created_at,
+    }
 
 
 def email_retry_delays(config):
-    return number_list({"EMAIL_RETRY_DELAYS_SECONDS": EMAIL_RETRY_DELAYS_SECONDS, **config},
-                       "EMAIL_RETRY_DELAYS_SECONDS")
+    return number_list(
+        {"EMAIL_RETRY_DELAYS_SECONDS": EMAIL_RETRY_DELAYS_SECONDS, **config},
+        "EMAIL_RETRY_DELAYS_SECONDS",
+    )
 
 
 class NotificationsService(OpsEndpoints):
@@ -100,13 +110,18 @@ class NotificationsService(OpsEndpoints):
     @rpc
     def list_notifications(self, attendee_id, limit=None, cursor=None):
         """An attendee's feed, newest first, with the number of unread items."""
-        args = load_args(NotificationsPageArgs, attendee_id=attendee_id, limit=limit,
-                         cursor=cursor)
+        args = load_args(NotificationsPageArgs, attendee_id=attendee_id, limit=limit, cursor=cursor)
         mine = Notification.attendee_id == args["attendee_id"]
-        rows = self.db.scalars(newest_first(select(Notification).where(mine), Notification,
-                                            args["cursor"], args["limit"])).all()
-        unread = self.db.scalar(select(func.count()).select_from(Notification)
-                                .where(mine, Notification.read_at.is_(None)))
+        rows = self.db.scalars(
+            newest_first(
+                select(Notification).where(mine), Notification, args["cursor"], args["limit"]
+            )
+        ).all()
+        unread = self.db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(mine, Notification.read_at.is_(None))
+        )
         return {**page(rows, args["limit"], NotificationSchema().dump), "unread_count": unread}
 
     # -- webhook endpoints -----------------------------------------------------------
@@ -117,9 +132,13 @@ class NotificationsService(OpsEndpoints):
         fields = load(WebhookPayload, payload)
         if not flag(self.config, "WEBHOOK_ALLOW_PRIVATE_URLS"):
             webhooks.refuse_private_url(fields["url"])
-        endpoint = WebhookEndpoint(exhibitor_id=exhibitor_id, url=fields["url"],
-                                   events=sorted(set(fields["events"])),
-                                   secret=webhooks.new_secret(), created_at=utcnow())
+        endpoint = WebhookEndpoint(
+            exhibitor_id=exhibitor_id,
+            url=fields["url"],
+            events=sorted(set(fields["events"])),
+            secret=webhooks.new_secret(),
+            created_at=utcnow(),
+        )
         self.db.add(endpoint)
         self.db.flush()
         return CreatedWebhookSchema().dump(endpoint)
@@ -128,7 +147,8 @@ class NotificationsService(OpsEndpoints):
     def list_webhooks(self, exhibitor_id):
         exhibitor_id = load_args(ExhibitorArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
         endpoints = self.db.scalars(
-            select(WebhookEndpoint).where(WebhookEndpoint.exhibitor_id == exhibitor_id)
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.exhibitor_id == exhibitor_id)
             .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
         ).all()
         return WebhookSchema(many=True).dump(endpoints)
@@ -145,17 +165,25 @@ class NotificationsService(OpsEndpoints):
     @rpc
     def list_deliveries(self, exhibitor_id, webhook_id, limit=None, cursor=None):
         """An endpoint's deliveries, newest first, each with every attempt made."""
-        args = load_args(DeliveriesPageArgs, exhibitor_id=exhibitor_id, webhook_id=webhook_id,
-                         limit=limit, cursor=cursor)
+        args = load_args(
+            DeliveriesPageArgs,
+            exhibitor_id=exhibitor_id,
+            webhook_id=webhook_id,
+            limit=limit,
+            cursor=cursor,
+        )
         endpoint = self._endpoint(args["exhibitor_id"], args["webhook_id"])
         query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-        rows = self.db.scalars(newest_first(query, WebhookDelivery, args["cursor"],
-                                            args["limit"])).all()
-        attempts = self._attempts_by_delivery([row.id for row in rows[:args["limit"]]])
+        rows = self.db.scalars(
+            newest_first(query, WebhookDelivery, args["cursor"], args["limit"])
+        ).all()
+        attempts = self._attempts_by_delivery([row.id for row in rows[: args["limit"]]])
 
         def dump(delivery):
-            return {**DeliverySchema(exclude=["attempts"]).dump(delivery),
-                    "attempts": AttemptSchema(many=True).dump(attempts.get(delivery.id, []))}
+            return {
+                **DeliverySchema(exclude=["attempts"]).dump(delivery),
+                "attempts": AttemptSchema(many=True).dump(attempts.get(delivery.id, [])),
+            }
 
         return page(rows, args["limit"], dump)
 
@@ -170,7 +198,8 @@ class NotificationsService(OpsEndpoints):
     def _attempts_by_delivery(self, delivery_ids):
         attempts = {}
         for attempt in self.db.scalars(
-            select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
             .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)
         ):
             attempts.setdefault(attempt.delivery_id, []).append(attempt)
@@ -183,17 +212,30 @@ class NotificationsService(OpsEndpoints):
         """Welcome the attendee in their feed and by email."""
         attendee, now = event.data, utcnow()
         welcome = feed_item(
-            attendee["attendee_id"], "registration_confirmed", "Welcome to Plenary",
-            f"You are registered, {attendee['full_name']}. Build your agenda and visit "
-            "the expo.",
-            {"ticket_type": attendee["ticket_type"]}, "registration_confirmed", now)
-        insert_ignoring_duplicates(self.db, Notification.__table__, [welcome],
-                                   ["attendee_id", "dedupe_key"])
+            attendee["attendee_id"],
+            "registration_confirmed",
+            "Welcome to Plenary",
+            f"You are registered, {attendee['full_name']}. Build your agenda and visit the expo.",
+            {"ticket_type": attendee["ticket_type"]},
+            "registration_confirmed",
+            now,
+        )
+        insert_ignoring_duplicates(
+            self.db, Notification.__table__, [welcome], ["attendee_id", "dedupe_key"]
+        )
         subject, text_body, html_body = emails.welcome_email(attendee)
-        email = {"id": new_id(), "to_address": attendee["email"], "subject": subject,
-                 "text_body": text_body, "html_body": html_body, "status": "pending",
-                 "attempts": 0, "next_attempt_at": now, "created_at": now,
-                 "dedupe_key": f"registration_confirmed:{attendee['attendee_id']}"}
+        email = {
+            "id": new_id(),
+            "to_address": attendee["email"],
+            "subject": subject,
+            "text_body": text_body,
+            "html_body": html_body,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "dedupe_key": f"registration_confirmed:{attendee['attendee_id']}",
+        }
         insert_ignoring_duplicates(self.db, OutgoingEmail.__table__, [email], ["dedupe_key"])
 
     @consume(SessionStarting)
@@ -202,21 +244,27 @@ class NotificationsService(OpsEndpoints):
         session, now = event.data, utcnow()
         title = f"Starting soon: {session['title']}"
         body = f"{session['title']} starts at {session['starts_at']:%H:%M} UTC."
-        data = {"session_id": session["session_id"], "track": session["track"],
-                "kind": session["kind"], "starts_at": session["starts_at"].isoformat()}
+        data = {
+            "session_id": session["session_id"],
+            "track": session["track"],
+            "kind": session["kind"],
+            "starts_at": session["starts_at"].isoformat(),
+        }
         for attendee_ids in self._agenda_holders(session["session_id"]):
-            rows = [feed_item(attendee_id, "session_starting", title, body, data, event.id, now)
-                    for attendee_id in attendee_ids]
-            insert_ignoring_duplicates(self.db, Notification.__table__, rows,
-                                       ["attendee_id", "dedupe_key"])
+            rows = [
+                feed_item(attendee_id, "session_starting", title, body, data, event.id, now)
+                for attendee_id in attendee_ids
+            ]
+            insert_ignoring_duplicates(
+                self.db, Notification.__table__, rows, ["attendee_id", "dedupe_key"]
+            )
 
     def _agenda_holders(self, session_id):
         """Pages of attendee ids; none if the session is gone."""
         cursor = None
         while True:
             try:
-                holders = self.sessions.agenda_holders(session_id, cursor,
-                                                       limit=HOLDERS_PAGE_SIZE)
+                holders = self.sessions.agenda_holders(session_id, cursor, limit=HOLDERS_PAGE_SIZE)
             except NotFound:
                 log.warning("session %s is gone: nobody to notify", session_id)
                 return
@@ -236,21 +284,35 @@ class NotificationsService(OpsEndpoints):
     def _queue_webhook_deliveries(self, event, webhook_event_type, schema_cls):
         """One delivery per endpoint of the exhibitor subscribed to this event."""
         data = schema_cls().dump(event.data)
-        endpoints = self.db.scalars(select(WebhookEndpoint).where(
-            WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
-            WebhookEndpoint.disabled_at.is_(None),
-        )).all()
-        body = json.dumps({"type": webhook_event_type,
-                           "timestamp": event.occurred_at.isoformat(), "data": data},
-                          separators=(",", ":"))
+        endpoints = self.db.scalars(
+            select(WebhookEndpoint).where(
+                WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
+                WebhookEndpoint.disabled_at.is_(None),
+            )
+        ).all()
+        body = json.dumps(
+            {"type": webhook_event_type, "timestamp": event.occurred_at.isoformat(), "data": data},
+            separators=(",", ":"),
+        )
         now = utcnow()
-        rows = [{"id": new_webhook_message_id(), "endpoint_id": endpoint.id,
-                 "event_type": webhook_event_type, "payload": body,
-                 "source_event_id": event.id, "status": "pending", "attempt_count": 0,
-                 "next_attempt_at": now, "created_at": now}
-                for endpoint in endpoints if webhook_event_type in endpoint.events]
-        insert_ignoring_duplicates(self.db, WebhookDelivery.__table__, rows,
-                                   ["endpoint_id", "source_event_id"])
+        rows = [
+            {
+                "id": new_webhook_message_id(),
+                "endpoint_id": endpoint.id,
+                "event_type": webhook_event_type,
+                "payload": body,
+                "source_event_id": event.id,
+                "status": "pending",
+                "attempt_count": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for endpoint in endpoints
+            if webhook_event_type in endpoint.events
+        ]
+        insert_ignoring_duplicates(
+            self.db, WebhookDelivery.__table__, rows, ["endpoint_id", "source_event_id"]
+        )
 
     # -- timers: the side effects ----------------------------------------------------
 
@@ -282,11 +344,15 @@ class NotificationsService(OpsEndpoints):
     def _email_failed(self, email, exc, permanent):
         delays = email_retry_delays(self.config)
         email.attempts += 1
-        email.last_error = f"{type(exc).__name__}: {exc}"[:webhooks.MAX_ERROR_LENGTH]
+        email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
         if permanent or email.attempts > len(delays):
             email.status, email.next_attempt_at = "failed", None
-            log.error("giving up on email %s after %d attempt(s): %s", email.id,
-                      email.attempts, email.last_error)
+            log.error(
+                "giving up on email %s after %d attempt(s): %s",
+                email.id,
+                email.attempts,
+                email.last_error,
+            )
             metrics.emails_sent.labels("failed").inc()
         else:
             email.next_attempt_at = utcnow() + timedelta(seconds=delays[email.attempts - 1])
@@ -301,20 +367,33 @@ class NotificationsService(OpsEndpoints):
         if not due:
             return
         lease_until = utcnow() + timedelta(seconds=timeout + WEBHOOK_LEASE_MARGIN_SECONDS)
-        endpoints = {endpoint.id: endpoint for endpoint in self.db.scalars(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.id.in_({delivery.endpoint_id for delivery in due})))}
+        endpoints = {
+            endpoint.id: endpoint
+            for endpoint in self.db.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.id.in_({delivery.endpoint_id for delivery in due})
+                )
+            )
+        }
         jobs = []
         for delivery in due:
             delivery.next_attempt_at = lease_until
             endpoint = endpoints[delivery.endpoint_id]
-            jobs.append(webhooks.DeliveryJob(delivery.id, delivery.attempt_count, endpoint.url,
-                                             endpoint.secret, delivery.payload))
+            jobs.append(
+                webhooks.DeliveryJob(
+                    delivery.id,
+                    delivery.attempt_count,
+                    endpoint.url,
+                    endpoint.secret,
+                    delivery.payload,
+                )
+            )
         self.db.commit()
         retry_delays = number_list(self.config, "WEBHOOK_RETRY_DELAYS_SECONDS")
         for job in jobs:
-            self.webhook_senders.spawn(webhooks.send_and_record, self.db.get_bind(), job,
-                                       timeout, retry_delays)
+            self.webhook_senders.spawn(
+                webhooks.send_and_record, self.db.get_bind(), job, timeout, retry_delays
+            )
 
     def _claim_due(self, model, limit):
         """Due rows of ``model``, locked; other replicas skip them."""

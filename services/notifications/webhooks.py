@@ -35,8 +35,14 @@ def is_public_address(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    blocked = (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-               or ip.is_reserved or ip.is_unspecified)
+    blocked = (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
     return ip.is_global and not blocked  # is_global also rules out shared (CGNAT) space
 
 
@@ -46,14 +52,19 @@ def refuse_private_url(url):
     parts = urlsplit(url)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(
-            parts.hostname, port, proto=socket.IPPROTO_TCP)}
+        addresses = {
+            info[4][0]
+            for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+        }
     except (OSError, ValueError, UnicodeError):
-        raise Invalid("The webhook URL's host does not resolve.",
-                      {"url": ["host does not resolve"]}) from None
+        raise Invalid(
+            "The webhook URL's host does not resolve.", {"url": ["host does not resolve"]}
+        ) from None
     if not all(is_public_address(address) for address in addresses):
-        raise Invalid("Webhook URLs must point at a public address.",
-                      {"url": ["private, loopback or link-local addresses are not allowed"]})
+        raise Invalid(
+            "Webhook URLs must point at a public address.",
+            {"url": ["private, loopback or link-local addresses are not allowed"]},
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +109,12 @@ def post(job, timeout):
         # requests' timeout is per socket operation; the green timeout bounds the total
         with eventlet.Timeout(timeout) as deadline:
             response = requests.post(
-                job.url, data=job.payload.encode(), headers=signed_headers(job, attempted_at),
-                timeout=timeout, allow_redirects=False, stream=True,
+                job.url,
+                data=job.payload.encode(),
+                headers=signed_headers(job, attempted_at),
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
             )
             response.close()  # the receiver's answer body is of no use to us
         status_code = response.status_code
@@ -126,9 +141,15 @@ def record_attempt(session, job, outcome, retry_delays):
     delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
     if delivery is None or delivery.attempt_count != job.attempt_count:
         return  # deleted with its endpoint meanwhile, or already recorded
-    session.add(DeliveryAttempt(delivery_id=delivery.id, attempted_at=outcome.attempted_at,
-                                status_code=outcome.status_code,
-                                latency_ms=outcome.latency_ms, error=outcome.error))
+    session.add(
+        DeliveryAttempt(
+            delivery_id=delivery.id,
+            attempted_at=outcome.attempted_at,
+            status_code=outcome.status_code,
+            latency_ms=outcome.latency_ms,
+            error=outcome.error,
+        )
+    )
     delivery.attempt_count += 1
     if outcome.succeeded:
         delivery.status, delivery.next_attempt_at = "succeeded", None
@@ -138,15 +159,20 @@ def record_attempt(session, job, outcome, retry_delays):
     else:
         delivery.status, delivery.next_attempt_at = "failed", None
         give_up(session, delivery)
-    metrics.webhook_deliveries.labels(delivery.status if delivery.status != "pending"
-                                      else "retrying").inc()
+    metrics.webhook_deliveries.labels(
+        delivery.status if delivery.status != "pending" else "retrying"
+    ).inc()
 
 
 def give_up(session, delivery):
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-    emit(session, WebhookDeliveryFailed, {
-        "delivery_id": delivery.id,
-        "endpoint_id": endpoint.id,
-        "exhibitor_id": endpoint.exhibitor_id,
-        "webhook_event_type": delivery.event_type,
-    })
+    emit(
+        session,
+        WebhookDeliveryFailed,
+        {
+            "delivery_id": delivery.id,
+            "endpoint_id": endpoint.id,
+            "exhibitor_id": endpoint.exhibitor_id,
+            "webhook_event_type": delivery.event_type,
+        },
+    )

@@ -1,5 +1,7 @@
 from marshmallow import Schema, fields, validate
 
+from plumbing.fields import Text, not_blank
+
 TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff", "complimentary")
 
 
@@ -11,8 +13,8 @@ class RegistrationSchema(Schema):
     """Body of POST /v1/registrations."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    organization = fields.String(load_default="", validate=validate.Length(max=200))
+    full_name = Text(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    organization = Text(load_default="", validate=validate.Length(max=200))
     ticket_type = fields.String(load_default="non_member", validate=validate.OneOf(TICKET_TYPES))
     consent = fields.Nested(ConsentSchema, load_default=lambda: {"share_with_exhibitors": False})
 

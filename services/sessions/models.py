@@ -8,14 +8,30 @@ from plumbing.db import UtcDateTime
 
 # The program's content tracks; the initial migration inserts the same rows.
 DEFAULT_TRACKS = [
-    {"id": "reinspire", "name": "Reinspire", "position": 1,
-     "description": "Ideas and stories that renew the sense of purpose in our work."},
-    {"id": "rebuild", "name": "Rebuild", "position": 2,
-     "description": "Sustainable operations, finances and workforce after disruption."},
-    {"id": "reengage", "name": "Reengage", "position": 3,
-     "description": "Bringing audiences and communities back, on site and online."},
-    {"id": "reconnect", "name": "Reconnect", "position": 4,
-     "description": "Partnerships and networks that link institutions and people."},
+    {
+        "id": "reinspire",
+        "name": "Reinspire",
+        "position": 1,
+        "description": "Ideas and stories that renew the sense of purpose in our work.",
+    },
+    {
+        "id": "rebuild",
+        "name": "Rebuild",
+        "position": 2,
+        "description": "Sustainable operations, finances and workforce after disruption.",
+    },
+    {
+        "id": "reengage",
+        "name": "Reengage",
+        "position": 3,
+        "description": "Bringing audiences and communities back, on site and online.",
+    },
+    {
+        "id": "reconnect",
+        "name": "Reconnect",
+        "position": 4,
+        "description": "Partnerships and networks that link institutions and people.",
+    },
 ]
 
 SESSION_KINDS = ("keynote", "panel", "workshop", "networking", "expo-hours")

@@ -52,11 +52,10 @@ class Cursor(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
             values = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            if not isinstance(values, list) or len(values) != len(self.converters):
-                raise ValueError("wrong shape")
-            if not all(isinstance(value, str) for value in values):
-                raise ValueError("wrong types")
-            return [convert(value) for convert, value in zip(self.converters, values)]
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise ValueError("not a list of strings")
+            # zip(strict=True) raises ValueError on a wrong number of keys
+            return [convert(v) for convert, v in zip(self.converters, values, strict=True)]
         except ValueError:
             raise ValidationError("Not a valid cursor.") from None
 
@@ -76,10 +75,12 @@ class NewSessionSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(SESSION_KINDS))
     starts_at = fields.AwareDateTime(required=True, validate=WITHIN_PROGRAM_YEARS)
     ends_at = fields.AwareDateTime(required=True, validate=WITHIN_PROGRAM_YEARS)
-    speakers = fields.List(fields.Nested(SpeakerSchema), load_default=list,
-                           validate=validate.Length(max=20))
-    capacity = fields.Integer(load_default=None, allow_none=True, strict=True,
-                              validate=validate.Range(min=1, max=100_000))
+    speakers = fields.List(
+        fields.Nested(SpeakerSchema), load_default=list, validate=validate.Length(max=20)
+    )
+    capacity = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=100_000)
+    )
 
     @validates_schema
     def ends_after_start(self, data, **kwargs):
@@ -101,15 +102,14 @@ class SessionFiltersSchema(Schema):
 
 
 class SessionsPageSchema(Schema):
-    filters = fields.Nested(SessionFiltersSchema, load_default=dict)
+    filters = fields.Nested(SessionFiltersSchema, required=True)
     limit = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
     cursor = Cursor(aware_datetime, str, load_default=None, allow_none=True)
 
 
 class HoldersPageSchema(Schema):
     session_id = CleanString(required=True, validate=validate.Length(min=1, max=36))
-    limit = fields.Integer(load_default=1000, strict=True,
-                           validate=validate.Range(min=1, max=5000))
+    limit = fields.Integer(load_default=1000, strict=True, validate=validate.Range(min=1, max=5000))
     cursor = Cursor(str, load_default=None, allow_none=True)
 
 

@@ -33,8 +33,7 @@ from services.sessions.schemas import (
     encode_cursor,
 )
 
-EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted,
-                     "ended": SessionEnded}
+EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted, "ended": SessionEnded}
 CLOCK_BATCH_SIZE = 500
 
 
@@ -51,8 +50,14 @@ def search_text(fields):
 
 
 def event_data(session):
-    return {"session_id": session.id, "title": session.title, "track": session.track_id,
-            "kind": session.kind, "starts_at": session.starts_at, "ends_at": session.ends_at}
+    return {
+        "session_id": session.id,
+        "title": session.title,
+        "track": session.track_id,
+        "kind": session.kind,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+    }
 
 
 class SessionsService(OpsEndpoints):
@@ -76,10 +81,17 @@ class SessionsService(OpsEndpoints):
         if self.db.get(Track, fields["track"]) is None:
             raise Invalid("The request is not valid.", {"track": ["Unknown track."]})
         session = ProgramSession(
-            title=fields["title"], abstract=fields["abstract"], track_id=fields["track"],
-            kind=fields["kind"], starts_at=fields["starts_at"], ends_at=fields["ends_at"],
-            speakers=fields["speakers"], capacity=fields["capacity"], status="scheduled",
-            search_text=search_text(fields), created_at=utcnow(),
+            title=fields["title"],
+            abstract=fields["abstract"],
+            track_id=fields["track"],
+            kind=fields["kind"],
+            starts_at=fields["starts_at"],
+            ends_at=fields["ends_at"],
+            speakers=fields["speakers"],
+            capacity=fields["capacity"],
+            status="scheduled",
+            search_text=search_text(fields),
+            created_at=utcnow(),
         )
         self.db.add(session)
         self.db.flush()
@@ -89,20 +101,23 @@ class SessionsService(OpsEndpoints):
     @rpc
     def list_sessions(self, filters=None, limit=50, cursor=None):
         """Sessions ordered by (starts_at, id), a page at a time (keyset pagination)."""
-        page = load(SessionsPageSchema, {"filters": filters or {}, "limit": limit,
-                                         "cursor": cursor})
+        page = load(
+            SessionsPageSchema,
+            {"filters": {} if filters is None else filters, "limit": limit, "cursor": cursor},
+        )
         query = self._filtered(select(ProgramSession), page["filters"])
         if page["cursor"] is not None:
             after_starts_at, after_id = page["cursor"]
-            query = query.where(or_(
-                ProgramSession.starts_at > after_starts_at,
-                and_(ProgramSession.starts_at == after_starts_at,
-                     ProgramSession.id > after_id),
-            ))
+            query = query.where(
+                or_(
+                    ProgramSession.starts_at > after_starts_at,
+                    and_(ProgramSession.starts_at == after_starts_at, ProgramSession.id > after_id),
+                )
+            )
         rows = self.db.scalars(
             query.order_by(ProgramSession.starts_at, ProgramSession.id).limit(page["limit"] + 1)
         ).all()
-        items = rows[:page["limit"]]
+        items = rows[: page["limit"]]
         next_cursor = None
         if len(rows) > page["limit"]:
             last = items[-1]
@@ -112,17 +127,21 @@ class SessionsService(OpsEndpoints):
     def _filtered(self, query, filters):
         if "track" in filters:
             if self.db.get(Track, filters["track"]) is None:
-                raise Invalid("The request is not valid.",
-                              {"filters": {"track": ["Unknown track."]}})
+                raise Invalid(
+                    "The request is not valid.", {"filters": {"track": ["Unknown track."]}}
+                )
             query = query.where(ProgramSession.track_id == filters["track"])
         if "day" in filters:
             day_start = datetime.combine(filters["day"], datetime.min.time(), tzinfo=UTC)
-            query = query.where(ProgramSession.starts_at >= day_start,
-                                ProgramSession.starts_at < day_start + timedelta(days=1))
+            query = query.where(
+                ProgramSession.starts_at >= day_start,
+                ProgramSession.starts_at < day_start + timedelta(days=1),
+            )
         if filters.get("q", "").strip():
             words = filters["q"].lower().split()
-            query = query.where(*(ProgramSession.search_text.contains(word, autoescape=True)
-                                  for word in words))
+            query = query.where(
+                *(ProgramSession.search_text.contains(word, autoescape=True) for word in words)
+            )
         return query
 
     @rpc
@@ -144,11 +163,15 @@ class SessionsService(OpsEndpoints):
         args = load(AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id})
         if self._session(args["session_id"]).status == "cancelled":
             raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
-        row = {"session_id": args["session_id"], "attendee_id": args["attendee_id"],
-               "added_at": utcnow()}
+        row = {
+            "session_id": args["session_id"],
+            "attendee_id": args["attendee_id"],
+            "added_at": utcnow(),
+        }
         # a concurrent identical call must not fail on the primary key
-        insert_ignoring_duplicates(self.db, AgendaEntry.__table__, [row],
-                                   ["session_id", "attendee_id"])
+        insert_ignoring_duplicates(
+            self.db, AgendaEntry.__table__, [row], ["session_id", "attendee_id"]
+        )
         entry = self.db.get(AgendaEntry, (args["session_id"], args["attendee_id"]))
         return AgendaEntrySchema().dump(entry)
 
@@ -156,10 +179,12 @@ class SessionsService(OpsEndpoints):
     def remove_from_agenda(self, attendee_id, session_id):
         """Idempotent: removing what is not there (or an unknown session) is fine."""
         args = load(AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id})
-        self.db.execute(delete(AgendaEntry).where(
-            AgendaEntry.attendee_id == args["attendee_id"],
-            AgendaEntry.session_id == args["session_id"],
-        ))
+        self.db.execute(
+            delete(AgendaEntry).where(
+                AgendaEntry.attendee_id == args["attendee_id"],
+                AgendaEntry.session_id == args["session_id"],
+            )
+        )
 
     @rpc
     def get_agenda(self, attendee_id):
@@ -175,18 +200,16 @@ class SessionsService(OpsEndpoints):
     @rpc
     def agenda_holders(self, session_id, cursor=None, limit=1000):
         """Attendee ids with the session in their agenda, ordered by id, a page at a time."""
-        page = load(HoldersPageSchema, {"session_id": session_id, "cursor": cursor,
-                                        "limit": limit})
+        page = load(HoldersPageSchema, {"session_id": session_id, "cursor": cursor, "limit": limit})
         self._session(page["session_id"])
-        query = select(AgendaEntry.attendee_id).where(
-            AgendaEntry.session_id == page["session_id"])
+        query = select(AgendaEntry.attendee_id).where(AgendaEntry.session_id == page["session_id"])
         if page["cursor"] is not None:
             query = query.where(AgendaEntry.attendee_id > page["cursor"][0])
         ids = self.db.scalars(
             query.order_by(AgendaEntry.attendee_id).limit(page["limit"] + 1)
         ).all()
         next_cursor = encode_cursor(ids[page["limit"] - 1]) if len(ids) > page["limit"] else None
-        return {"attendee_ids": ids[:page["limit"]], "next_cursor": next_cursor}
+        return {"attendee_ids": ids[: page["limit"]], "next_cursor": next_cursor}
 
     # -- the clock -------------------------------------------------------------------
 
@@ -202,12 +225,16 @@ class SessionsService(OpsEndpoints):
         session = ProgramSession
         return self.db.scalars(
             select(session.id)
-            .where(or_(
-                and_(session.status == "scheduled",
-                     session.starts_at <= now + timedelta(seconds=lead)),
-                and_(session.status == "starting", session.starts_at <= now),
-                and_(session.status == "live", session.ends_at <= now),
-            ))
+            .where(
+                or_(
+                    and_(
+                        session.status == "scheduled",
+                        session.starts_at <= now + timedelta(seconds=lead),
+                    ),
+                    and_(session.status == "starting", session.starts_at <= now),
+                    and_(session.status == "live", session.ends_at <= now),
+                )
+            )
             .order_by(session.starts_at)
             .limit(CLOCK_BATCH_SIZE)
         ).all()
@@ -223,8 +250,7 @@ class SessionsService(OpsEndpoints):
         ).first()
         if session is None:
             return
-        target = next_status(session.status, session.starts_at, session.ends_at, utcnow(),
-                             lead)
+        target = next_status(session.status, session.starts_at, session.ends_at, utcnow(), lead)
         if target is None:
             return
         # guarded by the status seen: SQLite has no row locks, this keeps it exactly-once

@@ -37,11 +37,16 @@ def add_contact(expo_db):
     """Put an attendee in expo's replica, as the attendee_registered event would."""
 
     def add(attendee_id, consent, full_name="Ada Visitor"):
-        expo_db.add(AttendeeContact(
-            attendee_id=attendee_id, full_name=full_name,
-            email=f"{attendee_id}@example.org", organization="Town Museum",
-            share_with_exhibitors=consent, updated_at=utcnow(),
-        ))
+        expo_db.add(
+            AttendeeContact(
+                attendee_id=attendee_id,
+                full_name=full_name,
+                email=f"{attendee_id}@example.org",
+                organization="Town Museum",
+                share_with_exhibitors=consent,
+                updated_at=utcnow(),
+            )
+        )
         expo_db.commit()
 
     return add

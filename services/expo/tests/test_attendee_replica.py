@@ -25,8 +25,12 @@ HANDLER = "on_attendee_registered"
 WORK_QUEUE = work_queue_name("registration", "attendee_registered", "expo", HANDLER)
 DEAD_LETTER_QUEUE = dead_letter_queue_name(WORK_QUEUE)
 
-ALICE = {"email": "alice@example.org", "full_name": "Alice Archivist",
-         "organization": "City Museum", "consent": {"share_with_exhibitors": True}}
+ALICE = {
+    "email": "alice@example.org",
+    "full_name": "Alice Archivist",
+    "organization": "City Museum",
+    "consent": {"share_with_exhibitors": True},
+}
 
 
 def wait_until(condition, timeout=10.0, what="condition"):
@@ -45,17 +49,26 @@ def fresh(session, query):
 
 
 def consumed(outcome):
-    value = REGISTRY.get_sample_value("plenary_events_consumed_total", {
-        "service": "expo", "event_type": "attendee_registered", "outcome": outcome})
+    value = REGISTRY.get_sample_value(
+        "plenary_events_consumed_total",
+        {"service": "expo", "event_type": "attendee_registered", "outcome": outcome},
+    )
     return value or 0
 
 
 def attendee_registered_envelope(attendee_id, full_name="Bob Builder", occurred_at=None):
-    envelope = new_envelope(AttendeeRegistered, {
-        "attendee_id": attendee_id, "email": "bob@example.org", "full_name": full_name,
-        "organization": "Toy Museum", "ticket_type": "member",
-        "consent": {"share_with_exhibitors": True}, "registered_at": utcnow(),
-    })
+    envelope = new_envelope(
+        AttendeeRegistered,
+        {
+            "attendee_id": attendee_id,
+            "email": "bob@example.org",
+            "full_name": full_name,
+            "organization": "Toy Museum",
+            "ticket_type": "member",
+            "consent": {"share_with_exhibitors": True},
+            "registered_at": utcnow(),
+        },
+    )
     if occurred_at is not None:
         envelope["occurred_at"] = occurred_at.isoformat()
     return envelope
@@ -65,10 +78,14 @@ def publish(rabbit_config, body, **options):
     """Publish ``body`` as registration's outbox relay would."""
     exchange = event_exchange("registration")
     with Connection(rabbit_config["AMQP_URI"]) as connection:
-        connection.Producer().publish(body, exchange=exchange,
-                                      routing_key="attendee_registered",
-                                      delivery_mode=PERSISTENT, declare=[exchange],
-                                      **options)
+        connection.Producer().publish(
+            body,
+            exchange=exchange,
+            routing_key="attendee_registered",
+            delivery_mode=PERSISTENT,
+            declare=[exchange],
+            **options,
+        )
 
 
 def queue_length(rabbit_config, queue_name):
@@ -94,21 +111,35 @@ def test_registration_event_fills_the_replica(start_service, registration, expo_
 
     attendee_id = registration.register(ALICE)["attendee_id"]
 
-    contact = wait_until(lambda: fresh(expo_db, select(AttendeeContact).where(
-        AttendeeContact.attendee_id == attendee_id)), what="the replicated contact")
+    contact = wait_until(
+        lambda: fresh(
+            expo_db, select(AttendeeContact).where(AttendeeContact.attendee_id == attendee_id)
+        ),
+        what="the replicated contact",
+    )
     assert (contact.full_name, contact.email, contact.organization) == (
-        "Alice Archivist", "alice@example.org", "City Museum")
+        "Alice Archivist",
+        "alice@example.org",
+        "City Museum",
+    )
     assert contact.share_with_exhibitors is True
 
 
 def test_missing_replica_is_fetched_from_registration(
-        start_service, registration, expo_rpc, db_session, expo_db):
+    start_service, registration, expo_rpc, db_session, expo_db
+):
     attendee_id = registration.register(ALICE)["attendee_id"]
     # the event is published before expo's queue exists, so it never reaches expo
     registration_db = db_session("registration")
-    wait_until(lambda: fresh(registration_db, select(func.count()).select_from(outbox_table)
-                             .where(outbox_table.c.published_at.is_not(None))),
-               what="registration to publish attendee_registered")
+    wait_until(
+        lambda: fresh(
+            registration_db,
+            select(func.count())
+            .select_from(outbox_table)
+            .where(outbox_table.c.published_at.is_not(None)),
+        ),
+        what="registration to publish attendee_registered",
+    )
     start_service("expo")
     exhibitor = expo_rpc.create_exhibitor(ACME)
 
@@ -121,8 +152,9 @@ def test_missing_replica_is_fetched_from_registration(
     assert lead["attendee"]["email"] == "alice@example.org"
 
 
-def test_attendee_unknown_to_registration_is_not_found(start_service, registration,
-                                                       expo_rpc, expo_db):
+def test_attendee_unknown_to_registration_is_not_found(
+    start_service, registration, expo_rpc, expo_db
+):
     start_service("expo")
     exhibitor = expo_rpc.create_exhibitor(ACME)
 
@@ -140,56 +172,79 @@ def test_duplicate_delivery_has_one_effect(start_service, rabbit_config, expo_db
     processed_before, duplicates_before = consumed("processed"), consumed("duplicate")
 
     publish(rabbit_config, envelope)
-    wait_until(lambda: fresh(expo_db, select(AttendeeContact.full_name).where(
-        AttendeeContact.attendee_id == attendee_id)), what="the first delivery")
+    wait_until(
+        lambda: fresh(
+            expo_db,
+            select(AttendeeContact.full_name).where(AttendeeContact.attendee_id == attendee_id),
+        ),
+        what="the first delivery",
+    )
     # a change the second delivery would undo if it ran the handler again
     expo_db.get(AttendeeContact, attendee_id).full_name = "Changed since"
     expo_db.commit()
     publish(rabbit_config, envelope)
-    wait_until(lambda: consumed("duplicate") == duplicates_before + 1,
-               what="the duplicate to be seen")
+    wait_until(
+        lambda: consumed("duplicate") == duplicates_before + 1, what="the duplicate to be seen"
+    )
 
     assert consumed("processed") == processed_before + 1
     assert fresh(expo_db, select(AttendeeContact.full_name)) == "Changed since"
-    assert fresh(expo_db, select(func.count()).select_from(processed_events).where(
-        processed_events.c.event_id == envelope["id"])) == 1
+    assert (
+        fresh(
+            expo_db,
+            select(func.count())
+            .select_from(processed_events)
+            .where(processed_events.c.event_id == envelope["id"]),
+        )
+        == 1
+    )
 
 
-def test_older_event_does_not_overwrite_a_newer_contact(start_service, rabbit_config,
-                                                        expo_db, add_contact):
+def test_older_event_does_not_overwrite_a_newer_contact(
+    start_service, rabbit_config, expo_db, add_contact
+):
     start_service("expo")
     attendee_id = str(uuid.uuid4())
     add_contact(attendee_id, consent=False, full_name="Fetched just now")
     processed_before = consumed("processed")
 
-    publish(rabbit_config, attendee_registered_envelope(
-        attendee_id, full_name="Old news", occurred_at=utcnow() - timedelta(minutes=5)))
-    wait_until(lambda: consumed("processed") == processed_before + 1,
-               what="the event to be handled")
+    publish(
+        rabbit_config,
+        attendee_registered_envelope(
+            attendee_id, full_name="Old news", occurred_at=utcnow() - timedelta(minutes=5)
+        ),
+    )
+    wait_until(
+        lambda: consumed("processed") == processed_before + 1, what="the event to be handled"
+    )
 
     contact = fresh(expo_db, select(AttendeeContact))
     assert (contact.full_name, contact.share_with_exhibitors) == ("Fetched just now", False)
 
 
-def test_malformed_messages_are_parked_and_consuming_goes_on(start_service, rabbit_config,
-                                                             expo_db):
+def test_malformed_messages_are_parked_and_consuming_goes_on(start_service, rabbit_config, expo_db):
     start_service("expo")
     incomplete = attendee_registered_envelope(str(uuid.uuid4()))
     del incomplete["data"]["email"]
     no_id = attendee_registered_envelope(str(uuid.uuid4()))
     del no_id["id"]
 
-    publish(rabbit_config, b"not json", content_type="application/json",
-            content_encoding="utf-8")
+    publish(rabbit_config, b"not json", content_type="application/json", content_encoding="utf-8")
     publish(rabbit_config, incomplete)
     publish(rabbit_config, no_id)
     publish(rabbit_config, ["not", "an", "envelope"])
-    wait_until(lambda: queue_length(rabbit_config, DEAD_LETTER_QUEUE) == 4,
-               what="four parked messages")
+    wait_until(
+        lambda: queue_length(rabbit_config, DEAD_LETTER_QUEUE) == 4, what="four parked messages"
+    )
 
     good_id = str(uuid.uuid4())
     publish(rabbit_config, attendee_registered_envelope(good_id))
-    wait_until(lambda: fresh(expo_db, select(AttendeeContact.attendee_id).where(
-        AttendeeContact.attendee_id == good_id)), what="the next good event")
+    wait_until(
+        lambda: fresh(
+            expo_db,
+            select(AttendeeContact.attendee_id).where(AttendeeContact.attendee_id == good_id),
+        ),
+        what="the next good event",
+    )
     assert fresh(expo_db, select(func.count()).select_from(AttendeeContact)) == 1
     assert queue_length(rabbit_config, WORK_QUEUE) == 0

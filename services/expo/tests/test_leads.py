@@ -1,6 +1,8 @@
 """Interactions and leads: the consent rule, scoring, scoping, bad input."""
 
+import eventlet
 import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
 from plumbing.errors import Invalid, NotFound
@@ -34,26 +36,33 @@ def test_every_interaction_kind_has_a_weight():
 
 
 def test_consenting_attendee_becomes_one_lead_with_a_summed_score(
-        expo, expo_db, add_contact, acme, product_id):
+    expo, expo_db, add_contact, acme, product_id
+):
     add_contact(CONSENTING, consent=True, full_name="Ada Visitor")
 
     visit = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
-    download = expo.record_interaction(acme["id"], CONSENTING,
-                                       {"kind": "download", "product_id": product_id})
-    meeting = expo.record_interaction(acme["id"], CONSENTING,
-                                      {"kind": "meeting_request", "message": "Tuesday?"})
+    download = expo.record_interaction(
+        acme["id"], CONSENTING, {"kind": "download", "product_id": product_id}
+    )
+    meeting = expo.record_interaction(
+        acme["id"], CONSENTING, {"kind": "meeting_request", "message": "Tuesday?"}
+    )
 
     assert visit["kind"] == "visit" and visit["lead_id"]
     assert download["lead_id"] == meeting["lead_id"] == visit["lead_id"]
     [lead] = expo.list_leads(acme["id"])["items"]
     assert lead["id"] == visit["lead_id"]
     assert lead["score"] == 1 + 5 + 10
-    assert lead["attendee"] == {"full_name": "Ada Visitor",
-                                "email": f"{CONSENTING}@example.org",
-                                "organization": "Town Museum"}
+    assert lead["attendee"] == {
+        "full_name": "Ada Visitor",
+        "email": f"{CONSENTING}@example.org",
+        "organization": "Town Museum",
+    }
     assert [(i["kind"], i["product_id"], i["message"]) for i in lead["interactions"]] == [
-        ("visit", None, None), ("download", product_id, None),
-        ("meeting_request", None, "Tuesday?")]
+        ("visit", None, None),
+        ("download", product_id, None),
+        ("meeting_request", None, "Tuesday?"),
+    ]
     assert set(lead) == {"id", "attendee", "score", "interactions", "created_at", "updated_at"}
     assert lead["updated_at"] == lead["interactions"][-1]["occurred_at"]
     assert count(expo_db, Lead) == 1
@@ -63,38 +72,56 @@ def test_lead_events_announce_capture_then_updates(expo, expo_db, add_contact, a
     add_contact(CONSENTING, consent=True)
 
     first = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
-    second = expo.record_interaction(acme["id"], CONSENTING,
-                                     {"kind": "meeting_request", "message": "Call me"})
+    second = expo.record_interaction(
+        acme["id"], CONSENTING, {"kind": "meeting_request", "message": "Call me"}
+    )
 
     events = outbox_envelopes(expo_db)
     assert [e["type"] for e in events] == [
-        "exhibitor_created", "lead_captured", "lead_updated", "meeting_requested"]
+        "exhibitor_created",
+        "lead_captured",
+        "lead_updated",
+        "meeting_requested",
+    ]
     captured, updated, meeting = (e["data"] for e in events[1:])
     assert captured["lead_id"] == updated["lead_id"] == first["lead_id"]
     assert captured["exhibitor_id"] == acme["id"]
-    assert captured["attendee"] == {"attendee_id": CONSENTING, "full_name": "Ada Visitor",
-                                    "email": f"{CONSENTING}@example.org",
-                                    "organization": "Town Museum"}
+    assert captured["attendee"] == {
+        "attendee_id": CONSENTING,
+        "full_name": "Ada Visitor",
+        "email": f"{CONSENTING}@example.org",
+        "organization": "Town Museum",
+    }
     assert (captured["score"], updated["score"]) == (1, 11)
     assert captured["interaction"]["interaction_id"] == first["interaction_id"]
     assert captured["interaction"]["kind"] == "visit"
-    assert set(captured["interaction"]) == {"interaction_id", "kind", "product_id", "message",
-                                            "occurred_at"}
+    assert set(captured["interaction"]) == {
+        "interaction_id",
+        "kind",
+        "product_id",
+        "message",
+        "occurred_at",
+    }
     assert updated["interaction"]["interaction_id"] == second["interaction_id"]
-    assert meeting == {"exhibitor_id": acme["id"], "attendee_id": CONSENTING,
-                       "lead_id": first["lead_id"], "message": "Call me"}
+    assert meeting == {
+        "exhibitor_id": acme["id"],
+        "attendee_id": CONSENTING,
+        "lead_id": first["lead_id"],
+        "message": "Call me",
+    }
 
 
 def test_non_consenting_visitor_is_an_anonymous_count_only(
-        expo, expo_db, add_contact, acme, product_id):
+    expo, expo_db, add_contact, acme, product_id
+):
     add_contact(PRIVATE, consent=False, full_name="Private Person")
 
     answers = [
         expo.record_interaction(acme["id"], PRIVATE, {"kind": "visit"}),
-        expo.record_interaction(acme["id"], PRIVATE,
-                                {"kind": "download", "product_id": product_id}),
-        expo.record_interaction(acme["id"], PRIVATE,
-                                {"kind": "meeting_request", "message": "hi"}),
+        expo.record_interaction(
+            acme["id"], PRIVATE, {"kind": "download", "product_id": product_id}
+        ),
+        expo.record_interaction(acme["id"], PRIVATE, {"kind": "meeting_request", "message": "hi"}),
     ]
 
     assert [a["lead_id"] for a in answers] == [None, None, None]
@@ -120,16 +147,18 @@ def test_consent_is_per_attendee_at_the_same_booth(expo, expo_db, add_contact, a
     [lead] = expo.list_leads(acme["id"])["items"]
     assert lead["attendee"]["full_name"] == "Ada Visitor"
     assert lead["score"] == 1
-    assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created",
-                                                                "lead_captured"]
+    assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created", "lead_captured"]
     raw_outbox = " ".join(expo_db.scalars(select(outbox_table.c.envelope)))
     assert PRIVATE not in raw_outbox and "Private Person" not in raw_outbox
 
 
-def test_score_does_not_depend_on_the_order_of_interactions(expo, add_contact, product_id,
-                                                             acme):
-    kinds = [{"kind": "meeting_request"}, {"kind": "visit"},
-             {"kind": "download", "product_id": product_id}, {"kind": "visit"}]
+def test_score_does_not_depend_on_the_order_of_interactions(expo, add_contact, product_id, acme):
+    kinds = [
+        {"kind": "meeting_request"},
+        {"kind": "visit"},
+        {"kind": "download", "product_id": product_id},
+        {"kind": "visit"},
+    ]
     other = "33333333-3333-3333-3333-333333333333"
     add_contact(CONSENTING, consent=True)
     add_contact(other, consent=True)
@@ -143,6 +172,26 @@ def test_score_does_not_depend_on_the_order_of_interactions(expo, add_contact, p
     assert scores == [10 + 1 + 5 + 1] * 2
 
 
+def test_concurrent_interactions_make_one_lead_and_one_capture(
+    expo, expo_db, add_contact, acme, rabbit_config
+):
+    add_contact(CONSENTING, consent=True)
+
+    def visit(_):
+        with ServiceRpcProxy("expo", rabbit_config) as proxy:
+            return proxy.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
+
+    answers = list(eventlet.GreenPool(8).imap(visit, range(8)))
+
+    assert len({answer["lead_id"] for answer in answers}) == 1
+    [lead] = expo.list_leads(acme["id"])["items"]
+    assert lead["score"] == 8
+    types = [e["type"] for e in outbox_envelopes(expo_db)]
+    assert (types.count("lead_captured"), types.count("lead_updated")) == (1, 7)
+    scores = [e["data"]["score"] for e in outbox_envelopes(expo_db) if "lead_id" in e["data"]]
+    assert sorted(scores) == list(range(1, 9))
+
+
 def test_exhibitor_sees_only_its_own_leads(expo, add_contact, acme):
     rival = expo.create_exhibitor({**ACME, "name": "Rival Cases"})
     add_contact(CONSENTING, consent=True)
@@ -150,8 +199,9 @@ def test_exhibitor_sees_only_its_own_leads(expo, add_contact, acme):
     add_contact(rivals_only, consent=True, full_name="Rival Fan")
 
     acme_lead = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})["lead_id"]
-    expo.record_interaction(rival["id"], CONSENTING,
-                            {"kind": "meeting_request", "message": "for rival"})
+    expo.record_interaction(
+        rival["id"], CONSENTING, {"kind": "meeting_request", "message": "for rival"}
+    )
     expo.record_interaction(rival["id"], rivals_only, {"kind": "visit"})
 
     [lead] = expo.list_leads(acme["id"])["items"]
@@ -159,8 +209,7 @@ def test_exhibitor_sees_only_its_own_leads(expo, add_contact, acme):
     assert lead["score"] == 1
     assert [i["kind"] for i in lead["interactions"]] == ["visit"]
     rival_leads = expo.list_leads(rival["id"])["items"]
-    assert {lead["attendee"]["full_name"] for lead in rival_leads} == {"Ada Visitor",
-                                                                       "Rival Fan"}
+    assert {lead["attendee"]["full_name"] for lead in rival_leads} == {"Ada Visitor", "Rival Fan"}
     assert acme_lead not in {lead["id"] for lead in rival_leads}
 
 
@@ -187,8 +236,9 @@ def test_product_of_another_exhibitor_is_refused(expo, expo_db, add_contact, acm
     add_contact(CONSENTING, consent=True)
 
     with pytest.raises(Invalid) as refused:
-        expo.record_interaction(acme["id"], CONSENTING, {
-            "kind": "download", "product_id": rival["products"][0]["id"]})
+        expo.record_interaction(
+            acme["id"], CONSENTING, {"kind": "download", "product_id": rival["products"][0]["id"]}
+        )
 
     assert "product_id" in refused.value.errors
     assert count(expo_db, Interaction) == 0
@@ -197,29 +247,34 @@ def test_product_of_another_exhibitor_is_refused(expo, expo_db, add_contact, acm
 def test_interaction_with_unknown_exhibitor_is_not_found(expo, expo_db, add_contact):
     add_contact(CONSENTING, consent=True)
     with pytest.raises(NotFound):
-        expo.record_interaction("00000000-0000-0000-0000-000000000000", CONSENTING,
-                                {"kind": "visit"})
+        expo.record_interaction(
+            "00000000-0000-0000-0000-000000000000", CONSENTING, {"kind": "visit"}
+        )
     assert count(expo_db, Interaction) == 0
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({}, "kind"),
-    ({"kind": "stare"}, "kind"),
-    ({"kind": None}, "kind"),
-    ({"kind": ["visit"]}, "kind"),
-    ({"kind": "download"}, "product_id"),
-    ({"kind": "download", "product_id": None}, "product_id"),
-    ({"kind": "visit", "product_id": "not-a-product"}, "product_id"),
-    ({"kind": "visit", "product_id": 7}, "product_id"),
-    ({"kind": "visit", "product_id": "x" * 1000}, "product_id"),
-    ({"kind": "meeting_request", "message": "x" * 2001}, "message"),
-    ({"kind": "meeting_request", "message": 42}, "message"),
-    ({"kind": "visit", "lead_id": "chosen"}, "lead_id"),
-    ("visit", "_schema"),
-    (None, "_schema"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "kind"),
+        ({"kind": "stare"}, "kind"),
+        ({"kind": None}, "kind"),
+        ({"kind": ["visit"]}, "kind"),
+        ({"kind": "download"}, "product_id"),
+        ({"kind": "download", "product_id": None}, "product_id"),
+        ({"kind": "visit", "product_id": "not-a-product"}, "product_id"),
+        ({"kind": "visit", "product_id": 7}, "product_id"),
+        ({"kind": "visit", "product_id": "x" * 1000}, "product_id"),
+        ({"kind": "meeting_request", "message": "x" * 2001}, "message"),
+        ({"kind": "meeting_request", "message": 42}, "message"),
+        ({"kind": "visit", "lead_id": "chosen"}, "lead_id"),
+        ("visit", "_schema"),
+        (None, "_schema"),
+    ],
+)
 def test_invalid_interaction_is_refused_and_writes_nothing(
-        expo, expo_db, add_contact, acme, payload, field):
+    expo, expo_db, add_contact, acme, payload, field
+):
     add_contact(CONSENTING, consent=True)
 
     with pytest.raises(Invalid) as refused:
@@ -231,16 +286,20 @@ def test_invalid_interaction_is_refused_and_writes_nothing(
     assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created"]
 
 
-@pytest.mark.parametrize("exhibitor_id, attendee_id, field", [
-    (None, CONSENTING, "exhibitor_id"),
-    (42, CONSENTING, "exhibitor_id"),
-    ("", CONSENTING, "exhibitor_id"),
-    ("acme", None, "attendee_id"),
-    ("acme", 42, "attendee_id"),
-    ("acme", {"id": CONSENTING}, "attendee_id"),
-])
-def test_interaction_needs_string_ids(expo, expo_db, add_contact, acme, exhibitor_id,
-                                      attendee_id, field):
+@pytest.mark.parametrize(
+    "exhibitor_id, attendee_id, field",
+    [
+        (None, CONSENTING, "exhibitor_id"),
+        (42, CONSENTING, "exhibitor_id"),
+        ("", CONSENTING, "exhibitor_id"),
+        ("acme", None, "attendee_id"),
+        ("acme", 42, "attendee_id"),
+        ("acme", {"id": CONSENTING}, "attendee_id"),
+    ],
+)
+def test_interaction_needs_string_ids(
+    expo, expo_db, add_contact, acme, exhibitor_id, attendee_id, field
+):
     add_contact(CONSENTING, consent=True)
     exhibitor_id = acme["id"] if exhibitor_id == "acme" else exhibitor_id
 
@@ -253,25 +312,29 @@ def test_interaction_needs_string_ids(expo, expo_db, add_contact, acme, exhibito
 
 def test_the_longest_message_is_accepted(expo, add_contact, acme):
     add_contact(CONSENTING, consent=True)
-    expo.record_interaction(acme["id"], CONSENTING,
-                            {"kind": "meeting_request", "message": "m" * 2000})
+    expo.record_interaction(
+        acme["id"], CONSENTING, {"kind": "meeting_request", "message": "m" * 2000}
+    )
     [lead] = expo.list_leads(acme["id"])["items"]
     assert lead["interactions"][0]["message"] == "m" * 2000
 
 
-@pytest.mark.parametrize("args, error, field", [
-    ((None,), Invalid, "exhibitor_id"),
-    ((42,), Invalid, "exhibitor_id"),
-    (("00000000-0000-0000-0000-000000000000",), NotFound, None),
-    (("acme", 0), Invalid, "limit"),
-    (("acme", -5), Invalid, "limit"),
-    (("acme", 201), Invalid, "limit"),
-    (("acme", "50"), Invalid, "limit"),
-    (("acme", 50, "garbage!"), Invalid, "cursor"),
-    (("acme", 50, ["cursor"]), Invalid, "cursor"),
-    (("acme", 50, "WyJub3QgYSB0aW1lIiwgIngiXQ"), Invalid, "cursor"),  # ["not a time", "x"]
-    (("acme", 50, "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ"), Invalid, "cursor"),  # naive
-])
+@pytest.mark.parametrize(
+    "args, error, field",
+    [
+        ((None,), Invalid, "exhibitor_id"),
+        ((42,), Invalid, "exhibitor_id"),
+        (("00000000-0000-0000-0000-000000000000",), NotFound, None),
+        (("acme", 0), Invalid, "limit"),
+        (("acme", -5), Invalid, "limit"),
+        (("acme", 201), Invalid, "limit"),
+        (("acme", "50"), Invalid, "limit"),
+        (("acme", 50, "garbage!"), Invalid, "cursor"),
+        (("acme", 50, ["cursor"]), Invalid, "cursor"),
+        (("acme", 50, "WyJub3QgYSB0aW1lIiwgIngiXQ"), Invalid, "cursor"),  # ["not a time", "x"]
+        (("acme", 50, "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ"), Invalid, "cursor"),  # naive
+    ],
+)
 def test_list_leads_refuses_bad_arguments(expo, acme, args, error, field):
     args = (acme["id"], *args[1:]) if args[0] == "acme" else args
     with pytest.raises(error) as refused:

@@ -70,8 +70,17 @@ class SmtpSink:
         self.port = port
         self.maildir = maildir
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(maildir),
+            ],
         )
         wait_for(self.accepts_connections)
 
@@ -117,8 +126,9 @@ class Receiver:
         self.requests = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property
@@ -132,8 +142,15 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 with receiver.lock:
-                    receiver.requests.append({"headers": dict(self.headers), "body": body,
-                                              "path": self.path})
+                    receiver.requests.append(
+                        {
+                            "headers": {
+                                name.lower(): value for name, value in self.headers.items()
+                            },
+                            "body": body,
+                            "path": self.path,
+                        }
+                    )
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
                 time.sleep(receiver.delay)
                 try:

@@ -34,8 +34,7 @@ def emails(db):
     return db.scalars(select(OutgoingEmail)).all()
 
 
-def test_registration_welcomes_in_feed_and_by_email(notifications, publish, smtp_sink,
-                                                      db_session):
+def test_registration_welcomes_in_feed_and_by_email(notifications, publish, smtp_sink, db_session):
     sink = smtp_sink()
     service = notifications(SMTP_PORT=sink.port, MAIL_FROM="Plenary <hello@plenary.test>")
 
@@ -46,8 +45,11 @@ def test_registration_welcomes_in_feed_and_by_email(notifications, publish, smtp
     assert message["From"] == "Plenary <hello@plenary.test>"
     assert "confirmed" in message["Subject"]
     parsed = email.message_from_bytes(message.as_bytes())
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode()
-             for part in parsed.walk() if not part.is_multipart()}
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in parsed.walk()
+        if not part.is_multipart()
+    }
     assert "Hello Alice <Archivist>," in parts["text/plain"]
     assert "Hello Alice &lt;Archivist&gt;," in parts["text/html"]
 
@@ -56,13 +58,13 @@ def test_registration_welcomes_in_feed_and_by_email(notifications, publish, smtp
     assert feed["items"][0]["read"] is False
     assert feed["unread_count"] == 1
     assert feed["next_cursor"] is None
-    [sent] = wait_for(lambda: [e for e in emails(db_session("notifications"))
-                               if e.status == "sent"])
+    [sent] = wait_for(
+        lambda: [e for e in emails(db_session("notifications")) if e.status == "sent"]
+    )
     assert sent.attempts == 1 and sent.sent_at is not None
 
 
-def test_redelivered_registration_welcomes_once(notifications, publish, smtp_sink,
-                                                db_session):
+def test_redelivered_registration_welcomes_once(notifications, publish, smtp_sink, db_session):
     sink = smtp_sink()
     notifications(SMTP_PORT=sink.port)
 
@@ -78,8 +80,7 @@ def test_redelivered_registration_welcomes_once(notifications, publish, smtp_sin
     assert len(sink.messages()) == 1
 
 
-def test_email_waits_for_the_smtp_server_to_come_up(notifications, publish, smtp_sink,
-                                                    db_session):
+def test_email_waits_for_the_smtp_server_to_come_up(notifications, publish, smtp_sink, db_session):
     from services.notifications.tests.conftest import free_port
 
     port = free_port()  # nothing listens there yet
@@ -126,7 +127,7 @@ class FakeSessions:
             raise NotFound("No such session.")
         start = int(cursor or 0)
         next_cursor = str(start + limit) if start + limit < len(HOLDERS) else None
-        return {"attendee_ids": HOLDERS[start:start + limit], "next_cursor": next_cursor}
+        return {"attendee_ids": HOLDERS[start : start + limit], "next_cursor": next_cursor}
 
 
 STARTING = {
@@ -140,7 +141,8 @@ STARTING = {
 
 
 def test_session_starting_reaches_every_agenda_holder_once(
-        notifications, publish, container_factory, rabbit_config, db_session):
+    notifications, publish, container_factory, rabbit_config, db_session
+):
     FakeSessions.calls.clear()
     container_factory(FakeSessions, dict(rabbit_config)).start()
     service = notifications()
@@ -163,8 +165,9 @@ def test_session_starting_reaches_every_agenda_holder_once(
     assert service.list_notifications("att-someone-else")["items"] == []
 
 
-def test_session_gone_notifies_nobody(notifications, publish, container_factory,
-                                      rabbit_config, db_session):
+def test_session_gone_notifies_nobody(
+    notifications, publish, container_factory, rabbit_config, db_session
+):
     container_factory(FakeSessions, dict(rabbit_config)).start()
     notifications()
 
@@ -179,13 +182,20 @@ def test_session_gone_notifies_nobody(notifications, publish, container_factory,
 def add_notifications(db, attendee_id, count_, read=()):
     base = datetime(2026, 5, 1, tzinfo=UTC)
     for number in range(count_):
-        db.add(Notification(
-            id=f"n-{number:03d}", attendee_id=attendee_id, kind="announcement",
-            title=f"Announcement {number}", body="", data={},
-            # pairs share a timestamp: the id breaks the tie
-            created_at=base + timedelta(minutes=number // 2),
-            read_at=base if number in read else None, dedupe_key=f"a{number}",
-        ))
+        db.add(
+            Notification(
+                id=f"{attendee_id}-{number:03d}",
+                attendee_id=attendee_id,
+                kind="announcement",
+                title=f"Announcement {number}",
+                body="",
+                data={},
+                # pairs share a timestamp: the id breaks the tie
+                created_at=base + timedelta(minutes=number // 2),
+                read_at=base if number in read else None,
+                dedupe_key=f"a{number}",
+            )
+        )
     db.commit()
 
 
@@ -204,5 +214,5 @@ def test_feed_pages_newest_first_with_unread_count(notifications, db_session):
         cursor = feed["next_cursor"]
         if cursor is None:
             break
-    assert seen == [f"n-{number:03d}" for number in reversed(range(7))]
+    assert seen == [f"att-bob-{number:03d}" for number in reversed(range(7))]
     assert service.list_notifications("att-bob", 50)["items"][-1]["read"] is True

@@ -53,6 +53,8 @@ def test_same_email_in_another_case_conflicts(registration, db_session):
         {**ALICE, "email": "not-an-email"},
         {**ALICE, "full_name": ""},
         {**ALICE, "full_name": 42},
+    {**ALICE, "full_name": "   "},
+    {**ALICE, "organization": "nul\x00byte"},
         {**ALICE, "ticket_type": "vip-backstage"},
         {**ALICE, "consent": {"share_with_exhibitors": "perhaps"}},
         ["not", "an", "object"],

@@ -45,10 +45,19 @@ def count(db, model_or_table):
 def add_session(db, starts_in, lasts, title="Direct", status="scheduled"):
     """Insert a session straight into the database (no RPC, no event)."""
     starts_at = utcnow() + starts_in
-    session = ProgramSession(title=title, abstract="", track_id="rebuild", kind="panel",
-                             starts_at=starts_at, ends_at=starts_at + lasts, speakers=[],
-                             capacity=None, status=status, search_text=title.lower(),
-                             created_at=utcnow())
+    session = ProgramSession(
+        title=title,
+        abstract="",
+        track_id="rebuild",
+        kind="panel",
+        starts_at=starts_at,
+        ends_at=starts_at + lasts,
+        speakers=[],
+        capacity=None,
+        status=status,
+        search_text=title.lower(),
+        created_at=utcnow(),
+    )
     db.add(session)
     db.commit()
     return session.id

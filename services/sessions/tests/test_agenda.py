@@ -53,8 +53,7 @@ def test_unknown_or_cancelled_session_cannot_be_added(sessions, db, talks):
     sooner, _ = talks
     with pytest.raises(NotFound):
         sessions.add_to_agenda(ALICE, UNKNOWN_SESSION)
-    db.execute(update(ProgramSession).where(ProgramSession.id == sooner)
-               .values(status="cancelled"))
+    db.execute(update(ProgramSession).where(ProgramSession.id == sooner).values(status="cancelled"))
     db.commit()
     with pytest.raises(Conflict):
         sessions.add_to_agenda(ALICE, sooner)
@@ -85,10 +84,11 @@ def test_agenda_holders_pages_through_thousands(sessions, db, talks):
     sooner, later = talks
     holders = sorted(str(uuid.uuid4()) for _ in range(2500))
     now = utcnow()
-    db.execute(insert(AgendaEntry), [{"session_id": sooner, "attendee_id": a, "added_at": now}
-                                     for a in holders])
-    db.execute(insert(AgendaEntry), [{"session_id": later, "attendee_id": ALICE,
-                                      "added_at": now}])
+    db.execute(
+        insert(AgendaEntry),
+        [{"session_id": sooner, "attendee_id": a, "added_at": now} for a in holders],
+    )
+    db.execute(insert(AgendaEntry), [{"session_id": later, "attendee_id": ALICE, "added_at": now}])
     db.commit()
 
     pages, cursor = [], None
@@ -116,10 +116,21 @@ def test_agenda_holders_small_pages_and_edges(sessions, talks):
         sessions.agenda_holders(UNKNOWN_SESSION)
 
 
-@pytest.mark.parametrize("cursor, limit", [
-    (None, 0), (None, -1), (None, 5001), (None, "10"), (None, 2.5), (None, None),
-    ("garbage!!", 10), ("", 10), (7, 10), ("WyJhIiwgImIiXQ", 10),  # ["a", "b"]
-])
+@pytest.mark.parametrize(
+    "cursor, limit",
+    [
+        (None, 0),
+        (None, -1),
+        (None, 5001),
+        (None, "10"),
+        (None, 2.5),
+        (None, None),
+        ("garbage!!", 10),
+        ("", 10),
+        (7, 10),
+        ("WyJhIiwgImIiXQ", 10),  # ["a", "b"]
+    ],
+)
 def test_agenda_holders_refuses_bad_paging(sessions, talks, cursor, limit):
     with pytest.raises(Invalid):
         sessions.agenda_holders(talks[0], cursor=cursor, limit=limit)

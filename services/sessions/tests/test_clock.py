@@ -16,20 +16,23 @@ END = START + ONE_HOUR
 LEAD = 900
 
 
-@pytest.mark.parametrize("status, now, expected", [
-    ("scheduled", START - timedelta(seconds=901), None),
-    ("scheduled", START - timedelta(seconds=900), "starting"),
-    ("scheduled", START, "live"),  # start passed: no stale reminder
-    ("scheduled", END, "ended"),  # all of it passed: straight to ended
-    ("starting", START - timedelta(seconds=1), None),
-    ("starting", START, "live"),
-    ("starting", END + ONE_HOUR, "ended"),
-    ("live", END - timedelta(seconds=1), None),
-    ("live", END, "ended"),
-    ("live", START - timedelta(seconds=600), None),  # never backwards
-    ("ended", END + ONE_HOUR, None),
-    ("cancelled", START, None),
-])
+@pytest.mark.parametrize(
+    "status, now, expected",
+    [
+        ("scheduled", START - timedelta(seconds=901), None),
+        ("scheduled", START - timedelta(seconds=900), "starting"),
+        ("scheduled", START, "live"),  # start passed: no stale reminder
+        ("scheduled", END, "ended"),  # all of it passed: straight to ended
+        ("starting", START - timedelta(seconds=1), None),
+        ("starting", START, "live"),
+        ("starting", END + ONE_HOUR, "ended"),
+        ("live", END - timedelta(seconds=1), None),
+        ("live", END, "ended"),
+        ("live", START - timedelta(seconds=600), None),  # never backwards
+        ("ended", END + ONE_HOUR, None),
+        ("cancelled", START, None),
+    ],
+)
 def test_next_status(status, now, expected):
     assert next_status(status, START, END, now, LEAD) == expected
 
@@ -51,8 +54,10 @@ def test_two_replicas_fire_each_transition_once(db, service_config, container_fa
     settings = {"SESSION_CLOCK_INTERVAL": 0.1, "SESSION_REMINDER_LEAD_SECONDS": 0.5}
     for _ in range(2):  # same database and vhost; only the ops port differs
         container_factory(SessionsService, service_config("sessions", **settings)).start()
-    ids = [add_session(db, timedelta(seconds=1), timedelta(seconds=0.5), title=f"T{i}")
-           for i in range(12)]
+    ids = [
+        add_session(db, timedelta(seconds=1), timedelta(seconds=0.5), title=f"T{i}")
+        for i in range(12)
+    ]
 
     wait_until(lambda: set(statuses(db).values()) == {"ended"})
 
@@ -69,8 +74,12 @@ def test_catch_up_after_downtime_sends_no_stale_reminder(db, start_service):
     far_ahead = add_session(db, timedelta(days=1), ONE_HOUR)
     start_service("sessions", SESSION_CLOCK_INTERVAL=0.1, SESSION_REMINDER_LEAD_SECONDS=60)
 
-    expected = {already_live: "live", already_over: "ended", reminder_due: "starting",
-                far_ahead: "scheduled"}
+    expected = {
+        already_live: "live",
+        already_over: "ended",
+        reminder_due: "starting",
+        far_ahead: "scheduled",
+    }
     wait_until(lambda: statuses(db) == expected)
 
     assert events_by_session(db) == {
@@ -79,4 +88,5 @@ def test_catch_up_after_downtime_sends_no_stale_reminder(db, start_service):
         reminder_due: ["session_starting"],
     }
     assert Counter(t for t, _ in outbox_events(db)) == Counter(
-        {"session_started": 1, "session_ended": 1, "session_starting": 1})
+        {"session_started": 1, "session_ended": 1, "session_starting": 1}
+    )

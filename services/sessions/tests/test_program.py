@@ -55,10 +55,19 @@ def test_create_session_stores_utc_and_emits_session_scheduled(sessions, db):
     assert created["speakers"] == KEYNOTE["speakers"]
     assert created["track"] == "reinspire" and created["capacity"] == 5000
     assert sessions.get_session(created["id"]) == created
-    assert outbox_events(db) == [("session_scheduled", {
-        "session_id": created["id"], "title": KEYNOTE["title"], "track": "reinspire",
-        "kind": "keynote", "starts_at": created["starts_at"], "ends_at": created["ends_at"],
-    })]
+    assert outbox_events(db) == [
+        (
+            "session_scheduled",
+            {
+                "session_id": created["id"],
+                "title": KEYNOTE["title"],
+                "track": "reinspire",
+                "kind": "keynote",
+                "starts_at": created["starts_at"],
+                "ends_at": created["ends_at"],
+            },
+        )
+    ]
 
 
 def test_optional_fields_default(sessions):
@@ -70,37 +79,40 @@ def test_optional_fields_default(sessions):
 SPEAKER = KEYNOTE["speakers"][0]
 
 
-@pytest.mark.parametrize("payload, field", [
-    ({}, "title"),
-    (["not", "an", "object"], "title"),
-    ({**KEYNOTE, "title": ""}, "title"),
-    ({**KEYNOTE, "title": "   "}, "title"),
-    ({**KEYNOTE, "title": "x" * 201}, "title"),
-    ({**KEYNOTE, "title": 42}, "title"),
-    ({**KEYNOTE, "title": "null\x00byte"}, "title"),
-    ({**KEYNOTE, "abstract": "x" * 5001}, "abstract"),
-    ({**KEYNOTE, "track": "nope"}, "track"),
-    ({**KEYNOTE, "track": None}, "track"),
-    ({**KEYNOTE, "kind": "party"}, "kind"),
-    ({**KEYNOTE, "starts_at": "2030-05-04T10:00:00"}, "starts_at"),
-    ({**KEYNOTE, "starts_at": "tomorrow"}, "starts_at"),
-    ({**KEYNOTE, "starts_at": 1893456000}, "starts_at"),
-    (session_at("9999-12-31T23:00:00-05:00", "9999-12-31T23:30:00-05:00"), "starts_at"),
-    (session_at("2030-05-04T10:00:00+00:00", "2030-05-04T10:00:00+00:00"), "ends_at"),
-    (session_at("2030-05-04T10:00:00+00:00", "2030-05-04T11:00:00+02:00"), "ends_at"),
-    ({**KEYNOTE, "speakers": [SPEAKER] * 21}, "speakers"),
-    ({**KEYNOTE, "speakers": [{**SPEAKER, "name": ""}]}, "speakers"),
-    ({**KEYNOTE, "speakers": [{**SPEAKER, "organization": "x" * 201}]}, "speakers"),
-    ({**KEYNOTE, "speakers": [{**SPEAKER, "bio": "x" * 2001}]}, "speakers"),
-    ({**KEYNOTE, "speakers": [{**SPEAKER, "role": "host"}]}, "speakers"),
-    ({**KEYNOTE, "speakers": "Dana"}, "speakers"),
-    ({**KEYNOTE, "capacity": 0}, "capacity"),
-    ({**KEYNOTE, "capacity": -5}, "capacity"),
-    ({**KEYNOTE, "capacity": 100_001}, "capacity"),
-    ({**KEYNOTE, "capacity": "100"}, "capacity"),
-    ({**KEYNOTE, "capacity": True}, "capacity"),
-    ({**KEYNOTE, "status": "live"}, "status"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "title"),
+        (["not", "an", "object"], "title"),
+        ({**KEYNOTE, "title": ""}, "title"),
+        ({**KEYNOTE, "title": "   "}, "title"),
+        ({**KEYNOTE, "title": "x" * 201}, "title"),
+        ({**KEYNOTE, "title": 42}, "title"),
+        ({**KEYNOTE, "title": "null\x00byte"}, "title"),
+        ({**KEYNOTE, "abstract": "x" * 5001}, "abstract"),
+        ({**KEYNOTE, "track": "nope"}, "track"),
+        ({**KEYNOTE, "track": None}, "track"),
+        ({**KEYNOTE, "kind": "party"}, "kind"),
+        ({**KEYNOTE, "starts_at": "2030-05-04T10:00:00"}, "starts_at"),
+        ({**KEYNOTE, "starts_at": "tomorrow"}, "starts_at"),
+        ({**KEYNOTE, "starts_at": 1893456000}, "starts_at"),
+        (session_at("9999-12-31T23:00:00-05:00", "9999-12-31T23:30:00-05:00"), "starts_at"),
+        (session_at("2030-05-04T10:00:00+00:00", "2030-05-04T10:00:00+00:00"), "ends_at"),
+        (session_at("2030-05-04T10:00:00+00:00", "2030-05-04T11:00:00+02:00"), "ends_at"),
+        ({**KEYNOTE, "speakers": [SPEAKER] * 21}, "speakers"),
+        ({**KEYNOTE, "speakers": [{**SPEAKER, "name": ""}]}, "speakers"),
+        ({**KEYNOTE, "speakers": [{**SPEAKER, "organization": "x" * 201}]}, "speakers"),
+        ({**KEYNOTE, "speakers": [{**SPEAKER, "bio": "x" * 2001}]}, "speakers"),
+        ({**KEYNOTE, "speakers": [{**SPEAKER, "role": "host"}]}, "speakers"),
+        ({**KEYNOTE, "speakers": "Dana"}, "speakers"),
+        ({**KEYNOTE, "capacity": 0}, "capacity"),
+        ({**KEYNOTE, "capacity": -5}, "capacity"),
+        ({**KEYNOTE, "capacity": 100_001}, "capacity"),
+        ({**KEYNOTE, "capacity": "100"}, "capacity"),
+        ({**KEYNOTE, "capacity": True}, "capacity"),
+        ({**KEYNOTE, "status": "live"}, "status"),
+    ],
+)
 def test_invalid_session_is_refused_and_writes_nothing(sessions, db, payload, field):
     with pytest.raises(Invalid) as refused:
         sessions.create_session(payload)
@@ -120,21 +132,38 @@ def test_get_session_errors(sessions):
 @pytest.fixture
 def program(sessions):
     """Four sessions over two days and three tracks."""
+
     def create(title, track, starts_at, ends_at, **fields):
-        return sessions.create_session(session_at(starts_at, ends_at, title=title, track=track,
-                                                  **fields))["id"]
+        return sessions.create_session(
+            session_at(starts_at, ends_at, title=title, track=track, **fields)
+        )["id"]
 
     return {
-        "keynote": create("Opening keynote", "reinspire", "2030-05-04T08:00:00+00:00",
-                          "2030-05-04T09:00:00+00:00"),
-        "budgets": create("Budgets that bend", "rebuild", "2030-05-04T23:30:00+00:00",
-                          "2030-05-05T00:30:00+00:00",
-                          abstract="Finance for 100% of small museums.", speakers=[]),
-        "late": create("Visitors return", "reengage", "2030-05-05T01:00:00+02:00",
-                       "2030-05-05T02:00:00+02:00",
-                       speakers=[{"name": "Ana Ribeiro", "organization": "MAAT"}]),
-        "day2": create("Partners in the network", "reconnect", "2030-05-05T09:00:00+00:00",
-                       "2030-05-05T10:00:00+00:00", speakers=[]),
+        "keynote": create(
+            "Opening keynote", "reinspire", "2030-05-04T08:00:00+00:00", "2030-05-04T09:00:00+00:00"
+        ),
+        "budgets": create(
+            "Budgets that bend",
+            "rebuild",
+            "2030-05-04T23:30:00+00:00",
+            "2030-05-05T00:30:00+00:00",
+            abstract="Finance for 100% of small museums.",
+            speakers=[],
+        ),
+        "late": create(
+            "Visitors return",
+            "reengage",
+            "2030-05-05T01:00:00+02:00",
+            "2030-05-05T02:00:00+02:00",
+            speakers=[{"name": "Ana Ribeiro", "organization": "MAAT"}],
+        ),
+        "day2": create(
+            "Partners in the network",
+            "reconnect",
+            "2030-05-05T09:00:00+00:00",
+            "2030-05-05T10:00:00+00:00",
+            speakers=[],
+        ),
     }
 
 
@@ -145,38 +174,51 @@ def titles(page):
 def test_list_sessions_is_ordered_by_start(sessions, program):
     page = sessions.list_sessions({})
     # "Visitors return" starts 2030-05-04T23:00Z: before "Budgets that bend"
-    assert titles(page) == ["Opening keynote", "Visitors return", "Budgets that bend",
-                            "Partners in the network"]
+    assert titles(page) == [
+        "Opening keynote",
+        "Visitors return",
+        "Budgets that bend",
+        "Partners in the network",
+    ]
     assert page["next_cursor"] is None
     assert sessions.list_sessions(None) == page
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"track": "rebuild"}, ["Budgets that bend"]),
-    ({"day": "2030-05-04"}, ["Opening keynote", "Visitors return", "Budgets that bend"]),
-    ({"day": "2030-05-05"}, ["Partners in the network"]),
-    ({"day": "2030-05-06"}, []),
-    ({"q": "KEYNOTE"}, ["Opening keynote"]),
-    ({"q": "finance"}, ["Budgets that bend"]),
-    ({"q": "müller"}, ["Opening keynote"]),
-    ({"q": "ribeiro maat"}, ["Visitors return"]),
-    ({"q": "100%"}, ["Budgets that bend"]),
-    ({"q": "%"}, ["Budgets that bend"]),
-    ({"q": "_"}, []),
-    ({"q": "  "}, ["Opening keynote", "Visitors return", "Budgets that bend",
-                   "Partners in the network"]),
-    ({"track": "reinspire", "day": "2030-05-05"}, []),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"track": "rebuild"}, ["Budgets that bend"]),
+        ({"day": "2030-05-04"}, ["Opening keynote", "Visitors return", "Budgets that bend"]),
+        ({"day": "2030-05-05"}, ["Partners in the network"]),
+        ({"day": "2030-05-06"}, []),
+        ({"q": "KEYNOTE"}, ["Opening keynote"]),
+        ({"q": "finance"}, ["Budgets that bend"]),
+        ({"q": "müller"}, ["Opening keynote"]),
+        ({"q": "ribeiro maat"}, ["Visitors return"]),
+        ({"q": "100%"}, ["Budgets that bend"]),
+        ({"q": "%"}, ["Budgets that bend"]),
+        ({"q": "_"}, []),
+        (
+            {"q": "  "},
+            ["Opening keynote", "Visitors return", "Budgets that bend", "Partners in the network"],
+        ),
+        ({"track": "reinspire", "day": "2030-05-05"}, []),
+    ],
+)
 def test_list_sessions_filters(sessions, program, filters, expected):
     assert titles(sessions.list_sessions(filters)) == expected
 
 
 def test_pages_walk_every_session_once_in_order(sessions):
-    starts = ["2030-05-04T10:00:00+00:00"] * 3 + ["2030-05-04T11:00:00+00:00"] * 2 + [
-        "2030-05-04T09:00:00+00:00"] * 2
-    created = [sessions.create_session(session_at(s, "2030-05-04T12:00:00+00:00",
-                                                  title=f"S{i}"))
-               for i, s in enumerate(starts)]
+    starts = (
+        ["2030-05-04T10:00:00+00:00"] * 3
+        + ["2030-05-04T11:00:00+00:00"] * 2
+        + ["2030-05-04T09:00:00+00:00"] * 2
+    )
+    created = [
+        sessions.create_session(session_at(s, "2030-05-04T12:00:00+00:00", title=f"S{i}"))
+        for i, s in enumerate(starts)
+    ]
     expected = [s["id"] for s in sorted(created, key=lambda s: (s["starts_at"], s["id"]))]
 
     seen, cursor, pages = [], None, 0
@@ -203,31 +245,36 @@ def b64(value):
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
 
-@pytest.mark.parametrize("filters, limit, cursor", [
-    ({}, 0, None),
-    ({}, -1, None),
-    ({}, 201, None),
-    ({}, "10", None),
-    ({}, True, None),
-    ({}, None, None),
-    ({}, 10, "!!!not-a-cursor!!!"),
-    ({}, 10, ""),
-    ({}, 10, 12345),
-    ({}, 10, "x" * 1000),
-    ({}, 10, b64({"starts_at": "2030-05-04T10:00:00+00:00"})),
-    ({}, 10, b64(["2030-05-04T10:00:00+00:00"])),
-    ({}, 10, b64(["2030-05-04T10:00:00", "id"])),
-    ({}, 10, b64(["yesterday", "id"])),
-    ({}, 10, b64([1, 2])),
-    ({"track": "nope"}, 10, None),
-    ({"track": 7}, 10, None),
-    ({"day": "2030-13-01"}, 10, None),
-    ({"day": "9999-12-31"}, 10, None),
-    ({"q": "x" * 201}, 10, None),
-    ({"q": "a\x00b"}, 10, None),
-    ({"speaker": "Dana"}, 10, None),
-    ("track=rebuild", 10, None),
-])
+@pytest.mark.parametrize(
+    "filters, limit, cursor",
+    [
+        ({}, 0, None),
+        ({}, -1, None),
+        ({}, 201, None),
+        ({}, "10", None),
+        ({}, True, None),
+        ({}, None, None),
+        ({}, 10, "!!!not-a-cursor!!!"),
+        ({}, 10, ""),
+        ({}, 10, 12345),
+        ({}, 10, "x" * 1000),
+        ({}, 10, b64({"starts_at": "2030-05-04T10:00:00+00:00"})),
+        ({}, 10, b64(["2030-05-04T10:00:00+00:00"])),
+        ({}, 10, b64(["2030-05-04T10:00:00", "id"])),
+        ({}, 10, b64(["yesterday", "id"])),
+        ({}, 10, b64([1, 2])),
+        ({"track": "nope"}, 10, None),
+        ({"track": 7}, 10, None),
+        ({"day": "2030-13-01"}, 10, None),
+        ({"day": "9999-12-31"}, 10, None),
+        ({"q": "x" * 201}, 10, None),
+        ({"q": "a\x00b"}, 10, None),
+        ({"speaker": "Dana"}, 10, None),
+        ("track=rebuild", 10, None),
+        ([], 10, None),
+        ("", 10, None),
+    ],
+)
 def test_list_sessions_refuses_bad_input(sessions, program, filters, limit, cursor):
     with pytest.raises(Invalid) as refused:
         sessions.list_sessions(filters, limit=limit, cursor=cursor)

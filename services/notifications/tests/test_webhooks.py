@@ -1,0 +1,247 @@
+"""Exhibitor webhooks: endpoints, signed deliveries, retries, timeouts, failures."""
+
+import base64
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+from standardwebhooks.webhooks import Webhook
+
+from plumbing.errors import Invalid, NotFound
+from plumbing.outbox import outbox_table
+from services.expo.events import LeadCaptured, LeadUpdated
+from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from services.notifications.tests.conftest import wait_for
+
+LEAD = {
+    "lead_id": "lead-1",
+    "exhibitor_id": "exh-acme",
+    "attendee": {
+        "attendee_id": "att-alice",
+        "full_name": "Alice Archivist",
+        "email": "alice@example.org",
+        "organization": "City Museum",
+    },
+    "score": 10,
+    "interaction": {
+        "interaction_id": "int-1",
+        "kind": "visit",
+        "product_id": None,
+        "message": None,
+        "occurred_at": datetime(2026, 5, 2, 10, 30, tzinfo=UTC),
+    },
+}
+BOTH = ["lead.captured", "lead.updated"]
+
+
+def deliveries(db, *where):
+    db.rollback()  # a fresh snapshot each time
+    return db.scalars(
+        select(WebhookDelivery).where(*where).order_by(WebhookDelivery.created_at)
+    ).all()
+
+
+def verified(webhook, request):
+    """The request's body after checking its Standard Webhooks signature."""
+    return Webhook(webhook["secret"]).verify(request["body"], request["headers"])
+
+
+def test_create_list_and_delete_are_scoped_to_the_exhibitor(notifications, db_session):
+    service = notifications()
+
+    created = service.create_webhook(
+        "exh-acme",
+        {"url": "https://hooks.acme.test/plenary", "events": ["lead.updated", "lead.captured"]},
+    )
+
+    assert created["secret"].startswith("whsec_")
+    assert len(base64.b64decode(created["secret"].removeprefix("whsec_"))) == 24
+    assert created["events"] == BOTH
+    listed = service.list_webhooks("exh-acme")
+    assert listed == [
+        {
+            "id": created["id"],
+            "url": "https://hooks.acme.test/plenary",
+            "events": BOTH,
+            "created_at": created["created_at"],
+            "disabled_at": None,
+        }
+    ]
+    assert service.list_webhooks("exh-other") == []
+    with pytest.raises(NotFound):
+        service.delete_webhook("exh-other", created["id"])
+    with pytest.raises(NotFound):
+        service.list_deliveries("exh-other", created["id"])
+
+    assert service.delete_webhook("exh-acme", created["id"]) is None
+    assert service.list_webhooks("exh-acme") == []
+    with pytest.raises(NotFound):
+        service.delete_webhook("exh-acme", created["id"])
+    db = db_session("notifications")
+    assert db.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
+
+
+PRIVATE_URLS = [
+    "http://127.0.0.1:8080/hook",
+    "http://localhost/hook",
+    "http://10.1.2.3/hook",
+    "http://172.16.0.9/hook",
+    "https://192.168.1.20/hook",
+    "http://169.254.169.254/latest/meta-data",
+    "http://100.64.0.1/hook",
+    "http://0.0.0.0/hook",
+    "http://224.0.0.1/hook",
+    "http://[::1]/hook",
+    "http://[fe80::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://host.invalid/hook",  # does not resolve
+]
+
+
+def test_private_urls_are_refused_unless_allowed(notifications, db_session):
+    service = notifications(WEBHOOK_ALLOW_PRIVATE_URLS="false")
+
+    for url in PRIVATE_URLS:
+        with pytest.raises(Invalid) as refused:
+            service.create_webhook("exh-acme", {"url": url, "events": ["lead.captured"]})
+        assert "url" in refused.value.errors, url
+    db = db_session("notifications")
+    assert db.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
+
+    public = service.create_webhook(
+        "exh-acme", {"url": "https://93.184.215.14/hook", "events": ["lead.captured"]}
+    )
+    assert public["url"] == "https://93.184.215.14/hook"
+
+
+def test_lead_is_delivered_signed(notifications, publish, receiver, db_session):
+    service = notifications()
+    acme = receiver()
+    webhook = service.create_webhook("exh-acme", {"url": acme.url, "events": BOTH})
+
+    envelope = publish(LeadCaptured, LEAD)
+
+    [request] = wait_for(lambda: acme.requests)
+    body = verified(webhook, request)
+    assert body == {
+        "type": "lead.captured",
+        "timestamp": envelope["occurred_at"],
+        "data": envelope["data"],
+    }
+    assert request["headers"]["webhook-id"].startswith("msg_")
+    assert request["headers"]["content-type"] == "application/json"
+    assert request["path"] == "/hooks/plenary"
+
+    db = db_session("notifications")
+    wait_for(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    [delivery] = service.list_deliveries("exh-acme", webhook["id"])["items"]
+    assert delivery["id"] == request["headers"]["webhook-id"]
+    assert delivery["event_type"] == "lead.captured"
+    assert delivery["status"] == "succeeded"
+    assert delivery["next_attempt_at"] is None
+    [attempt] = delivery["attempts"]
+    assert attempt["status_code"] == 200 and attempt["error"] is None
+    assert attempt["latency_ms"] >= 0
+
+
+def test_failed_delivery_is_retried_with_the_same_id(notifications, publish, receiver, db_session):
+    service = notifications()
+    flaky = receiver(statuses=[500, 503])
+    webhook = service.create_webhook("exh-acme", {"url": flaky.url, "events": ["lead.captured"]})
+
+    publish(LeadCaptured, LEAD)
+
+    requests = wait_for(lambda: flaky.requests if len(flaky.requests) >= 3 else None)
+    assert len({request["headers"]["webhook-id"] for request in requests}) == 1
+    assert len({request["body"] for request in requests}) == 1
+    for request in requests:
+        assert verified(webhook, request)["data"]["lead_id"] == "lead-1"
+    db = db_session("notifications")
+    wait_for(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    [delivery] = service.list_deliveries("exh-acme", webhook["id"])["items"]
+    assert [attempt["status_code"] for attempt in delivery["attempts"]] == [500, 503, 200]
+    assert [attempt["error"] for attempt in delivery["attempts"]] == ["HTTP 500", "HTTP 503", None]
+    assert len(flaky.requests) == 3
+
+
+def test_slow_receiver_does_not_delay_a_healthy_one(notifications, publish, receiver, db_session):
+    service = notifications(WEBHOOK_TIMEOUT_SECONDS=1, WEBHOOK_RETRY_DELAYS_SECONDS="60")
+    slow, healthy = receiver(delay=2.5), receiver()
+    slow_hook = service.create_webhook("exh-acme", {"url": slow.url, "events": ["lead.captured"]})
+    healthy_hook = service.create_webhook(
+        "exh-acme", {"url": healthy.url, "events": ["lead.captured"]}
+    )
+
+    publish(LeadCaptured, LEAD)
+
+    db = db_session("notifications")
+    wait_for(lambda: len(slow.requests) == 1)
+    [done] = wait_for(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    assert done.endpoint_id == healthy_hook["id"]
+    # the slow one is still in flight: nothing recorded for it yet
+    [in_flight] = deliveries(db, WebhookDelivery.endpoint_id == slow_hook["id"])
+    assert in_flight.attempt_count == 0
+
+    wait_for(
+        lambda: deliveries(
+            db, WebhookDelivery.endpoint_id == slow_hook["id"], WebhookDelivery.attempt_count == 1
+        )
+    )
+    [timed_out] = service.list_deliveries("exh-acme", slow_hook["id"])["items"]
+    [attempt] = timed_out["attempts"]
+    assert attempt["status_code"] is None
+    assert "timed out" in attempt["error"]
+    assert 900 <= attempt["latency_ms"] < 2500
+    assert timed_out["status"] == "pending" and timed_out["next_attempt_at"] is not None
+
+
+def test_delivery_is_given_up_after_the_last_retry(notifications, publish, receiver, db_session):
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS="0.1,0.2")
+    down = receiver(statuses=[500] * 10)
+    webhook = service.create_webhook("exh-acme", {"url": down.url, "events": ["lead.captured"]})
+
+    publish(LeadCaptured, LEAD)
+
+    db = db_session("notifications")
+    [failed] = wait_for(lambda: deliveries(db, WebhookDelivery.status == "failed"))
+    assert failed.attempt_count == 3
+    assert failed.next_attempt_at is None
+    assert db.scalar(select(func.count()).select_from(DeliveryAttempt)) == 3
+    envelope = json.loads(
+        db.scalar(
+            select(outbox_table.c.envelope).where(
+                outbox_table.c.event_type == "webhook_delivery_failed"
+            )
+        )
+    )
+    assert envelope["data"] == {
+        "delivery_id": failed.id,
+        "endpoint_id": webhook["id"],
+        "exhibitor_id": "exh-acme",
+        "event_type": "lead.captured",
+    }
+    assert len(down.requests) == 3
+
+
+def test_each_lead_event_reaches_each_subscribed_endpoint_once(
+    notifications, publish, receiver, db_session
+):
+    service = notifications()
+    captured_only, updated_only, other = receiver(), receiver(), receiver()
+    service.create_webhook("exh-acme", {"url": captured_only.url, "events": ["lead.captured"]})
+    service.create_webhook("exh-acme", {"url": updated_only.url, "events": ["lead.updated"]})
+    service.create_webhook("exh-other", {"url": other.url, "events": BOTH})
+
+    envelope = publish(LeadCaptured, LEAD)
+    publish(LeadCaptured, envelope=envelope)  # redelivered
+    publish(LeadUpdated, {**LEAD, "score": 25})
+
+    db = db_session("notifications")
+    wait_for(lambda: len(deliveries(db, WebhookDelivery.status == "succeeded")) == 2)
+    assert len(deliveries(db)) == 2
+    [captured] = captured_only.requests
+    assert json.loads(captured["body"])["type"] == "lead.captured"
+    [updated] = updated_only.requests
+    assert json.loads(updated["body"])["data"]["score"] == 25
+    assert other.requests == []
