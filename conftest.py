@@ -6,7 +6,11 @@ run, migrated with Alembic, emptied before each test).  ``PLENARY_TEST_DATABASE=
 swaps PostgreSQL for SQLite files when you want to run without it.
 """
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # first: nameko's pytest plugin no longer does it
 

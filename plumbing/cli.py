@@ -9,6 +9,11 @@ plenary dlq ...              list, inspect and replay dead-lettered messages
 import argparse
 import importlib
 import sys
+import warnings
+
+# eventlet announces its deprecation on import, from every process; say it once, here:
+# nameko 2 needs eventlet (see STACK.md), so there is nothing for an operator to do.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 SERVICE_CLASSES = {
     "registration": "services.registration.service:RegistrationService",

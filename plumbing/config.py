@@ -71,7 +71,7 @@ def env_config(service, environ=None):
         or environ.get("DATABASE_URL")
         or default_database_url(service)
     )
-    port = environ.get("HTTP_PORT") or environ.get(f"{service.upper()}_HTTP_PORT")
+    port = environ.get(f"{service.upper()}_HTTP_PORT") or environ.get("HTTP_PORT")
     config["WEB_SERVER_ADDRESS"] = f"0.0.0.0:{port or OPS_PORTS[service]}"
     config["max_workers"] = int(config["MAX_WORKERS"])
     return config

@@ -55,12 +55,14 @@ def run_local(tmp_path, fixed_ports_free):
             stderr=subprocess.STDOUT,
         )
     process.log_path = log_path
+    process.seen_children = []
     yield process
     if process.poll() is None:
-        leftovers = child_pids(process.pid)
+        process.seen_children += child_pids(process.pid)
         process.kill()
         process.wait()
-        for pid in leftovers:
+    for pid in process.seen_children:
+        if is_running(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -125,7 +127,7 @@ def test_smoke_make_run_starts_seeds_serves_and_stops_cleanly(run_local):
     assert response.status_code == 201, response.text
     assert response.json()["access_token"]
 
-    children = child_pids(run_local.pid)
+    children = run_local.seen_children = child_pids(run_local.pid)
     service_runs = [pid for pid in children if command_line(pid)[-2:-1] == [b"run"]]
     assert len(service_runs) == len(BACKEND_SERVICES) + 1, log_tail(run_local)
 
