@@ -49,8 +49,7 @@ class TestDatabases:
             upgrade(service, self.urls[service])
             self.engines[service] = create_db_engine(self.urls[service], pool_size=2)
             self.tables[service] = _reflect_tables(self.engines[service])
-            self.seed_rows[service] = _rows_by_table(self.engines[service],
-                                                     self.tables[service])
+            self.seed_rows[service] = _rows_by_table(self.engines[service], self.tables[service])
         return self.urls[service]
 
     def _create(self, service):
@@ -100,8 +99,10 @@ def _reflect_tables(engine):
 
 def _rows_by_table(engine, tables):
     with engine.connect() as conn:
-        return {table.name: [dict(row._mapping) for row in conn.execute(table.select())]
-                for table in tables}
+        return {
+            table.name: [dict(row._mapping) for row in conn.execute(table.select())]
+            for table in tables
+        }
 
 
 @pytest.fixture(scope="session")

@@ -43,8 +43,11 @@ def main(quick):
     run_id = uuid.uuid4().hex[:8]
     vhost = f"plenary_bench_{run_id}"
     requests.put(f"{API}/vhosts/{vhost}", timeout=10).raise_for_status()
-    requests.put(f"{API}/permissions/{vhost}/guest", timeout=10,
-                 json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    requests.put(
+        f"{API}/permissions/{vhost}/guest",
+        timeout=10,
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    ).raise_for_status()
     amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
     database = f"plenary_bench_{run_id}_registration"
     admin = create_engine(ADMIN_DB, isolation_level="AUTOCOMMIT")
@@ -64,8 +67,9 @@ def main(quick):
         rpc = bench_registration_rpc(config, int(1000 * scale))
         results.append(("registration.register over RPC, 16 callers", rpc, rpc / database_rate))
         http = bench_gateway(config, int(1000 * scale))
-        results.append(("POST /v1/registrations via gateway, 16 clients", http,
-                        http / database_rate))
+        results.append(
+            ("POST /v1/registrations via gateway, 16 clients", http, http / database_rate)
+        )
         report(results)
     finally:
         with admin.connect() as conn:
@@ -113,9 +117,15 @@ def bench_raw_database(db_url, count):
 
 
 def event_data(i):
-    return {"attendee_id": str(uuid.uuid4()), "email": f"b{i}@example.org",
-            "full_name": "Bench", "organization": "", "ticket_type": "member",
-            "consent": {"share_with_exhibitors": False}, "registered_at": utcnow()}
+    return {
+        "attendee_id": str(uuid.uuid4()),
+        "email": f"b{i}@example.org",
+        "full_name": "Bench",
+        "organization": "",
+        "ticket_type": "member",
+        "consent": {"share_with_exhibitors": False},
+        "registered_at": utcnow(),
+    }
 
 
 def bench_outbox_relay(amqp_uri, db_url, count):
@@ -133,8 +143,9 @@ def bench_outbox_relay(amqp_uri, db_url, count):
     started = time.perf_counter()
     runner.start()
     with Session(engine) as session:
-        wait_until(lambda: pending_count(session) == 0 or session.rollback(), timeout=600,
-                   interval=0.05)
+        wait_until(
+            lambda: pending_count(session) == 0 or session.rollback(), timeout=600, interval=0.05
+        )
     elapsed = time.perf_counter() - started
     runner.stop()
     engine.dispose()
@@ -149,9 +160,16 @@ def registration_service():
 
 def bench_config(amqp_uri, db_url):
     config = dict(DEFAULTS)
-    config.update({"AMQP_URI": amqp_uri, "DATABASE_URL": db_url, "max_workers": 20,
-                   "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "LOG_LEVEL": "WARNING",
-                   "OUTBOX_BATCH_SIZE": 500})
+    config.update(
+        {
+            "AMQP_URI": amqp_uri,
+            "DATABASE_URL": db_url,
+            "max_workers": 20,
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+            "LOG_LEVEL": "WARNING",
+            "OUTBOX_BATCH_SIZE": 500,
+        }
+    )
     return config
 
 
@@ -175,8 +193,10 @@ def concurrently(open_client, call, count):
     pool.waitall()
     elapsed = time.perf_counter() - started
     latencies.sort()
-    print(f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")
+    print(
+        f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms"
+    )
     return count / elapsed
 
 
@@ -207,8 +227,9 @@ def bench_gateway(config, count):
     run_id = uuid.uuid4().hex[:6]
 
     def post(http, i):
-        response = http.post(url, json={"email": f"http{run_id}{i}@example.org",
-                                        "full_name": "Bench"}, timeout=30)
+        response = http.post(
+            url, json={"email": f"http{run_id}{i}@example.org", "full_name": "Bench"}, timeout=30
+        )
         assert response.status_code == 201, response.text
 
     try:

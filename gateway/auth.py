@@ -18,13 +18,13 @@ def bearer_token(request):
 
 
 class Auth:
-    """Mixin for the gateway service: needs ``self.rpc``, ``self.config`` and proxies."""
+    """Mixin for the gateway service: needs ``self.config`` and the RPC proxies."""
 
     def require_attendee(self, request):
         token = bearer_token(request)
         if token is None:
             raise unauthorized()
-        attendee = self.rpc(self.registration.authenticate, token)
+        attendee = self.registration.authenticate(token)
         if attendee is None:
             raise unauthorized("The access token is invalid, expired or revoked.")
         return attendee
@@ -33,7 +33,7 @@ class Auth:
         key = bearer_token(request)
         if key is None:
             raise unauthorized("An exhibitor API key is required.")
-        owner = self.rpc(self.expo.authenticate_exhibitor, key)
+        owner = self.expo.authenticate_exhibitor(key)
         if owner is None:
             raise unauthorized("The exhibitor API key is invalid.")
         if owner != exhibitor_id:

@@ -9,18 +9,17 @@
 import json
 import logging
 import re
-from functools import partial
 from dataclasses import dataclass, field
+from functools import partial
 
 import eventlet
 from marshmallow import Schema, ValidationError
-from nameko.exceptions import UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from gateway.problems import HttpProblem, invalid, problem_response, service_unavailable
+from gateway.problems import HttpProblem, invalid, problem_response
 from plumbing.errors import PlenaryError
 from plumbing.observability import new_correlation_id
 
@@ -59,10 +58,14 @@ class ProblemWsgiApp(WsgiApp):
             request.path_values = values
             response = provider.handle_request(request)
         except HTTPException as exc:
-            headers = {"Allow": ", ".join(exc.valid_methods)} if getattr(
-                exc, "valid_methods", None) else None
-            response = problem_response(exc.code, exc.name, exc.description,
-                                        instance=request.path, headers=headers)
+            headers = (
+                {"Allow": ", ".join(exc.valid_methods)}
+                if getattr(exc, "valid_methods", None)
+                else None
+            )
+            response = problem_response(
+                exc.code, exc.name, exc.description, instance=request.path, headers=headers
+            )
         return response(environ, start_response)
 
 
@@ -85,7 +88,10 @@ class ApiHandler(HttpRequestHandler):
                 raise HttpProblem(404, "Not found", "No such resource.")
             done = eventlet.event.Event()
             self.container.spawn_worker(
-                self, args, kwargs, context_data={"correlation_id": correlation_id},
+                self,
+                args,
+                kwargs,
+                context_data={"correlation_id": correlation_id},
                 handle_result=partial(self.handle_result, done),
             )
             response = self.response_from_result(done.wait())
@@ -105,19 +111,21 @@ class ApiHandler(HttpRequestHandler):
     def response_from_exception(self, exc, request=None):
         instance = request.path if request is not None else None
         if isinstance(exc, HttpProblem):
-            return problem_response(exc.status, exc.title, exc.detail, exc.slug, exc.errors,
-                                    instance, exc.headers)
+            return problem_response(
+                exc.status, exc.title, exc.detail, exc.slug, exc.errors, instance, exc.headers
+            )
         if isinstance(exc, PlenaryError):
-            return problem_response(exc.status, exc.title, exc.detail, exc.slug, exc.errors,
-                                    instance)
-        if isinstance(exc, (UnknownService, eventlet.Timeout)):
-            problem = service_unavailable()
-            return problem_response(problem.status, problem.title, problem.detail,
-                                    instance=instance, headers=problem.headers)
+            headers = {"Retry-After": "5"} if exc.status == 503 else None
+            return problem_response(
+                exc.status, exc.title, exc.detail, exc.slug, exc.errors, instance, headers
+            )
         log.exception("unhandled error on %s", instance)
-        return problem_response(500, "Internal server error",
-                                "Something went wrong on our side; it has been logged.",
-                                instance=instance)
+        return problem_response(
+            500,
+            "Internal server error",
+            "Something went wrong on our side; it has been logged.",
+            instance=instance,
+        )
 
 
 def api(method, path, summary, tag, **route_options):
@@ -138,8 +146,11 @@ def read_json(request, schema_cls, max_bytes):
         raise too_large(max_bytes)
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise HttpProblem(415, "Unsupported media type",
-                          "Send the body as JSON with Content-Type: application/json.")
+        raise HttpProblem(
+            415,
+            "Unsupported media type",
+            "Send the body as JSON with Content-Type: application/json.",
+        )
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower():
         # eventlet de-chunks wsgi.input and ends it; tell werkzeug it may read to the end
         request.environ["wsgi.input_terminated"] = True
@@ -149,8 +160,9 @@ def read_json(request, schema_cls, max_bytes):
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise HttpProblem(400, "Malformed JSON", "The request body is not valid JSON.",
-                          slug="malformed-json") from None
+        raise HttpProblem(
+            400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json"
+        ) from None
     if contains_nul(payload):
         raise invalid({"_schema": ["Text may not contain NUL characters."]})
     validate(schema_cls, payload, "The request body is not valid.")
@@ -186,8 +198,9 @@ def contains_nul(value):
 
 
 def too_large(max_bytes):
-    return HttpProblem(413, "Content too large",
-                       f"The request body must be at most {max_bytes} bytes.")
+    return HttpProblem(
+        413, "Content too large", f"The request body must be at most {max_bytes} bytes."
+    )
 
 
 def created(payload):

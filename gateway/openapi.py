@@ -11,25 +11,43 @@ from gateway.http import ROUTES
 PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 SECURITY_SCHEMES = {
-    "attendee": {"type": "http", "scheme": "bearer",
-                 "description": "Attendee access token from registration or login."},
-    "exhibitor": {"type": "http", "scheme": "bearer",
-                  "description": "Exhibitor API key, issued when the organizer creates it."},
-    "organizer": {"type": "http", "scheme": "bearer",
-                  "description": "Organizer token from the deployment's configuration."},
+    "attendee": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Attendee access token from registration or login.",
+    },
+    "exhibitor": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Exhibitor API key, issued when the organizer creates it.",
+    },
+    "organizer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Organizer token from the deployment's configuration.",
+    },
 }
 
-ERROR_TITLES = {400: "Malformed request", 401: "Missing or invalid credentials",
-                403: "Not allowed for this caller", 404: "Not found", 409: "Conflict",
-                413: "Body too large", 415: "Body is not JSON", 422: "Validation failed",
-                503: "A backend service is unavailable"}
+ERROR_TITLES = {
+    400: "Malformed request",
+    401: "Missing or invalid credentials",
+    403: "Not allowed for this caller",
+    404: "Not found",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Body is not JSON",
+    422: "Validation failed",
+    503: "A backend service is unavailable",
+}
 
 PROBLEM = {
     "type": "object",
     "description": "RFC 9457 problem details",
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"},
-        "status": {"type": "integer"}, "detail": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
         "instance": {"type": "string"},
         "errors": {"type": "object", "description": "field name -> messages"},
     },
@@ -39,9 +57,13 @@ PROBLEM = {
 
 @functools.cache
 def openapi_document():
-    spec = APISpec(title="Plenary API", version="1.0.0", openapi_version="3.1.0",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "Virtual annual meeting and expo."})
+    spec = APISpec(
+        title="Plenary API",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Virtual annual meeting and expo."},
+    )
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
     spec.components.schema("Problem", PROBLEM)
@@ -55,18 +77,29 @@ def openapi_document():
 
 
 def operation(route, path):
-    op = {"summary": route.summary, "tags": [route.tag],
-          "operationId": f"{route.method.lower()}_{path.strip('/').replace('/', '_')}"
-          .replace("{", "").replace("}", "").replace(".", "_").replace("-", "_")}
-    parameters = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-                  for name in PATH_PARAMETER.findall(route.path)]
+    op = {
+        "summary": route.summary,
+        "tags": [route.tag],
+        "operationId": f"{route.method.lower()}_{path.strip('/').replace('/', '_')}".replace(
+            "{", ""
+        )
+        .replace("}", "")
+        .replace(".", "_")
+        .replace("-", "_"),
+    }
+    parameters = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in PATH_PARAMETER.findall(route.path)
+    ]
     if route.query is not None:
         parameters.append({"in": "query", "schema": route.query})
     if parameters:
         op["parameters"] = parameters
     if route.body is not None:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": route.body}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": route.body}},
+        }
     if route.auth:
         op["security"] = [{route.auth: []}]
     success = {"description": "OK" if route.status != 201 else "Created"}

@@ -20,8 +20,7 @@ class HttpProblem(Exception):
         self.headers = headers or {}
 
 
-def problem_response(status, title, detail="", slug=None, errors=None, instance=None,
-                     headers=None):
+def problem_response(status, title, detail="", slug=None, errors=None, instance=None, headers=None):
     body = {
         "type": PROBLEM_TYPE_BASE + (slug or title.lower().replace(" ", "-")),
         "title": title,
@@ -32,13 +31,15 @@ def problem_response(status, title, detail="", slug=None, errors=None, instance=
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    return Response(json.dumps(body), status=status, headers=headers,
-                    content_type="application/problem+json")
+    return Response(
+        json.dumps(body), status=status, headers=headers, content_type="application/problem+json"
+    )
 
 
 def unauthorized(detail="A valid bearer token is required."):
-    return HttpProblem(401, "Unauthorized", detail,
-                       headers={"WWW-Authenticate": 'Bearer realm="plenary"'})
+    return HttpProblem(
+        401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="plenary"'}
+    )
 
 
 def forbidden(detail="This token may not act on this resource."):
@@ -46,9 +47,4 @@ def forbidden(detail="This token may not act on this resource."):
 
 
 def invalid(errors, detail="The request is not valid."):
-    return HttpProblem(422, "Validation failed", detail, slug="validation-error",
-                       errors=errors)
-
-
-def service_unavailable(detail="A backend service did not answer in time; retry later."):
-    return HttpProblem(503, "Service unavailable", detail, headers={"Retry-After": "5"})
+    return HttpProblem(422, "Validation failed", detail, slug="validation-error", errors=errors)

@@ -8,8 +8,7 @@ from services.expo.schemas import ExhibitorSchema
 
 class PageQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=500))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
 class SessionQuery(PageQuery):
@@ -25,10 +24,14 @@ class ExhibitorQuery(PageQuery):
 
 def page_of(item_schema):
     """An ``{items, next_cursor}`` schema for OpenAPI."""
-    return type(f"{item_schema.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
-        "items": fields.List(fields.Nested(item_schema)),
-        "next_cursor": fields.String(allow_none=True),
-    })
+    return type(
+        f"{item_schema.__name__.removesuffix('Schema')}PageSchema",
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "next_cursor": fields.String(allow_none=True),
+        },
+    )
 
 
 def filters_from(query, *names):
@@ -42,5 +45,9 @@ class CreatedExhibitorSchema(ExhibitorSchema):
 class InteractionResultSchema(Schema):
     interaction_id = fields.String()
     kind = fields.String()
-    lead_id = fields.String(allow_none=True, metadata={
-        "description": "null when the attendee has not consented to share with exhibitors"})
+    lead_id = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "null when the attendee has not consented to share with exhibitors"
+        },
+    )

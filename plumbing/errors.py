@@ -47,3 +47,10 @@ class Forbidden(PlenaryError):
     status = 403
     title = "Forbidden"
     slug = "forbidden"
+
+
+@deserialize_to_instance
+class Unavailable(PlenaryError):
+    status = 503
+    title = "Service unavailable"
+    slug = "service-unavailable"

@@ -21,9 +21,19 @@ def smtp_sink(tmp_path):
     port = free_port()
     maildir = tmp_path / "mail"
     process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wait_for_port(port)
     yield {"port": port, "mailbox": lambda: mailbox.Maildir(str(maildir), create=True)}
@@ -42,8 +52,9 @@ class Api:
         headers = kwargs.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(method, self.base_url + path, headers=headers,
-                                 timeout=15, **kwargs)
+        return self.http.request(
+            method, self.base_url + path, headers=headers, timeout=15, **kwargs
+        )
 
     def get(self, path, token=None, **kwargs):
         return self.request("GET", path, token, **kwargs)
@@ -63,8 +74,11 @@ def platform(start_service, smtp_sink):
     """Start every backend and the gateway; returns an :class:`Api` on the gateway."""
 
     def start(*backends, **overrides):
-        settings = {"SMTP_PORT": smtp_sink["port"], "PLENARY_ORGANIZER_TOKEN": ORGANIZER_TOKEN,
-                    **overrides}
+        settings = {
+            "SMTP_PORT": smtp_sink["port"],
+            "PLENARY_ORGANIZER_TOKEN": ORGANIZER_TOKEN,
+            **overrides,
+        }
         for backend in backends or BACKENDS:
             start_service(backend, **settings)
         gateway = start_service("gateway", **settings)

@@ -14,9 +14,15 @@ from tests.conftest import ORGANIZER_TOKEN
 
 
 def register(api, email, consent=True, name="Grace Registrar"):
-    response = api.post("/v1/registrations", json={
-        "email": email, "full_name": name, "organization": "Museum of Flight",
-        "consent": {"share_with_exhibitors": consent}})
+    response = api.post(
+        "/v1/registrations",
+        json={
+            "email": email,
+            "full_name": name,
+            "organization": "Museum of Flight",
+            "consent": {"share_with_exhibitors": consent},
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -44,13 +50,20 @@ def test_registration_sends_a_confirmation_email_and_a_feed_item(platform, smtp_
 def test_session_reminder_reaches_every_agenda_holder(platform):
     api = platform(SESSION_REMINDER_LEAD_SECONDS=3)
     starts_at = datetime.now(UTC) + timedelta(seconds=4)
-    created = api.post("/v1/sessions", token=ORGANIZER_TOKEN, json={
-        "title": "Reinspire: opening keynote", "abstract": "Why museums matter now.",
-        "track": "reinspire", "kind": "keynote", "starts_at": starts_at.isoformat(),
-        "ends_at": (starts_at + timedelta(hours=1)).isoformat(),
-        "speakers": [{"name": "Lonnie Bunch", "organization": "Smithsonian", "bio": ""}],
-        "capacity": 500,
-    })
+    created = api.post(
+        "/v1/sessions",
+        token=ORGANIZER_TOKEN,
+        json={
+            "title": "Reinspire: opening keynote",
+            "abstract": "Why museums matter now.",
+            "track": "reinspire",
+            "kind": "keynote",
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(hours=1)).isoformat(),
+            "speakers": [{"name": "Lonnie Bunch", "organization": "Smithsonian", "bio": ""}],
+            "capacity": 500,
+        },
+    )
     assert created.status_code == 201, created.text
     session_id = created.json()["id"]
     assert api.get(f"/v1/sessions/{session_id}").json()["status"] == "scheduled"
@@ -59,25 +72,33 @@ def test_session_reminder_reaches_every_agenda_holder(platform):
 
     holder = register(api, "holder@example.org")
     bystander = register(api, "bystander@example.org", name="Bea Stander")
-    assert api.put(f"/v1/me/agenda/{session_id}",
-                   token=holder["access_token"]).status_code == 200
-    assert [s["id"] for s in api.get("/v1/me/agenda", token=holder["access_token"]).json()
-            ] == [session_id]
+    assert api.put(f"/v1/me/agenda/{session_id}", token=holder["access_token"]).status_code == 200
+    assert [s["id"] for s in api.get("/v1/me/agenda", token=holder["access_token"]).json()] == [
+        session_id
+    ]
 
-    reminders = wait_until(lambda: [i for i in feed(api, holder["access_token"])
-                                    if i["kind"] == "session_starting"])
+    reminders = wait_until(
+        lambda: [i for i in feed(api, holder["access_token"]) if i["kind"] == "session_starting"]
+    )
     assert len(reminders) == 1
     assert reminders[0]["data"]["session_id"] == session_id
     assert api.get(f"/v1/sessions/{session_id}").json()["status"] in ("starting", "live")
     eventlet.sleep(0.5)
-    assert [i["kind"] for i in feed(api, bystander["access_token"])] == [
-        "registration_confirmed"]
+    assert [i["kind"] for i in feed(api, bystander["access_token"])] == ["registration_confirmed"]
 
 
 def create_exhibitor(api, name):
-    response = api.post("/v1/exhibitors", token=ORGANIZER_TOKEN, json={
-        "name": name, "description": "Collections software", "tier": "gold",
-        "website": "https://example.com", "products": [{"name": "Catalog", "description": ""}]})
+    response = api.post(
+        "/v1/exhibitors",
+        token=ORGANIZER_TOKEN,
+        json={
+            "name": name,
+            "description": "Collections software",
+            "tier": "gold",
+            "website": "https://example.com",
+            "products": [{"name": "Catalog", "description": ""}],
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -87,20 +108,29 @@ def test_consented_visit_becomes_a_signed_lead_webhook(platform, webhook_receive
     exhibitor = create_exhibitor(api, "Collective Access")
     other = create_exhibitor(api, "Rival Systems")
     exhibitor_id, key = exhibitor["id"], exhibitor["api_key"]
-    hook = api.post(f"/v1/exhibitors/{exhibitor_id}/webhooks", token=key,
-                    json={"url": webhook_receiver.url, "events": ["lead.captured"]})
+    hook = api.post(
+        f"/v1/exhibitors/{exhibitor_id}/webhooks",
+        token=key,
+        json={"url": webhook_receiver.url, "events": ["lead.captured"]},
+    )
     assert hook.status_code == 201, hook.text
     secret = hook.json()["secret"]
     assert secret.startswith("whsec_")
 
     visitor = register(api, "visitor@example.org", name="Vera Visitor")
     shy = register(api, "shy@example.org", consent=False, name="Sam Shy")
-    visit = api.post(f"/v1/exhibitors/{exhibitor_id}/interactions",
-                     token=visitor["access_token"], json={"kind": "visit"})
+    visit = api.post(
+        f"/v1/exhibitors/{exhibitor_id}/interactions",
+        token=visitor["access_token"],
+        json={"kind": "visit"},
+    )
     assert visit.status_code == 201, visit.text
     assert visit.json()["lead_id"]
-    anonymous = api.post(f"/v1/exhibitors/{exhibitor_id}/interactions",
-                         token=shy["access_token"], json={"kind": "visit"})
+    anonymous = api.post(
+        f"/v1/exhibitors/{exhibitor_id}/interactions",
+        token=shy["access_token"],
+        json={"kind": "visit"},
+    )
     assert anonymous.status_code == 201 and anonymous.json()["lead_id"] is None
 
     delivered = wait_until(lambda: webhook_receiver.requests)
@@ -113,13 +143,15 @@ def test_consented_visit_becomes_a_signed_lead_webhook(platform, webhook_receive
 
     leads = api.get(f"/v1/exhibitors/{exhibitor_id}/leads", token=key).json()["items"]
     assert [lead["attendee"]["email"] for lead in leads] == ["visitor@example.org"]
-    as_csv = api.get(f"/v1/exhibitors/{exhibitor_id}/leads", token=key,
-                     headers={"Accept": "text/csv"})
+    as_csv = api.get(
+        f"/v1/exhibitors/{exhibitor_id}/leads", token=key, headers={"Accept": "text/csv"}
+    )
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert [row["email"] for row in rows] == ["visitor@example.org"]
 
-    assert api.get(f"/v1/exhibitors/{exhibitor_id}/leads",
-                   token=other["api_key"]).status_code == 403
+    assert (
+        api.get(f"/v1/exhibitors/{exhibitor_id}/leads", token=other["api_key"]).status_code == 403
+    )
     eventlet.sleep(0.5)
     assert len(webhook_receiver.requests) == 1  # the anonymous visit sent nothing
     assert b"shy@example.org" not in b"".join(r["body"] for r in webhook_receiver.requests)

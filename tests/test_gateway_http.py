@@ -10,8 +10,12 @@ from plumbing.outbox import outbox_table
 from services.registration.models import Attendee
 from tests.conftest import ORGANIZER_TOKEN
 
-GOOD = {"email": "ada@example.org", "full_name": "Ada Curator", "organization": "Museum",
-        "consent": {"share_with_exhibitors": True}}
+GOOD = {
+    "email": "ada@example.org",
+    "full_name": "Ada Curator",
+    "organization": "Museum",
+    "consent": {"share_with_exhibitors": True},
+}
 
 
 @pytest.fixture
@@ -30,8 +34,10 @@ def assert_problem(response, status):
 
 def nothing_written(db_session):
     db = db_session("registration")
-    return (db.scalar(select(func.count()).select_from(Attendee)) == 0
-            and db.scalar(select(func.count()).select_from(outbox_table)) == 0)
+    return (
+        db.scalar(select(func.count()).select_from(Attendee)) == 0
+        and db.scalar(select(func.count()).select_from(outbox_table)) == 0
+    )
 
 
 def test_registration_returns_attendee_id_and_token(api):
@@ -50,43 +56,49 @@ def test_same_email_in_another_case_is_409(api):
     assert_problem(response, 409)
 
 
-@pytest.mark.parametrize("body, field", [
-    ({k: v for k, v in GOOD.items() if k != "email"}, "email"),
-    ({k: v for k, v in GOOD.items() if k != "full_name"}, "full_name"),
-    ({**GOOD, "email": "nope"}, "email"),
-    ({**GOOD, "email": ["ada@example.org"]}, "email"),
-    ({**GOOD, "full_name": 12}, "full_name"),
-    ({**GOOD, "full_name": "x" * 201}, "full_name"),
-    ({**GOOD, "consent": "yes"}, "consent"),
-    ({**GOOD, "ticket_type": "'; DROP TABLE attendees; --"}, "ticket_type"),
-    ({**GOOD, "is_admin": True}, "is_admin"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({k: v for k, v in GOOD.items() if k != "email"}, "email"),
+        ({k: v for k, v in GOOD.items() if k != "full_name"}, "full_name"),
+        ({**GOOD, "email": "nope"}, "email"),
+        ({**GOOD, "email": ["ada@example.org"]}, "email"),
+        ({**GOOD, "full_name": 12}, "full_name"),
+        ({**GOOD, "full_name": "x" * 201}, "full_name"),
+        ({**GOOD, "consent": "yes"}, "consent"),
+        ({**GOOD, "ticket_type": "'; DROP TABLE attendees; --"}, "ticket_type"),
+        ({**GOOD, "is_admin": True}, "is_admin"),
+    ],
+)
 def test_invalid_fields_are_422_with_field_errors(api, db_session, body, field):
     problem = assert_problem(api.post("/v1/registrations", json=body), 422)
     assert field in problem["errors"]
     assert nothing_written(db_session)
 
 
-@pytest.mark.parametrize("data, content_type, status", [
-    ("{not json", "application/json", 400),
-    ("[1, 2, 3]", "application/json", 422),
-    ("null", "application/json", 422),
-    ('"a string"', "application/json", 422),
-    (json.dumps(GOOD), "text/plain", 415),
-    ("email=ada@example.org", "application/x-www-form-urlencoded", 415),
-    (b"\xff\xfe\x00garbage", "application/json", 400),
-])
+@pytest.mark.parametrize(
+    "data, content_type, status",
+    [
+        ("{not json", "application/json", 400),
+        ("[1, 2, 3]", "application/json", 422),
+        ("null", "application/json", 422),
+        ('"a string"', "application/json", 422),
+        (json.dumps(GOOD), "text/plain", 415),
+        ("email=ada@example.org", "application/x-www-form-urlencoded", 415),
+        (b"\xff\xfe\x00garbage", "application/json", 400),
+    ],
+)
 def test_malformed_bodies_are_4xx(api, db_session, data, content_type, status):
-    response = api.post("/v1/registrations", data=data,
-                        headers={"Content-Type": content_type})
+    response = api.post("/v1/registrations", data=data, headers={"Content-Type": content_type})
     assert_problem(response, status)
     assert nothing_written(db_session)
 
 
 def test_multi_megabyte_body_is_413(api, db_session):
     huge = json.dumps({**GOOD, "full_name": "x" * (3 * 1024 * 1024)})
-    assert_problem(api.post("/v1/registrations", data=huge,
-                            headers={"Content-Type": "application/json"}), 413)
+    assert_problem(
+        api.post("/v1/registrations", data=huge, headers={"Content-Type": "application/json"}), 413
+    )
     assert nothing_written(db_session)
 
 
@@ -97,18 +109,22 @@ def test_chunked_body_over_the_limit_is_413(api, db_session):
             yield b"x" * 1024
         yield b'"}'
 
-    response = api.post("/v1/registrations", data=chunks(),
-                        headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/v1/registrations", data=chunks(), headers={"Content-Type": "application/json"}
+    )
     assert_problem(response, 413)
     assert nothing_written(db_session)
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer pat_not-a-real-token"},
-    {"Authorization": "Basic YWRhOnNlY3JldA=="},
-    {"Authorization": "Bearer " + "x" * 5000},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer pat_not-a-real-token"},
+        {"Authorization": "Basic YWRhOnNlY3JldA=="},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ],
+)
 def test_me_without_a_valid_token_is_401(api, headers):
     response = api.get("/v1/me", headers=headers)
     assert_problem(response, 401)
@@ -129,8 +145,10 @@ def test_unknown_routes_and_methods_are_problems(api):
 
 
 def test_request_id_is_echoed_or_created(api):
-    assert api.get("/healthz", headers={"X-Request-ID": "trace-123"}).headers[
-        "X-Request-ID"] == "trace-123"
+    assert (
+        api.get("/healthz", headers={"X-Request-ID": "trace-123"}).headers["X-Request-ID"]
+        == "trace-123"
+    )
     generated = api.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
     assert generated.headers["X-Request-ID"] != "bad id with spaces"
     assert len(generated.headers["X-Request-ID"]) == 32

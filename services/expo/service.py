@@ -10,7 +10,7 @@ from datetime import datetime
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
@@ -21,9 +21,10 @@ from plumbing.errors import Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
+from plumbing.rpc import TimedRpcProxy
 from services.expo.events import ExhibitorCreated, LeadCaptured, LeadUpdated, MeetingRequested
 from services.expo.models import AttendeeContact, Exhibitor, Interaction, Lead, Product, new_id
-from services.expo.pagination import decode_cursor, page, page_limit
+from services.expo.pagination import bad_cursor, decode_cursor, page, page_limit
 from services.expo.schemas import (
     TIERS,
     ExhibitorFiltersSchema,
@@ -35,6 +36,7 @@ from services.expo.schemas import (
 from services.registration.events import AttendeeRegistered
 
 API_KEY_PREFIX = "pex_"
+MAX_ID_LENGTH = 36  # ids are uuid4 strings
 
 # How much each kind of interaction says about a visitor's interest.  A lead's score is
 # the sum over its interactions, so it is the same whatever order they arrive in.
@@ -61,8 +63,8 @@ def load(schema_cls, payload, what="The request body"):
 
 
 def require_id(field, value):
-    if not isinstance(value, str) or not value:
-        raise Invalid(f"{field} must be a non-empty string.", {field: ["Not a valid id."]})
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_ID_LENGTH:
+        raise Invalid(f"{field} is not a valid id.", {field: ["Not a valid id."]})
     return value
 
 
@@ -121,11 +123,9 @@ def after_lead(cursor):
     try:
         created_at = datetime.fromisoformat(created_at)
     except ValueError:
-        created_at = None
-    if created_at is None or created_at.tzinfo is None:
-        raise Invalid(
-            "The cursor is not one this list returned.", {"cursor": ["Not a valid cursor."]}
-        )
+        raise bad_cursor() from None
+    if created_at.tzinfo is None:
+        raise bad_cursor()
     return or_(Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < lead_id))
 
 
@@ -147,7 +147,7 @@ class ExpoService(OpsEndpoints):
     db = Database()
     outbox = OutboxRelay()
     observability = Observability()
-    registration = RpcProxy("registration")
+    registration = TimedRpcProxy("registration")
 
     # -- exhibitors -------------------------------------------------------------------
 
@@ -296,24 +296,16 @@ class ExpoService(OpsEndpoints):
 
     def _lead(self, exhibitor_id, attendee_id, now):
         """(the lead, locked for this transaction; whether it was just created)."""
-        created = (
-            insert_ignoring_duplicates(
-                self.db,
-                Lead.__table__,
-                [
-                    {
-                        "id": new_id(),
-                        "exhibitor_id": exhibitor_id,
-                        "attendee_id": attendee_id,
-                        "score": 0,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                ],
-                ["exhibitor_id", "attendee_id"],
-            )
-            == 1
-        )
+        row = {
+            "id": new_id(),
+            "exhibitor_id": exhibitor_id,
+            "attendee_id": attendee_id,
+            "score": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        unique_key = ["exhibitor_id", "attendee_id"]
+        created = insert_ignoring_duplicates(self.db, Lead.__table__, [row], unique_key) == 1
         lead = self.db.scalars(
             select(Lead)
             .where(Lead.exhibitor_id == exhibitor_id, Lead.attendee_id == attendee_id)

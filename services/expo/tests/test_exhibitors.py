@@ -70,7 +70,7 @@ def test_get_unknown_exhibitor_is_not_found(expo):
         expo.get_exhibitor("00000000-0000-0000-0000-000000000000")
 
 
-@pytest.mark.parametrize("exhibitor_id", [None, 42, "", ["id"], {"id": "x"}])
+@pytest.mark.parametrize("exhibitor_id", [None, 42, "", "x" * 37, ["id"], {"id": "x"}])
 def test_get_exhibitor_with_a_non_id_is_invalid(expo, exhibitor_id):
     with pytest.raises(Invalid) as refused:
         expo.get_exhibitor(exhibitor_id)

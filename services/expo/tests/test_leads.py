@@ -295,6 +295,8 @@ def test_invalid_interaction_is_refused_and_writes_nothing(
         ("acme", None, "attendee_id"),
         ("acme", 42, "attendee_id"),
         ("acme", {"id": CONSENTING}, "attendee_id"),
+        ("acme", CONSENTING * 30, "attendee_id"),
+        (CONSENTING * 30, CONSENTING, "exhibitor_id"),
     ],
 )
 def test_interaction_needs_string_ids(
