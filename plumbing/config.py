@@ -42,6 +42,7 @@ DEFAULTS = {
     "SMTP_STARTTLS": "false",
     "MAIL_FROM": "Plenary <no-reply@plenary.local>",
     "OUTGOING_POLL_INTERVAL": 1.0,
+    "EMAIL_RETRY_DELAYS_SECONDS": "30,120,600,1800",
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",
     "WEBHOOK_ALLOW_PRIVATE_URLS": "false",
@@ -82,5 +83,5 @@ def flag(config, key):
 
 
 def number_list(config, key):
-    raw = str(config.get(key, DEFAULTS.get(key, "")))
+    raw = str(config.get(key, DEFAULTS[key]))  # a KeyError here is a missing default
     return [float(part) for part in raw.split(",") if part.strip()]

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from sqlalchemy import delete, func, select
 
 from plumbing.config import flag, number_list
@@ -23,6 +23,7 @@ from plumbing.errors import Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints, metrics
 from plumbing.outbox import OutboxRelay
+from plumbing.rpc import TimedRpcProxy
 from services.expo.events import LeadCaptured, LeadUpdated
 from services.notifications import emails, webhooks
 from services.notifications.extensions import GreenThreads, polling_timer
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 HOLDERS_PAGE_SIZE = 1000
 EMAIL_BATCH_SIZE = 50
 # 4 delays: at most 5 attempts
-EMAIL_RETRY_DELAYS_SECONDS = "30,120,600,1800"
 WEBHOOK_CONCURRENCY = 50
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
@@ -88,13 +88,6 @@ def feed_item(attendee_id, kind, title, body, data, dedupe_key, created_at):
     }
 
 
-def email_retry_delays(config):
-    return number_list(
-        {"EMAIL_RETRY_DELAYS_SECONDS": EMAIL_RETRY_DELAYS_SECONDS, **config},
-        "EMAIL_RETRY_DELAYS_SECONDS",
-    )
-
-
 class NotificationsService(OpsEndpoints):
     name = "notifications"
 
@@ -102,7 +95,7 @@ class NotificationsService(OpsEndpoints):
     db = Database()
     outbox = OutboxRelay()
     observability = Observability()
-    sessions = RpcProxy("sessions")
+    sessions = TimedRpcProxy("sessions")
     webhook_senders = GreenThreads(WEBHOOK_CONCURRENCY)
 
     # -- the feed --------------------------------------------------------------------
@@ -342,7 +335,7 @@ class NotificationsService(OpsEndpoints):
         metrics.emails_sent.labels("sent").inc()
 
     def _email_failed(self, email, exc, permanent):
-        delays = email_retry_delays(self.config)
+        delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
         email.attempts += 1
         email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
         if permanent or email.attempts > len(delays):
