@@ -15,6 +15,7 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 # The plumbing tables (outbox, processed events) live in every service's database.
 plumbing_metadata = MetaData()
@@ -47,12 +48,34 @@ def normalize_url(url):
     return parsed
 
 
+_engines = {}
+
+
+def shared_engine(url, pool_size=10):
+    """One engine per database in a process: the workers, the outbox relay and any
+    background loop of a service share its connection pool."""
+    key = normalize_url(url).render_as_string(hide_password=False)
+    if key not in _engines:
+        _engines[key] = create_db_engine(url, pool_size)
+    return _engines[key]
+
+
 def create_db_engine(url, pool_size=10):
     url = normalize_url(url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection, handed out by a (green) queue: SQLite has a single writer,
+        # and its own busy-wait would sleep the whole eventlet hub, stalling the very
+        # worker that holds the lock.  Waiting for the pool instead is cooperative.
+        engine = create_engine(
+            url,
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            connect_args={"check_same_thread": False},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
@@ -82,15 +105,9 @@ class Database(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.engine = create_db_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)))
+        self.engine = shared_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)) + 5)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
         self.sessions = {}
-
-    def stop(self):
-        self.engine.dispose()
-
-    def kill(self):
-        self.engine.dispose()
 
     def get_dependency(self, worker_ctx):
         session = self.make_session()

@@ -6,11 +6,12 @@ the plumbing tables (outbox, processed_events) are migrated with every service.
 
 from pathlib import Path
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 
 from plumbing import consumer, outbox  # noqa: F401  (registers the plumbing tables)
-from plumbing.db import create_db_engine, plumbing_metadata
+from plumbing.db import UtcDateTime, create_db_engine, plumbing_metadata
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 
@@ -40,3 +41,42 @@ def run_env(metadata):
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+# The plumbing tables as every service's first migration creates them. Frozen: a later
+# change to them is a new function here and a new revision in every service.
+def create_plumbing_tables():
+    op.create_table(
+        "outbox",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=100), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.Column("correlation_id", sa.String(length=64), nullable=True),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbox_published_at"), ["published_at"], unique=False)
+
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(length=200), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("processed_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+
+
+def drop_plumbing_tables():
+    op.drop_table("processed_events")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_published_at"))
+    op.drop_table("outbox")

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Table as SqlTable
 
-from plumbing.db import UtcDateTime, create_db_engine, plumbing_metadata
+from plumbing.db import UtcDateTime, plumbing_metadata, shared_engine
 from plumbing.events import new_envelope, utcnow
 from plumbing.observability import current_correlation_id, metrics
 
@@ -82,7 +82,7 @@ class OutboxRelay(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.poll_interval = float(config.get("OUTBOX_POLL_INTERVAL", 0.5))
         self.batch_size = int(config.get("OUTBOX_BATCH_SIZE", 200))
-        self.engine = create_db_engine(config["DATABASE_URL"], pool_size=2)
+        self.engine = shared_engine(config["DATABASE_URL"])
         self.exchange = event_exchange(self.service_name)
         self.wakeup = eventlet.event.Event()
         self.running = False
@@ -98,14 +98,12 @@ class OutboxRelay(DependencyProvider):
         thread = getattr(self, "thread", None)
         if thread is not None:
             thread.wait()
-        self.engine.dispose()
 
     def kill(self):
         self.running = False
         thread = getattr(self, "thread", None)
         if thread is not None:
             thread.kill()
-        self.engine.dispose()
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         # the worker's transaction has committed: publish its events now, not at next poll

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import plumbing.db
+from plumbing.migrations import create_plumbing_tables, drop_plumbing_tables
 
 revision = "0001"
 down_revision = None
@@ -119,41 +120,11 @@ def upgrade():
         )
         batch_op.create_index(batch_op.f("ix_interactions_lead_id"), ["lead_id"], unique=False)
 
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "seq",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("event_type", sa.String(length=100), nullable=False),
-        sa.Column("envelope", sa.Text(), nullable=False),
-        sa.Column("correlation_id", sa.String(length=64), nullable=True),
-        sa.Column("created_at", plumbing.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", plumbing.db.UtcDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_outbox_published_at"), ["published_at"], unique=False)
-
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.String(length=200), nullable=False),
-        sa.Column("event_id", sa.String(length=64), nullable=False),
-        sa.Column("processed_at", plumbing.db.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-    )
+    create_plumbing_tables()
 
 
 def downgrade():
-    op.drop_table("processed_events")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_outbox_published_at"))
-
-    op.drop_table("outbox")
+    drop_plumbing_tables()
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_interactions_lead_id"))
         batch_op.drop_index(batch_op.f("ix_interactions_exhibitor_id"))
