@@ -14,7 +14,9 @@ from plumbing import dlq
 from plumbing.consumer import consume
 from plumbing.db import Database, create_db_engine, plumbing_metadata
 from plumbing.events import new_envelope
+from plumbing.observability import Observability, current_correlation_id
 from plumbing.outbox import OutboxRelay, event_exchange, outbox_table
+from plumbing.testing import wait_until
 from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
 from services.registration.events import AttendeeRegistered
 
@@ -25,21 +27,29 @@ received = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("event_id", String(64)),
     Column("attendee_id", String(64)),
+    Column("correlation_id", String(64)),
 )
 
-# how many times the next deliveries should fail before succeeding (-1: always)
-failures = {"remaining": 0}
+# how many times the next deliveries should fail before succeeding (-1: always), and how
+# long each handling takes
+failures = {"remaining": 0, "delay": 0}
 
 
 class Recorder:
     name = "recorder"
     db = Database()
+    observability = Observability()
 
     @consume(AttendeeRegistered)
     def on_registered(self, event):
         self.db.execute(
-            received.insert().values(event_id=event.id, attendee_id=event.data["attendee_id"])
+            received.insert().values(
+                event_id=event.id,
+                attendee_id=event.data["attendee_id"],
+                correlation_id=current_correlation_id(),
+            )
         )
+        eventlet.sleep(failures["delay"])
         if failures["remaining"]:
             failures["remaining"] -= 1
             raise RuntimeError("receiver hiccup")
@@ -56,7 +66,7 @@ ALICE = {
 
 @pytest.fixture(autouse=True)
 def reset_failures():
-    failures["remaining"] = 0
+    failures.update(remaining=0, delay=0)
 
 
 @pytest.fixture
@@ -75,7 +85,7 @@ def recorder(service_config, container_factory, tmp_path):
 
 def received_rows(engine):
     with engine.connect() as conn:
-        return conn.execute(select(received.c.event_id, received.c.attendee_id)).all()
+        return conn.execute(select(received)).all()
 
 
 def publish_raw(amqp_uri, body, content_type="application/json"):
@@ -90,25 +100,20 @@ def publish_raw(amqp_uri, body, content_type="application/json"):
         )
 
 
+def attendee_data(attendee_id="a-1"):
+    return {
+        "attendee_id": attendee_id,
+        "email": "a@example.org",
+        "full_name": "A",
+        "organization": "",
+        "ticket_type": "member",
+        "consent": {"share_with_exhibitors": False},
+        "registered_at": datetime.now(UTC),
+    }
+
+
 def an_event(attendee_id="a-1"):
-    return new_envelope(
-        AttendeeRegistered,
-        {
-            "attendee_id": attendee_id,
-            "email": "a@example.org",
-            "full_name": "A",
-            "organization": "",
-            "ticket_type": "member",
-            "consent": {"share_with_exhibitors": False},
-            "registered_at": datetime.now(UTC),
-        },
-    )
-
-
-def wait_until(predicate, timeout=10.0):
-    with eventlet.Timeout(timeout):
-        while not predicate():
-            eventlet.sleep(0.05)
+    return new_envelope(AttendeeRegistered, attendee_data(attendee_id))
 
 
 def queue_depth(amqp_uri, name):
@@ -214,3 +219,15 @@ def test_malformed_messages_are_parked_and_consumption_goes_on(
     publish_raw(amqp_uri, json.dumps(an_event("after")))
     wait_until(lambda: received_rows(recorder))
     assert [row.attendee_id for row in received_rows(recorder)] == ["after"]
+
+
+def test_the_correlation_id_travels_from_rpc_through_the_outbox_to_the_consumer(
+    start_service, rabbit_config, recorder
+):
+    start_service("registration")
+    with ServiceRpcProxy(
+        "registration", rabbit_config, context_data={"correlation_id": "req-42"}
+    ) as rpc:
+        rpc.register(ALICE)
+    rows = wait_until(lambda: received_rows(recorder))
+    assert rows[0].correlation_id == "req-42"

@@ -1,29 +1,27 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from plumbing.fields import Id, Text, TrimmedText, Url
+from plumbing.pagination import Cursor, Limit, aware_datetime, integer, text
+
 # in the order exhibitors are listed
 TIERS = ("platinum", "gold", "silver", "standard")
 INTERACTION_KINDS = ("visit", "download", "meeting_request")
-
-
-class TrimmedString(fields.String):
-    """A string without its surrounding whitespace, validated after trimming."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+# base64 of [tier rank, name, id] for a 200-character name at 4 UTF-8 bytes a character
+EXHIBITOR_CURSOR_LENGTH = 1200
 
 
 class ProductInputSchema(Schema):
-    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    name = TrimmedText(required=True, validate=validate.Length(min=1, max=200))
+    description = Text(load_default="", validate=validate.Length(max=2000))
 
 
 class ExhibitorInputSchema(Schema):
     """Payload of create_exhibitor (POST /v1/exhibitors)."""
 
-    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
+    name = TrimmedText(required=True, validate=validate.Length(min=1, max=200))
+    description = Text(load_default="", validate=validate.Length(max=5000))
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
-    website = fields.URL(
+    website = Url(
         load_default=None,
         allow_none=True,
         schemes={"http", "https"},
@@ -35,18 +33,34 @@ class ExhibitorInputSchema(Schema):
 
 
 class ExhibitorFiltersSchema(Schema):
-    q = TrimmedString(load_default="", allow_none=True, validate=validate.Length(max=200))
+    q = TrimmedText(load_default="", allow_none=True, validate=validate.Length(max=200))
     tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
+
+
+class ExhibitorsPageArgs(Schema):
+    limit = Limit()
+    cursor = Cursor(integer, text, text, max_length=EXHIBITOR_CURSOR_LENGTH)
+
+
+class ExhibitorIdArgs(Schema):
+    exhibitor_id = Id(required=True)
+
+
+class AttendeeIdArgs(Schema):
+    attendee_id = Id(required=True)
+
+
+class LeadsPageArgs(Schema):
+    limit = Limit()
+    cursor = Cursor(aware_datetime, text)
 
 
 class InteractionInputSchema(Schema):
     """Payload of record_interaction (POST /v1/exhibitors/{id}/interactions)."""
 
     kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
-    product_id = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=36)
-    )
-    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    product_id = Id(load_default=None, allow_none=True)
+    message = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def download_names_its_product(self, data, **kwargs):

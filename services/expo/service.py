@@ -6,12 +6,10 @@ contact with exhibitors; otherwise it is kept as an anonymous count.
 
 import hashlib
 import secrets
-from datetime import datetime
 
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -21,22 +19,26 @@ from plumbing.errors import Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
+from plumbing.pagination import creation_key, keyset, keyset_page, newest_first
 from plumbing.rpc import TimedRpcProxy
+from plumbing.schemas import load_args, load_or_invalid
 from services.expo.events import ExhibitorCreated, LeadCaptured, LeadUpdated, MeetingRequested
 from services.expo.models import AttendeeContact, Exhibitor, Interaction, Lead, Product, new_id
-from services.expo.pagination import bad_cursor, decode_cursor, page, page_limit
 from services.expo.schemas import (
     TIERS,
+    AttendeeIdArgs,
     ExhibitorFiltersSchema,
+    ExhibitorIdArgs,
     ExhibitorInputSchema,
     ExhibitorSchema,
+    ExhibitorsPageArgs,
     InteractionInputSchema,
     LeadSchema,
+    LeadsPageArgs,
 )
 from services.registration.events import AttendeeRegistered
 
 API_KEY_PREFIX = "pex_"
-MAX_ID_LENGTH = 36  # ids are uuid4 strings
 
 # How much each kind of interaction says about a visitor's interest.  A lead's score is
 # the sum over its interactions, so it is the same whatever order they arrive in.
@@ -51,21 +53,6 @@ TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
 def hash_api_key(api_key):
     return hashlib.sha256(api_key.encode()).hexdigest()
-
-
-def load(schema_cls, payload, what="The request body"):
-    if not isinstance(payload, dict):
-        raise Invalid(f"{what} must be an object.", {"_schema": ["Must be an object."]})
-    try:
-        return schema_cls().load(payload)
-    except ValidationError as exc:
-        raise Invalid(f"{what} is not valid.", exc.normalized_messages()) from None
-
-
-def require_id(field, value):
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_ID_LENGTH:
-        raise Invalid(f"{field} is not a valid id.", {field: ["Not a valid id."]})
-    return value
 
 
 def upsert_contact(session, attendee, updated_at):
@@ -94,39 +81,7 @@ def tier_rank():
 
 
 def exhibitor_sort_key(exhibitor):
-    return [TIER_RANK[exhibitor.tier], exhibitor.name, exhibitor.id]
-
-
-def after_exhibitor(cursor):
-    """The WHERE clause for exhibitors listed after ``cursor``, or None."""
-    values = decode_cursor(cursor, (int, str, str))
-    if values is None:
-        return None
-    rank, name, exhibitor_id = values
-    return or_(
-        tier_rank() > rank,
-        and_(tier_rank() == rank, Exhibitor.name > name),
-        and_(tier_rank() == rank, Exhibitor.name == name, Exhibitor.id > exhibitor_id),
-    )
-
-
-def lead_sort_key(lead):
-    return [lead.created_at.isoformat(), lead.id]
-
-
-def after_lead(cursor):
-    """The WHERE clause for leads listed (newest first) after ``cursor``, or None."""
-    values = decode_cursor(cursor, (str, str))
-    if values is None:
-        return None
-    created_at, lead_id = values
-    try:
-        created_at = datetime.fromisoformat(created_at)
-    except ValueError:
-        raise bad_cursor() from None
-    if created_at.tzinfo is None:
-        raise bad_cursor()
-    return or_(Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < lead_id))
+    return TIER_RANK[exhibitor.tier], exhibitor.name, exhibitor.id
 
 
 def matching(q):
@@ -154,7 +109,7 @@ class ExpoService(OpsEndpoints):
     @rpc
     def create_exhibitor(self, payload):
         """Create an exhibitor and its products; its API key is returned only here."""
-        fields = load(ExhibitorInputSchema, payload)
+        fields = load_or_invalid(ExhibitorInputSchema, payload)
         api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
         exhibitor = Exhibitor(
             name=fields["name"],
@@ -189,22 +144,23 @@ class ExpoService(OpsEndpoints):
     @rpc
     def list_exhibitors(self, filters=None, limit=50, cursor=None):
         """Exhibitors by tier (platinum first), then name; filters ``q`` and ``tier``."""
-        filters = load(ExhibitorFiltersSchema, {} if filters is None else filters, "The filters")
-        limit = page_limit(limit)
-        query = (
-            select(Exhibitor)
-            .options(selectinload(Exhibitor.products))
-            .order_by(tier_rank(), Exhibitor.name, Exhibitor.id)
-            .limit(limit + 1)
+        filters = load_or_invalid(
+            ExhibitorFiltersSchema,
+            {} if filters is None else filters,
+            detail="The filters are not valid.",
         )
+        page = load_args(ExhibitorsPageArgs, limit=limit, cursor=cursor)
+        query = select(Exhibitor).options(selectinload(Exhibitor.products))
         if filters["tier"]:
             query = query.where(Exhibitor.tier == filters["tier"])
         if filters["q"]:
             query = query.where(matching(filters["q"]))
-        after = after_exhibitor(cursor)
-        if after is not None:
-            query = query.where(after)
-        return page(self.db.scalars(query).all(), limit, ExhibitorSchema().dump, exhibitor_sort_key)
+        query = keyset(
+            query, [tier_rank(), Exhibitor.name, Exhibitor.id], page["cursor"], page["limit"]
+        )
+        return keyset_page(
+            self.db.scalars(query).all(), page["limit"], ExhibitorSchema().dump, exhibitor_sort_key
+        )
 
     @rpc
     def get_exhibitor(self, exhibitor_id):
@@ -216,8 +172,8 @@ class ExpoService(OpsEndpoints):
     def record_interaction(self, exhibitor_id, attendee_id, payload):
         """Record a visit, download or meeting request; it joins the attendee's lead
         with this exhibitor only if the attendee consented to share their contact."""
-        require_id("attendee_id", attendee_id)
-        fields = load(InteractionInputSchema, payload)
+        attendee_id = load_args(AttendeeIdArgs, attendee_id=attendee_id)["attendee_id"]
+        fields = load_or_invalid(InteractionInputSchema, payload)
         exhibitor = self._exhibitor(exhibitor_id)
         self._check_product(exhibitor, fields["product_id"])
         contact = self._contact(attendee_id)
@@ -249,18 +205,18 @@ class ExpoService(OpsEndpoints):
     def list_leads(self, exhibitor_id, limit=50, cursor=None):
         """This exhibitor's leads, newest first, each with its interactions."""
         exhibitor = self._exhibitor(exhibitor_id)
-        limit = page_limit(limit)
-        query = (
+        page = load_args(LeadsPageArgs, limit=limit, cursor=cursor)
+        query = newest_first(
             select(Lead)
             .where(Lead.exhibitor_id == exhibitor.id)
-            .options(selectinload(Lead.contact), selectinload(Lead.interactions))
-            .order_by(Lead.created_at.desc(), Lead.id.desc())
-            .limit(limit + 1)
+            .options(selectinload(Lead.contact), selectinload(Lead.interactions)),
+            Lead,
+            page["cursor"],
+            page["limit"],
         )
-        after = after_lead(cursor)
-        if after is not None:
-            query = query.where(after)
-        return page(self.db.scalars(query).all(), limit, LeadSchema().dump, lead_sort_key)
+        return keyset_page(
+            self.db.scalars(query).all(), page["limit"], LeadSchema().dump, creation_key
+        )
 
     # -- the attendee replica -----------------------------------------------------------
 
@@ -271,7 +227,8 @@ class ExpoService(OpsEndpoints):
     # -- helpers ------------------------------------------------------------------------
 
     def _exhibitor(self, exhibitor_id):
-        exhibitor = self.db.get(Exhibitor, require_id("exhibitor_id", exhibitor_id))
+        exhibitor_id = load_args(ExhibitorIdArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
+        exhibitor = self.db.get(Exhibitor, exhibitor_id)
         if exhibitor is None:
             raise NotFound("No such exhibitor.")
         return exhibitor

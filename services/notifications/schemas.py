@@ -1,44 +1,36 @@
 from marshmallow import Schema, fields, validate
 
+from plumbing.fields import Id, Url
+from plumbing.pagination import Cursor, Limit, aware_datetime, text
+
 WEBHOOK_EVENT_TYPES = ("lead.captured", "lead.updated")
-MAX_LIMIT = 200
-DEFAULT_LIMIT = 50
 
 
-def id_field():
-    return fields.String(required=True, validate=validate.Length(min=1, max=64))
+class NewestFirstPageArgs(Schema):
+    limit = Limit()
+    cursor = Cursor(aware_datetime, text)
 
 
-class PageArgs(Schema):
-    limit = fields.Integer(
-        strict=True, load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
-    )
-    cursor = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(min=1, max=500)
-    )
-
-
-class NotificationsPageArgs(PageArgs):
-    attendee_id = id_field()
+class NotificationsPageArgs(NewestFirstPageArgs):
+    attendee_id = Id(required=True)
 
 
 class ExhibitorArgs(Schema):
-    exhibitor_id = id_field()
+    exhibitor_id = Id(required=True)
 
 
 class WebhookArgs(ExhibitorArgs):
-    webhook_id = id_field()
+    webhook_id = Id(required=True)
 
 
-class DeliveriesPageArgs(PageArgs):
-    exhibitor_id = id_field()
-    webhook_id = id_field()
+class DeliveriesPageArgs(NewestFirstPageArgs, WebhookArgs):
+    pass
 
 
 class WebhookPayload(Schema):
     """Body of POST /v1/exhibitors/{id}/webhooks."""
 
-    url = fields.Url(
+    url = Url(
         required=True,
         schemes={"http", "https"},
         require_tld=False,

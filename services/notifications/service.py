@@ -11,7 +11,6 @@ import logging
 import smtplib
 from datetime import timedelta
 
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import delete, func, select
@@ -19,11 +18,13 @@ from sqlalchemy import delete, func, select
 from plumbing.config import flag, number_list
 from plumbing.consumer import consume
 from plumbing.db import Database, insert_ignoring_duplicates
-from plumbing.errors import Invalid, NotFound
+from plumbing.errors import NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints, metrics
 from plumbing.outbox import OutboxRelay
+from plumbing.pagination import creation_key, keyset_page, newest_first
 from plumbing.rpc import TimedRpcProxy
+from plumbing.schemas import load_args, load_or_invalid
 from services.expo.events import LeadCaptured, LeadUpdated
 from services.notifications import emails, webhooks
 from services.notifications.extensions import GreenThreads, polling_timer
@@ -36,7 +37,6 @@ from services.notifications.models import (
     new_id,
     new_webhook_message_id,
 )
-from services.notifications.pagination import newest_first, page
 from services.notifications.schemas import (
     AttemptSchema,
     CreatedWebhookSchema,
@@ -61,18 +61,6 @@ WEBHOOK_CONCURRENCY = 50
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
-
-
-def load(schema_cls, payload):
-    try:
-        return schema_cls().load(payload if isinstance(payload, dict) else {})
-    except ValidationError as exc:
-        raise Invalid("The request is not valid.", exc.normalized_messages()) from None
-
-
-def load_args(schema_cls, **args):
-    """Load positional RPC arguments; None stands for "not given"."""
-    return load(schema_cls, {name: value for name, value in args.items() if value is not None})
 
 
 def feed_item(attendee_id, kind, title, body, data, dedupe_key, created_at):
@@ -115,14 +103,15 @@ class NotificationsService(OpsEndpoints):
             .select_from(Notification)
             .where(mine, Notification.read_at.is_(None))
         )
-        return {**page(rows, args["limit"], NotificationSchema().dump), "unread_count": unread}
+        page = keyset_page(rows, args["limit"], NotificationSchema().dump, creation_key)
+        return {**page, "unread_count": unread}
 
     # -- webhook endpoints -----------------------------------------------------------
 
     @rpc
     def create_webhook(self, exhibitor_id, payload):
         exhibitor_id = load_args(ExhibitorArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
-        fields = load(WebhookPayload, payload)
+        fields = load_or_invalid(WebhookPayload, payload)
         if not flag(self.config, "WEBHOOK_ALLOW_PRIVATE_URLS"):
             webhooks.refuse_private_url(fields["url"])
         endpoint = WebhookEndpoint(
@@ -178,7 +167,7 @@ class NotificationsService(OpsEndpoints):
                 "attempts": AttemptSchema(many=True).dump(attempts.get(delivery.id, [])),
             }
 
-        return page(rows, args["limit"], dump)
+        return keyset_page(rows, args["limit"], dump, creation_key)
 
     def _endpoint(self, exhibitor_id, webhook_id):
         args = load_args(WebhookArgs, exhibitor_id=exhibitor_id, webhook_id=webhook_id)

@@ -4,17 +4,17 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plumbing.db import Database
-from plumbing.errors import Conflict, Invalid, NotFound
+from plumbing.errors import Conflict, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
+from plumbing.schemas import load_or_invalid
 from services.registration.events import AttendeeRegistered
 from services.registration.models import AccessToken, Attendee
 from services.registration.schemas import AttendeeSchema, RegistrationSchema
@@ -24,13 +24,6 @@ TOKEN_PREFIX = "pat_"
 
 def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def load(schema_cls, payload):
-    try:
-        return schema_cls().load(payload if isinstance(payload, dict) else {})
-    except ValidationError as exc:
-        raise Invalid("The request body is not valid.", exc.normalized_messages()) from None
 
 
 class RegistrationService(OpsEndpoints):
@@ -44,7 +37,7 @@ class RegistrationService(OpsEndpoints):
     @rpc
     def register(self, payload):
         """Register an attendee; returns the attendee and a fresh access token."""
-        fields = load(RegistrationSchema, payload)
+        fields = load_or_invalid(RegistrationSchema, payload)
         normalized = fields["email"].strip().lower()
         if self.db.scalar(select(Attendee.id).where(Attendee.email_normalized == normalized)):
             raise Conflict(

@@ -2,7 +2,6 @@
 
 from datetime import UTC, datetime, timedelta
 
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import and_, delete, or_, select, update
@@ -12,6 +11,8 @@ from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_or_invalid
 from services.sessions.clock import configured_timer, next_status
 from services.sessions.events import (
     SessionEnded,
@@ -30,18 +31,10 @@ from services.sessions.schemas import (
     SessionSchema,
     SessionsPageSchema,
     TrackSchema,
-    encode_cursor,
 )
 
 EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted, "ended": SessionEnded}
 CLOCK_BATCH_SIZE = 500
-
-
-def load(schema_cls, payload):
-    try:
-        return schema_cls().load(payload if isinstance(payload, dict) else {})
-    except ValidationError as exc:
-        raise Invalid("The request is not valid.", exc.normalized_messages()) from None
 
 
 def search_text(fields):
@@ -77,7 +70,7 @@ class SessionsService(OpsEndpoints):
 
     @rpc
     def create_session(self, payload):
-        fields = load(NewSessionSchema, payload)
+        fields = load_or_invalid(NewSessionSchema, payload)
         if self.db.get(Track, fields["track"]) is None:
             raise Invalid("The request is not valid.", {"track": ["Unknown track."]})
         session = ProgramSession(
@@ -101,28 +94,22 @@ class SessionsService(OpsEndpoints):
     @rpc
     def list_sessions(self, filters=None, limit=50, cursor=None):
         """Sessions ordered by (starts_at, id), a page at a time (keyset pagination)."""
-        page = load(
+        page = load_or_invalid(
             SessionsPageSchema,
             {"filters": {} if filters is None else filters, "limit": limit, "cursor": cursor},
         )
-        query = self._filtered(select(ProgramSession), page["filters"])
-        if page["cursor"] is not None:
-            after_starts_at, after_id = page["cursor"]
-            query = query.where(
-                or_(
-                    ProgramSession.starts_at > after_starts_at,
-                    and_(ProgramSession.starts_at == after_starts_at, ProgramSession.id > after_id),
-                )
-            )
-        rows = self.db.scalars(
-            query.order_by(ProgramSession.starts_at, ProgramSession.id).limit(page["limit"] + 1)
-        ).all()
-        items = rows[: page["limit"]]
-        next_cursor = None
-        if len(rows) > page["limit"]:
-            last = items[-1]
-            next_cursor = encode_cursor(last.starts_at.isoformat(), last.id)
-        return {"items": SessionSchema(many=True).dump(items), "next_cursor": next_cursor}
+        query = keyset(
+            self._filtered(select(ProgramSession), page["filters"]),
+            [ProgramSession.starts_at, ProgramSession.id],
+            page["cursor"],
+            page["limit"],
+        )
+        return keyset_page(
+            self.db.scalars(query).all(),
+            page["limit"],
+            SessionSchema().dump,
+            lambda session: (session.starts_at, session.id),
+        )
 
     def _filtered(self, query, filters):
         if "track" in filters:
@@ -149,7 +136,7 @@ class SessionsService(OpsEndpoints):
         return SessionSchema().dump(self._session(session_id))
 
     def _session(self, session_id):
-        session_id = load(SessionIdSchema, {"session_id": session_id})["session_id"]
+        session_id = load_or_invalid(SessionIdSchema, {"session_id": session_id})["session_id"]
         session = self.db.get(ProgramSession, session_id)
         if session is None:
             raise NotFound("No such session.")
@@ -160,7 +147,9 @@ class SessionsService(OpsEndpoints):
     @rpc
     def add_to_agenda(self, attendee_id, session_id):
         """Idempotent: adding again answers the first addition's time."""
-        args = load(AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id})
+        args = load_or_invalid(
+            AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
+        )
         if self._session(args["session_id"]).status == "cancelled":
             raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
         row = {
@@ -178,7 +167,9 @@ class SessionsService(OpsEndpoints):
     @rpc
     def remove_from_agenda(self, attendee_id, session_id):
         """Idempotent: removing what is not there (or an unknown session) is fine."""
-        args = load(AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id})
+        args = load_or_invalid(
+            AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
+        )
         self.db.execute(
             delete(AgendaEntry).where(
                 AgendaEntry.attendee_id == args["attendee_id"],
@@ -188,7 +179,7 @@ class SessionsService(OpsEndpoints):
 
     @rpc
     def get_agenda(self, attendee_id):
-        attendee_id = load(AttendeeIdSchema, {"attendee_id": attendee_id})["attendee_id"]
+        attendee_id = load_or_invalid(AttendeeIdSchema, {"attendee_id": attendee_id})["attendee_id"]
         sessions = self.db.scalars(
             select(ProgramSession)
             .join(AgendaEntry, AgendaEntry.session_id == ProgramSession.id)
@@ -200,16 +191,20 @@ class SessionsService(OpsEndpoints):
     @rpc
     def agenda_holders(self, session_id, cursor=None, limit=1000):
         """Attendee ids with the session in their agenda, ordered by id, a page at a time."""
-        page = load(HoldersPageSchema, {"session_id": session_id, "cursor": cursor, "limit": limit})
+        page = load_or_invalid(
+            HoldersPageSchema, {"session_id": session_id, "cursor": cursor, "limit": limit}
+        )
         self._session(page["session_id"])
-        query = select(AgendaEntry.attendee_id).where(AgendaEntry.session_id == page["session_id"])
-        if page["cursor"] is not None:
-            query = query.where(AgendaEntry.attendee_id > page["cursor"][0])
-        ids = self.db.scalars(
-            query.order_by(AgendaEntry.attendee_id).limit(page["limit"] + 1)
-        ).all()
-        next_cursor = encode_cursor(ids[page["limit"] - 1]) if len(ids) > page["limit"] else None
-        return {"attendee_ids": ids[: page["limit"]], "next_cursor": next_cursor}
+        query = keyset(
+            select(AgendaEntry.attendee_id).where(AgendaEntry.session_id == page["session_id"]),
+            [AgendaEntry.attendee_id],
+            page["cursor"],
+            page["limit"],
+        )
+        ids = keyset_page(
+            self.db.scalars(query).all(), page["limit"], str, lambda attendee_id: (attendee_id,)
+        )
+        return {"attendee_ids": ids["items"], "next_cursor": ids["next_cursor"]}
 
     # -- the clock -------------------------------------------------------------------
 

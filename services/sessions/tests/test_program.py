@@ -83,7 +83,7 @@ SPEAKER = KEYNOTE["speakers"][0]
     "payload, field",
     [
         ({}, "title"),
-        (["not", "an", "object"], "title"),
+        (["not", "an", "object"], "_schema"),
         ({**KEYNOTE, "title": ""}, "title"),
         ({**KEYNOTE, "title": "   "}, "title"),
         ({**KEYNOTE, "title": "x" * 201}, "title"),
