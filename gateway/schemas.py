@@ -8,7 +8,7 @@ from services.expo.schemas import ExhibitorSchema
 
 class PageQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class SessionQuery(PageQuery):

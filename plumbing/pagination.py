@@ -10,7 +10,7 @@ import binascii
 import json
 from datetime import datetime
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import tuple_
 
 from plumbing.fields import refuse_nul
@@ -96,6 +96,13 @@ def keyset(query, sort_columns, after, limit, descending=False):
         query = query.where(key < tuple(after) if descending else key > tuple(after))
     order = [column.desc() for column in sort_columns] if descending else sort_columns
     return query.order_by(*order).limit(limit + 1)
+
+
+class NewestFirstPageArgs(Schema):
+    """The paging arguments of a list ordered by newest_first."""
+
+    limit = Limit()
+    cursor = Cursor(aware_datetime, text)
 
 
 def newest_first(query, model, after, limit):

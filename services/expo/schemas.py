@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from plumbing.fields import Id, Text, TrimmedText, Url
-from plumbing.pagination import Cursor, Limit, aware_datetime, integer, text
+from plumbing.pagination import Cursor, Limit, integer, text
 
 # in the order exhibitors are listed
 TIERS = ("platinum", "gold", "silver", "standard")
@@ -48,11 +48,6 @@ class ExhibitorIdArgs(Schema):
 
 class AttendeeIdArgs(Schema):
     attendee_id = Id(required=True)
-
-
-class LeadsPageArgs(Schema):
-    limit = Limit()
-    cursor = Cursor(aware_datetime, text)
 
 
 class InteractionInputSchema(Schema):

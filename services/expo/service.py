@@ -19,7 +19,13 @@ from plumbing.errors import Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
-from plumbing.pagination import creation_key, keyset, keyset_page, newest_first
+from plumbing.pagination import (
+    NewestFirstPageArgs,
+    creation_key,
+    keyset,
+    keyset_page,
+    newest_first,
+)
 from plumbing.rpc import TimedRpcProxy
 from plumbing.schemas import load_args, load_or_invalid
 from services.expo.events import ExhibitorCreated, LeadCaptured, LeadUpdated, MeetingRequested
@@ -34,7 +40,6 @@ from services.expo.schemas import (
     ExhibitorsPageArgs,
     InteractionInputSchema,
     LeadSchema,
-    LeadsPageArgs,
 )
 from services.registration.events import AttendeeRegistered
 
@@ -205,7 +210,7 @@ class ExpoService(OpsEndpoints):
     def list_leads(self, exhibitor_id, limit=50, cursor=None):
         """This exhibitor's leads, newest first, each with its interactions."""
         exhibitor = self._exhibitor(exhibitor_id)
-        page = load_args(LeadsPageArgs, limit=limit, cursor=cursor)
+        page = load_args(NewestFirstPageArgs, limit=limit, cursor=cursor)
         query = newest_first(
             select(Lead)
             .where(Lead.exhibitor_id == exhibitor.id)

@@ -1,14 +1,9 @@
 from marshmallow import Schema, fields, validate
 
 from plumbing.fields import Id, Url
-from plumbing.pagination import Cursor, Limit, aware_datetime, text
+from plumbing.pagination import NewestFirstPageArgs
 
 WEBHOOK_EVENT_TYPES = ("lead.captured", "lead.updated")
-
-
-class NewestFirstPageArgs(Schema):
-    limit = Limit()
-    cursor = Cursor(aware_datetime, text)
 
 
 class NotificationsPageArgs(NewestFirstPageArgs):

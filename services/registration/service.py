@@ -93,7 +93,8 @@ class RegistrationService(OpsEndpoints):
 
     @rpc
     def get_attendee(self, attendee_id):
-        attendee = self.db.get(Attendee, attendee_id) if isinstance(attendee_id, str) else None
+        known = isinstance(attendee_id, str) and "\x00" not in attendee_id
+        attendee = self.db.get(Attendee, attendee_id) if known else None
         if attendee is None:
             raise NotFound("No such attendee.")
         return AttendeeSchema().dump(attendee)

@@ -6,7 +6,7 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import func, select
 
-from plumbing.errors import Conflict, Invalid
+from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.outbox import outbox_table
 from services.registration.models import AccessToken, Attendee
 
@@ -53,8 +53,8 @@ def test_same_email_in_another_case_conflicts(registration, db_session):
         {**ALICE, "email": "not-an-email"},
         {**ALICE, "full_name": ""},
         {**ALICE, "full_name": 42},
-    {**ALICE, "full_name": "   "},
-    {**ALICE, "organization": "nul\x00byte"},
+        {**ALICE, "full_name": "   "},
+        {**ALICE, "organization": "nul\x00byte"},
         {**ALICE, "ticket_type": "vip-backstage"},
         {**ALICE, "consent": {"share_with_exhibitors": "perhaps"}},
         ["not", "an", "object"],
@@ -75,3 +75,9 @@ def test_token_authenticates_its_attendee_only(registration):
     assert registration.authenticate(answer["access_token"] + "x") is None
     assert registration.authenticate("pat_forged") is None
     assert registration.authenticate(None) is None
+
+
+@pytest.mark.parametrize("attendee_id", ["nope", "", None, 42, "a\x00b", "x" * 500])
+def test_unknown_or_malformed_attendee_ids_are_not_found(registration, attendee_id):
+    with pytest.raises(NotFound):
+        registration.get_attendee(attendee_id)
