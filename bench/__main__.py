@@ -7,27 +7,32 @@ Measures, against the local RabbitMQ and PostgreSQL, in a throw-away vhost and d
 3. raw database: single-row INSERT + COMMIT on PostgreSQL;
 4. registration over RPC: ``register`` calls from 16 concurrent callers;
 5. the gateway: ``POST /v1/registrations`` over HTTP from 16 concurrent clients.
+
+Services run as ``plenary run <service>`` processes, as in production; the load comes
+from this process.
 """
 
 import eventlet
 
 eventlet.monkey_patch()
 
+import contextlib  # noqa: E402
+import os  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 
 import pika  # noqa: E402
 import requests  # noqa: E402
-from nameko.runners import ServiceRunner  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from plumbing.config import DEFAULTS  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
-from plumbing.events import new_envelope, utcnow  # noqa: E402
+from plumbing.events import utcnow  # noqa: E402
 from plumbing.migrations import upgrade  # noqa: E402
 from plumbing.outbox import emit, pending_count  # noqa: E402
 from plumbing.testing import free_port, wait_until  # noqa: E402
@@ -61,12 +66,12 @@ def main(quick):
         results.append(("raw broker: durable publish, confirm each (pika)", broker, None))
         database_rate = bench_raw_database(db_url, int(2000 * scale))
         results.append(("raw PostgreSQL single-row commits", database_rate, None))
-        relay = bench_outbox_relay(amqp_uri, db_url, int(5000 * scale))
+        env = service_env(amqp_uri, db_url)
+        relay = bench_outbox_relay(env, db_url, int(5000 * scale))
         results.append(("outbox relay (events/s)", relay, relay / broker))
-        config = bench_config(amqp_uri, db_url)
-        rpc = bench_registration_rpc(config, int(1000 * scale))
+        rpc = bench_registration_rpc(env, int(1000 * scale))
         results.append(("registration.register over RPC, 16 callers", rpc, rpc / database_rate))
-        http = bench_gateway(config, int(1000 * scale))
+        http = bench_gateway(env, int(1000 * scale))
         results.append(
             ("POST /v1/registrations via gateway, 16 clients", http, http / database_rate)
         )
@@ -128,49 +133,50 @@ def event_data(i):
     }
 
 
-def bench_outbox_relay(amqp_uri, db_url, count):
+def bench_outbox_relay(env, db_url, count):
+    """Events committed in one go; time until the relay has published them all."""
     from sqlalchemy.orm import Session
 
     engine = create_db_engine(db_url, pool_size=1)
-    with Session(engine) as session:
+    with running("registration", env), Session(engine) as session:
         for i in range(count):
             emit(session, AttendeeRegistered, event_data(i))
         session.commit()
-    new_envelope(AttendeeRegistered, event_data(0))  # warm the schema cache
-    config = bench_config(amqp_uri, db_url)
-    runner = ServiceRunner(config)
-    runner.add_service(registration_service())
-    started = time.perf_counter()
-    runner.start()
-    with Session(engine) as session:
-        wait_until(
-            lambda: pending_count(session) == 0 or session.rollback(), timeout=600, interval=0.05
-        )
-    elapsed = time.perf_counter() - started
-    runner.stop()
+        started = time.perf_counter()
+        wait_until(lambda: pending_count(session) == 0 or session.rollback(), timeout=600,
+                   interval=0.02)
+        elapsed = time.perf_counter() - started
     engine.dispose()
     return count / elapsed
 
 
-def registration_service():
-    from services.registration.service import RegistrationService
+@contextlib.contextmanager
+def running(service, env):
+    """``plenary run <service>`` in its own process, as in production; yields its port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("plenary")), "run", service],
+        env={**env, f"{service.upper()}_HTTP_PORT": str(port)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: healthy(port), timeout=60, interval=0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
-    return RegistrationService
+
+def healthy(port):
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
+    except requests.RequestException:
+        return False
 
 
-def bench_config(amqp_uri, db_url):
-    config = dict(DEFAULTS)
-    config.update(
-        {
-            "AMQP_URI": amqp_uri,
-            "DATABASE_URL": db_url,
-            "max_workers": 20,
-            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-            "LOG_LEVEL": "WARNING",
-            "OUTBOX_BATCH_SIZE": 500,
-        }
-    )
-    return config
+def service_env(amqp_uri, db_url):
+    return {**os.environ, "AMQP_URI": amqp_uri, "REGISTRATION_DATABASE_URL": db_url,
+            "LOG_LEVEL": "WARNING", "OUTBOX_POLL_INTERVAL": "0.05",
+            "OUTBOX_BATCH_SIZE": "500", "MAX_WORKERS": "20"}
 
 
 def concurrently(open_client, call, count):
@@ -193,50 +199,35 @@ def concurrently(open_client, call, count):
     pool.waitall()
     elapsed = time.perf_counter() - started
     latencies.sort()
-    print(
-        f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms"
-    )
+    print(f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
+          f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")
     return count / elapsed
 
 
-def bench_registration_rpc(config, count):
-    runner = ServiceRunner(config)
-    runner.add_service(registration_service())
-    runner.start()
+def bench_registration_rpc(env, count):
     run_id = uuid.uuid4().hex[:6]
+    config = {"AMQP_URI": env["AMQP_URI"]}
 
     def register(proxy, i):
         proxy.register({"email": f"rpc{run_id}{i}@example.org", "full_name": "Bench"})
 
-    try:
+    with running("registration", env):
         print("  registration RPC:")
         return concurrently(lambda: ServiceRpcProxy("registration", config), register, count)
-    finally:
-        runner.stop()
 
 
-def bench_gateway(config, count):
-    from gateway.service import GatewayService
-
-    runner = ServiceRunner(config)
-    runner.add_service(registration_service())
-    runner.add_service(GatewayService)
-    runner.start()
-    url = f"http://{config['WEB_SERVER_ADDRESS']}/v1/registrations"
+def bench_gateway(env, count):
     run_id = uuid.uuid4().hex[:6]
 
     def post(http, i):
-        response = http.post(
-            url, json={"email": f"http{run_id}{i}@example.org", "full_name": "Bench"}, timeout=30
-        )
+        response = http.post(url, json={"email": f"http{run_id}{i}@example.org",
+                                        "full_name": "Bench"}, timeout=30)
         assert response.status_code == 201, response.text
 
-    try:
+    with running("registration", env), running("gateway", env) as port:
+        url = f"http://127.0.0.1:{port}/v1/registrations"
         print("  gateway HTTP:")
         return concurrently(requests.Session, post, count)
-    finally:
-        runner.stop()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from plumbing.db import Database
@@ -38,15 +37,9 @@ class RegistrationService(OpsEndpoints):
     def register(self, payload):
         """Register an attendee; returns the attendee and a fresh access token."""
         fields = load_or_invalid(RegistrationSchema, payload)
-        normalized = fields["email"].strip().lower()
-        if self.db.scalar(select(Attendee.id).where(Attendee.email_normalized == normalized)):
-            raise Conflict(
-                "An attendee with this email is already registered.",
-                {"email": ["already registered"]},
-            )
         attendee = Attendee(
             email=fields["email"].strip(),
-            email_normalized=normalized,
+            email_normalized=fields["email"].strip().lower(),
             full_name=fields["full_name"].strip(),
             organization=fields["organization"].strip(),
             ticket_type=fields["ticket_type"],
@@ -56,7 +49,7 @@ class RegistrationService(OpsEndpoints):
         self.db.add(attendee)
         try:
             self.db.flush()
-        except IntegrityError:  # a concurrent registration won the race
+        except IntegrityError:  # the unique normalized email
             raise Conflict(
                 "An attendee with this email is already registered.",
                 {"email": ["already registered"]},
