@@ -143,8 +143,9 @@ def bench_outbox_relay(env, db_url, count):
             emit(session, AttendeeRegistered, event_data(i))
         session.commit()
         started = time.perf_counter()
-        wait_until(lambda: pending_count(session) == 0 or session.rollback(), timeout=600,
-                   interval=0.02)
+        wait_until(
+            lambda: pending_count(session) == 0 or session.rollback(), timeout=600, interval=0.02
+        )
         elapsed = time.perf_counter() - started
     engine.dispose()
     return count / elapsed
@@ -157,7 +158,9 @@ def running(service, env):
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("plenary")), "run", service],
         env={**env, f"{service.upper()}_HTTP_PORT": str(port)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until(lambda: healthy(port), timeout=60, interval=0.1)
         yield port
@@ -174,9 +177,15 @@ def healthy(port):
 
 
 def service_env(amqp_uri, db_url):
-    return {**os.environ, "AMQP_URI": amqp_uri, "REGISTRATION_DATABASE_URL": db_url,
-            "LOG_LEVEL": "WARNING", "OUTBOX_POLL_INTERVAL": "0.05",
-            "OUTBOX_BATCH_SIZE": "500", "MAX_WORKERS": "20"}
+    return {
+        **os.environ,
+        "AMQP_URI": amqp_uri,
+        "REGISTRATION_DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+        "OUTBOX_POLL_INTERVAL": "0.05",
+        "OUTBOX_BATCH_SIZE": "500",
+        "MAX_WORKERS": "20",
+    }
 
 
 def concurrently(open_client, call, count):
@@ -199,8 +208,10 @@ def concurrently(open_client, call, count):
     pool.waitall()
     elapsed = time.perf_counter() - started
     latencies.sort()
-    print(f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
-          f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms")
+    print(
+        f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
+        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms"
+    )
     return count / elapsed
 
 
@@ -220,8 +231,9 @@ def bench_gateway(env, count):
     run_id = uuid.uuid4().hex[:6]
 
     def post(http, i):
-        response = http.post(url, json={"email": f"http{run_id}{i}@example.org",
-                                        "full_name": "Bench"}, timeout=30)
+        response = http.post(
+            url, json={"email": f"http{run_id}{i}@example.org", "full_name": "Bench"}, timeout=30
+        )
         assert response.status_code == 201, response.text
 
     with running("registration", env), running("gateway", env) as port:

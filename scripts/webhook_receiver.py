@@ -14,8 +14,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--port", type=int, default=9999)
     parser.add_argument("--secret", help="the endpoint's whsec_ secret, to verify signatures")
     parser.add_argument("--status", type=int, default=204, help="HTTP status to answer with")

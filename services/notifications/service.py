@@ -56,7 +56,6 @@ log = logging.getLogger(__name__)
 
 HOLDERS_PAGE_SIZE = 1000
 EMAIL_BATCH_SIZE = 50
-# 4 delays: at most 5 attempts
 WEBHOOK_CONCURRENCY = 50
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
