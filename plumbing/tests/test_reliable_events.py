@@ -8,14 +8,14 @@ import eventlet
 import pytest
 from kombu import Connection
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
 from plumbing import dlq
 from plumbing.consumer import consume
 from plumbing.db import Database, create_db_engine, plumbing_metadata
 from plumbing.events import new_envelope
 from plumbing.observability import Observability, current_correlation_id
-from plumbing.outbox import OutboxRelay, event_exchange, outbox_table
+from plumbing.outbox import OutboxRelay, event_exchange, pending_count
 from plumbing.testing import wait_until
 from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
 from services.registration.events import AttendeeRegistered
@@ -132,14 +132,7 @@ def test_outbox_keeps_events_while_relay_is_down_and_publishes_them_once_back(
         attendee_id = rpc.register(ALICE)["attendee_id"]
 
     db = db_session("registration")
-    assert (
-        db.scalar(
-            select(func.count())
-            .select_from(outbox_table)
-            .where(outbox_table.c.published_at.is_(None))
-        )
-        == 1
-    )
+    assert pending_count(db) == 1
     eventlet.sleep(0.5)
     assert received_rows(recorder) == []
 
@@ -148,14 +141,7 @@ def test_outbox_keeps_events_while_relay_is_down_and_publishes_them_once_back(
     eventlet.sleep(0.5)  # a second copy, if any, would arrive now
     assert [row.attendee_id for row in received_rows(recorder)] == [attendee_id]
     db.expire_all()
-    assert (
-        db.scalar(
-            select(func.count())
-            .select_from(outbox_table)
-            .where(outbox_table.c.published_at.is_(None))
-        )
-        == 0
-    )
+    assert pending_count(db) == 0
 
 
 def test_an_event_delivered_twice_has_one_effect(rabbit_config, recorder):
