@@ -3,7 +3,9 @@
 Integration tests talk to the real RabbitMQ (a fresh vhost per test, from nameko's
 ``rabbit_config`` fixture) and the real PostgreSQL (one database per service per test
 run, migrated with Alembic, emptied before each test).  ``PLENARY_TEST_DATABASE=sqlite``
-swaps PostgreSQL for SQLite files when you want to run without it.
+swaps PostgreSQL for SQLite files when you want to run without it.  The last fixtures
+build what a service talks to, from ``plumbing.testing``: RPC proxies, ``publish`` (events
+sent as their producer's outbox relay sends them), a real SMTP sink and webhook receivers.
 """
 
 import warnings
@@ -19,12 +21,14 @@ import os  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
+from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 from sqlalchemy import MetaData, create_engine, text  # noqa: E402
 
 from plumbing.config import DEFAULTS  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
+from plumbing.events import new_envelope  # noqa: E402
 from plumbing.migrations import upgrade  # noqa: E402
-from plumbing.testing import free_port  # noqa: E402
+from plumbing.testing import SmtpSink, WebhookReceiver, free_port, publish_event  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
@@ -193,3 +197,61 @@ def start_service(container_factory, service_config):
 
 def import_models(service):
     return importlib.import_module(f"services.{service}.models")
+
+
+@pytest.fixture
+def rpc_proxy(rabbit_config):
+    """``rpc_proxy("expo")`` -> an RPC proxy to that service, closed after the test."""
+    proxies = []
+
+    def connect(service):
+        proxy = ServiceRpcProxy(service, rabbit_config)
+        proxies.append(proxy)
+        return proxy.start()
+
+    yield connect
+    for proxy in proxies:
+        proxy.stop()
+
+
+@pytest.fixture
+def publish(rabbit_config):
+    """``publish(EventSchema, data)``: send a new event as its producer's outbox relay
+    would; returns the envelope. ``publish(EventSchema, envelope=...)`` sends that body as
+    it is: a redelivery, or a malformed message (``options`` go to kombu)."""
+
+    def publish(schema_cls, data=None, envelope=None, **options):
+        if envelope is None:
+            envelope = new_envelope(schema_cls, data)
+        publish_event(
+            rabbit_config["AMQP_URI"],
+            schema_cls.source_service,
+            schema_cls.event_type,
+            envelope,
+            **options,
+        )
+        return envelope
+
+    return publish
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    """A running SmtpSink: give its ``port`` to the services as SMTP_PORT."""
+    sink = SmtpSink(tmp_path / "maildir").start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def webhook_receiver():
+    """``webhook_receiver(statuses=(), delay=0)`` -> a running WebhookReceiver."""
+    receivers = []
+
+    def start(**answers):
+        receivers.append(WebhookReceiver(**answers))
+        return receivers[-1]
+
+    yield start
+    for receiver in receivers:
+        receiver.stop()

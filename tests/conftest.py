@@ -1,44 +1,12 @@
 """The whole platform in one test process: every service and the gateway in nameko
-containers on the real RabbitMQ (a vhost per test) and PostgreSQL, an SMTP sink in a
-subprocess, and an HTTP client for the gateway."""
-
-import mailbox
-import subprocess
-import sys
+containers on the real RabbitMQ (a vhost per test) and PostgreSQL, sending mail to the
+root conftest's SMTP sink, and an HTTP client for the gateway."""
 
 import pytest
 import requests
 
-from plumbing.testing import free_port, wait_for_port
-
 ORGANIZER_TOKEN = "organizer-test-token"
 BACKENDS = ("registration", "sessions", "expo", "notifications")
-
-
-@pytest.fixture
-def smtp_sink(tmp_path):
-    """A real SMTP server (aiosmtpd) writing every message to a Maildir."""
-    port = free_port()
-    maildir = tmp_path / "mail"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(maildir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port)
-    yield {"port": port, "mailbox": lambda: mailbox.Maildir(str(maildir), create=True)}
-    process.terminate()
-    process.wait(timeout=10)
 
 
 class Api:
@@ -75,7 +43,7 @@ def platform(start_service, smtp_sink):
 
     def start(*backends, **overrides):
         settings = {
-            "SMTP_PORT": smtp_sink["port"],
+            "SMTP_PORT": smtp_sink.port,
             "PLENARY_ORGANIZER_TOKEN": ORGANIZER_TOKEN,
             **overrides,
         }
@@ -85,40 +53,3 @@ def platform(start_service, smtp_sink):
         return Api(f"http://{gateway.config['WEB_SERVER_ADDRESS']}")
 
     return start
-
-
-class WebhookReceiver:
-    """A real HTTP server recording every request; answers ``statuses`` in turn, then 204."""
-
-    def __init__(self):
-        import http.server
-        import threading
-
-        self.requests = []
-        self.statuses = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def webhook_receiver():
-    receiver = WebhookReceiver()
-    yield receiver
-    receiver.close()

@@ -1,11 +1,6 @@
-import json
-
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select
 
 from plumbing.events import utcnow
-from plumbing.outbox import outbox_table
 from services.expo.models import AttendeeContact
 
 ACME = {
@@ -21,10 +16,9 @@ ACME = {
 
 
 @pytest.fixture
-def expo(start_service, rabbit_config):
+def expo(start_service, rpc_proxy):
     start_service("expo")
-    with ServiceRpcProxy("expo", rabbit_config) as proxy:
-        yield proxy
+    return rpc_proxy("expo")
 
 
 @pytest.fixture
@@ -50,11 +44,3 @@ def add_contact(expo_db):
         expo_db.commit()
 
     return add
-
-
-def outbox_envelopes(session, event_type=None):
-    query = select(outbox_table.c.envelope).order_by(outbox_table.c.seq)
-    if event_type is not None:
-        query = query.where(outbox_table.c.event_type == event_type)
-    session.rollback()  # a fresh snapshot of what the service committed
-    return [json.loads(envelope) for envelope in session.scalars(query)]

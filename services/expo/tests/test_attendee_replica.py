@@ -1,21 +1,19 @@
 """The local replica of attendees: filled by attendee_registered events, or by asking
 registration when the event has not arrived; duplicates and malformed messages."""
 
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
 from kombu import Connection
-from nameko.constants import PERSISTENT
-from nameko.standalone.rpc import ServiceRpcProxy
 from prometheus_client import REGISTRY
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plumbing.consumer import processed_events
 from plumbing.errors import NotFound
 from plumbing.events import new_envelope, utcnow
-from plumbing.outbox import event_exchange, outbox_table
+from plumbing.outbox import outbox_table
+from plumbing.testing import count_rows, wait_until
 from plumbing.topology import dead_letter_queue_name, work_queue_name
 from services.expo.models import AttendeeContact, Interaction, Lead
 from services.expo.tests.conftest import ACME
@@ -31,16 +29,6 @@ ALICE = {
     "organization": "City Museum",
     "consent": {"share_with_exhibitors": True},
 }
-
-
-def wait_until(condition, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 def fresh(session, query):
@@ -74,36 +62,20 @@ def attendee_registered_envelope(attendee_id, full_name="Bob Builder", occurred_
     return envelope
 
 
-def publish(rabbit_config, body, **options):
-    """Publish ``body`` as registration's outbox relay would."""
-    exchange = event_exchange("registration")
-    with Connection(rabbit_config["AMQP_URI"]) as connection:
-        connection.Producer().publish(
-            body,
-            exchange=exchange,
-            routing_key="attendee_registered",
-            delivery_mode=PERSISTENT,
-            declare=[exchange],
-            **options,
-        )
-
-
 def queue_length(rabbit_config, queue_name):
     with Connection(rabbit_config["AMQP_URI"]) as connection:
         return connection.default_channel.queue_declare(queue_name, passive=True).message_count
 
 
 @pytest.fixture
-def registration(start_service, rabbit_config):
+def registration(start_service, rpc_proxy):
     start_service("registration")
-    with ServiceRpcProxy("registration", rabbit_config) as proxy:
-        yield proxy
+    return rpc_proxy("registration")
 
 
 @pytest.fixture
-def expo_rpc(rabbit_config):
-    with ServiceRpcProxy("expo", rabbit_config) as proxy:
-        yield proxy
+def expo_rpc(rpc_proxy):
+    return rpc_proxy("expo")
 
 
 def test_registration_event_fills_the_replica(start_service, registration, expo_db):
@@ -132,12 +104,7 @@ def test_missing_replica_is_fetched_from_registration(
     # the event is published before expo's queue exists, so it never reaches expo
     registration_db = db_session("registration")
     wait_until(
-        lambda: fresh(
-            registration_db,
-            select(func.count())
-            .select_from(outbox_table)
-            .where(outbox_table.c.published_at.is_not(None)),
-        ),
+        lambda: count_rows(registration_db, outbox_table, outbox_table.c.published_at.is_not(None)),
         what="registration to publish attendee_registered",
     )
     start_service("expo")
@@ -162,16 +129,16 @@ def test_attendee_unknown_to_registration_is_not_found(
         expo_rpc.record_interaction(exhibitor["id"], str(uuid.uuid4()), {"kind": "visit"})
 
     for model in (AttendeeContact, Interaction, Lead):
-        assert fresh(expo_db, select(func.count()).select_from(model)) == 0
+        assert count_rows(expo_db, model) == 0
 
 
-def test_duplicate_delivery_has_one_effect(start_service, rabbit_config, expo_db):
+def test_duplicate_delivery_has_one_effect(start_service, publish, expo_db):
     start_service("expo")
     attendee_id = str(uuid.uuid4())
     envelope = attendee_registered_envelope(attendee_id)
     processed_before, duplicates_before = consumed("processed"), consumed("duplicate")
 
-    publish(rabbit_config, envelope)
+    publish(AttendeeRegistered, envelope=envelope)
     wait_until(
         lambda: fresh(
             expo_db,
@@ -182,26 +149,18 @@ def test_duplicate_delivery_has_one_effect(start_service, rabbit_config, expo_db
     # a change the second delivery would undo if it ran the handler again
     expo_db.get(AttendeeContact, attendee_id).full_name = "Changed since"
     expo_db.commit()
-    publish(rabbit_config, envelope)
+    publish(AttendeeRegistered, envelope=envelope)
     wait_until(
         lambda: consumed("duplicate") == duplicates_before + 1, what="the duplicate to be seen"
     )
 
     assert consumed("processed") == processed_before + 1
     assert fresh(expo_db, select(AttendeeContact.full_name)) == "Changed since"
-    assert (
-        fresh(
-            expo_db,
-            select(func.count())
-            .select_from(processed_events)
-            .where(processed_events.c.event_id == envelope["id"]),
-        )
-        == 1
-    )
+    assert count_rows(expo_db, processed_events, processed_events.c.event_id == envelope["id"]) == 1
 
 
 def test_older_event_does_not_overwrite_a_newer_contact(
-    start_service, rabbit_config, expo_db, add_contact
+    start_service, publish, expo_db, add_contact
 ):
     start_service("expo")
     attendee_id = str(uuid.uuid4())
@@ -209,8 +168,8 @@ def test_older_event_does_not_overwrite_a_newer_contact(
     processed_before = consumed("processed")
 
     publish(
-        rabbit_config,
-        attendee_registered_envelope(
+        AttendeeRegistered,
+        envelope=attendee_registered_envelope(
             attendee_id, full_name="Old news", occurred_at=utcnow() - timedelta(minutes=5)
         ),
     )
@@ -222,23 +181,30 @@ def test_older_event_does_not_overwrite_a_newer_contact(
     assert (contact.full_name, contact.share_with_exhibitors) == ("Fetched just now", False)
 
 
-def test_malformed_messages_are_parked_and_consuming_goes_on(start_service, rabbit_config, expo_db):
+def test_malformed_messages_are_parked_and_consuming_goes_on(
+    start_service, publish, rabbit_config, expo_db
+):
     start_service("expo")
     incomplete = attendee_registered_envelope(str(uuid.uuid4()))
     del incomplete["data"]["email"]
     no_id = attendee_registered_envelope(str(uuid.uuid4()))
     del no_id["id"]
 
-    publish(rabbit_config, b"not json", content_type="application/json", content_encoding="utf-8")
-    publish(rabbit_config, incomplete)
-    publish(rabbit_config, no_id)
-    publish(rabbit_config, ["not", "an", "envelope"])
+    publish(
+        AttendeeRegistered,
+        envelope=b"not json",
+        content_type="application/json",
+        content_encoding="utf-8",
+    )
+    publish(AttendeeRegistered, envelope=incomplete)
+    publish(AttendeeRegistered, envelope=no_id)
+    publish(AttendeeRegistered, envelope=["not", "an", "envelope"])
     wait_until(
         lambda: queue_length(rabbit_config, DEAD_LETTER_QUEUE) == 4, what="four parked messages"
     )
 
     good_id = str(uuid.uuid4())
-    publish(rabbit_config, attendee_registered_envelope(good_id))
+    publish(AttendeeRegistered, envelope=attendee_registered_envelope(good_id))
     wait_until(
         lambda: fresh(
             expo_db,
@@ -246,5 +212,5 @@ def test_malformed_messages_are_parked_and_consuming_goes_on(start_service, rabb
         ),
         what="the next good event",
     )
-    assert fresh(expo_db, select(func.count()).select_from(AttendeeContact)) == 1
+    assert count_rows(expo_db, AttendeeContact) == 1
     assert queue_length(rabbit_config, WORK_QUEUE) == 0

@@ -3,12 +3,12 @@
 import hashlib
 
 import pytest
-from sqlalchemy import func, select
 
 from plumbing.errors import Invalid, NotFound
 from plumbing.outbox import outbox_table
+from plumbing.testing import count_rows, outbox_envelopes
 from services.expo.models import Exhibitor, Product
-from services.expo.tests.conftest import ACME, outbox_envelopes
+from services.expo.tests.conftest import ACME
 
 
 def test_create_exhibitor_returns_it_with_a_key_stored_only_as_its_hash(expo, expo_db):
@@ -81,6 +81,17 @@ def names(page):
     return [item["name"] for item in page["items"]]
 
 
+# platinum, gold, silver, standard; by name within a tier
+CATALOG_IN_LIST_ORDER = [
+    "Alpha Audio",
+    "Zeta Lighting",
+    "Delta Displays",
+    "Gamma Guides",
+    "Alpha Archives",
+    "Beta Mounts",
+]
+
+
 @pytest.fixture
 def catalog(expo):
     for name, tier, products in [
@@ -104,14 +115,7 @@ def catalog(expo):
 def test_list_orders_by_tier_then_name(expo, catalog):
     page = expo.list_exhibitors({})
 
-    assert names(page) == [
-        "Alpha Audio",
-        "Zeta Lighting",
-        "Delta Displays",
-        "Gamma Guides",
-        "Alpha Archives",
-        "Beta Mounts",
-    ]
+    assert names(page) == CATALOG_IN_LIST_ORDER
     assert page["next_cursor"] is None
     assert expo.list_exhibitors() == page
 
@@ -150,17 +154,7 @@ FILTER_CASES = [
     ({"q": "%"}, ["Delta Displays"]),
     ({"q": "_"}, []),
     ({"q": "nothing like it"}, []),
-    (
-        {"q": "", "tier": None},
-        [
-            "Alpha Audio",
-            "Zeta Lighting",
-            "Delta Displays",
-            "Gamma Guides",
-            "Alpha Archives",
-            "Beta Mounts",
-        ],
-    ),
+    ({"q": "", "tier": None}, CATALOG_IN_LIST_ORDER),
 ]
 
 
@@ -205,9 +199,9 @@ def test_invalid_exhibitor_is_refused_and_writes_nothing(expo, expo_db, payload,
         expo.create_exhibitor(payload)
 
     assert field in refused.value.errors
-    assert expo_db.scalar(select(func.count()).select_from(Exhibitor)) == 0
-    assert expo_db.scalar(select(func.count()).select_from(Product)) == 0
-    assert expo_db.scalar(select(func.count()).select_from(outbox_table)) == 0
+    assert count_rows(expo_db, Exhibitor) == 0
+    assert count_rows(expo_db, Product) == 0
+    assert count_rows(expo_db, outbox_table) == 0
 
 
 def test_the_largest_valid_exhibitor_is_accepted(expo):

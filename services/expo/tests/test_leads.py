@@ -3,14 +3,15 @@
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plumbing.errors import Invalid, NotFound
 from plumbing.outbox import outbox_table
+from plumbing.testing import count_rows, outbox_envelopes
 from services.expo.models import Interaction, Lead
 from services.expo.schemas import INTERACTION_KINDS
 from services.expo.service import LEAD_SCORE_WEIGHTS
-from services.expo.tests.conftest import ACME, outbox_envelopes
+from services.expo.tests.conftest import ACME
 
 CONSENTING = "11111111-1111-1111-1111-111111111111"
 PRIVATE = "22222222-2222-2222-2222-222222222222"
@@ -24,11 +25,6 @@ def acme(expo):
 @pytest.fixture
 def product_id(acme):
     return acme["products"][0]["id"]
-
-
-def count(session, model):
-    session.rollback()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def test_every_interaction_kind_has_a_weight():
@@ -65,7 +61,7 @@ def test_consenting_attendee_becomes_one_lead_with_a_summed_score(
     ]
     assert set(lead) == {"id", "attendee", "score", "interactions", "created_at", "updated_at"}
     assert lead["updated_at"] == lead["interactions"][-1]["occurred_at"]
-    assert count(expo_db, Lead) == 1
+    assert count_rows(expo_db, Lead) == 1
 
 
 def test_lead_events_announce_capture_then_updates(expo, expo_db, add_contact, acme):
@@ -127,7 +123,7 @@ def test_non_consenting_visitor_is_an_anonymous_count_only(
     assert [a["lead_id"] for a in answers] == [None, None, None]
     assert [a["kind"] for a in answers] == ["visit", "download", "meeting_request"]
     assert expo.list_leads(acme["id"]) == {"items": [], "next_cursor": None}
-    assert count(expo_db, Lead) == 0
+    assert count_rows(expo_db, Lead) == 0
     interactions = expo_db.scalars(select(Interaction)).all()
     assert len(interactions) == 3
     assert all(i.attendee_id is None and i.lead_id is None for i in interactions)
@@ -241,7 +237,7 @@ def test_product_of_another_exhibitor_is_refused(expo, expo_db, add_contact, acm
         )
 
     assert "product_id" in refused.value.errors
-    assert count(expo_db, Interaction) == 0
+    assert count_rows(expo_db, Interaction) == 0
 
 
 def test_interaction_with_unknown_exhibitor_is_not_found(expo, expo_db, add_contact):
@@ -250,7 +246,7 @@ def test_interaction_with_unknown_exhibitor_is_not_found(expo, expo_db, add_cont
         expo.record_interaction(
             "00000000-0000-0000-0000-000000000000", CONSENTING, {"kind": "visit"}
         )
-    assert count(expo_db, Interaction) == 0
+    assert count_rows(expo_db, Interaction) == 0
 
 
 @pytest.mark.parametrize(
@@ -281,8 +277,8 @@ def test_invalid_interaction_is_refused_and_writes_nothing(
         expo.record_interaction(acme["id"], CONSENTING, payload)
 
     assert field in refused.value.errors
-    assert count(expo_db, Interaction) == 0
-    assert count(expo_db, Lead) == 0
+    assert count_rows(expo_db, Interaction) == 0
+    assert count_rows(expo_db, Lead) == 0
     assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created"]
 
 
@@ -309,7 +305,7 @@ def test_interaction_needs_string_ids(
         expo.record_interaction(exhibitor_id, attendee_id, {"kind": "visit"})
 
     assert field in refused.value.errors
-    assert count(expo_db, Interaction) == 0
+    assert count_rows(expo_db, Interaction) == 0
 
 
 def test_the_longest_message_is_accepted(expo, add_contact, acme):

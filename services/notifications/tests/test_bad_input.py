@@ -4,9 +4,9 @@ nothing written."""
 import base64
 
 import pytest
-from sqlalchemy import func, select
 
 from plumbing.errors import Invalid, NotFound
+from plumbing.testing import count_rows
 from services.notifications.models import WebhookEndpoint
 
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["lead.captured"]}
@@ -34,8 +34,7 @@ BAD_IDS = ["", LONG_ID, 42, ["exh-acme"], {"id": "exh-acme"}]
 
 
 def endpoint_count(db_session):
-    db = db_session("notifications")
-    return db.scalar(select(func.count()).select_from(WebhookEndpoint))
+    return count_rows(db_session("notifications"), WebhookEndpoint)
 
 
 def test_list_notifications_refuses_bad_input(notifications):

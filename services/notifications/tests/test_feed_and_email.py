@@ -4,12 +4,12 @@ import email
 from datetime import UTC, datetime, timedelta
 
 from nameko.rpc import rpc
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plumbing.consumer import processed_events
 from plumbing.errors import NotFound
+from plumbing.testing import count_rows, free_port, wait_until
 from services.notifications.models import Notification, OutgoingEmail
-from services.notifications.tests.conftest import wait_for
 from services.registration.events import AttendeeRegistered
 from services.sessions.events import SessionStarting
 
@@ -24,23 +24,17 @@ ALICE = {
 }
 
 
-def count(db, model, *where):
-    db.rollback()  # a fresh snapshot each time
-    return db.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def emails(db):
     db.rollback()
     return db.scalars(select(OutgoingEmail)).all()
 
 
 def test_registration_welcomes_in_feed_and_by_email(notifications, publish, smtp_sink, db_session):
-    sink = smtp_sink()
-    service = notifications(SMTP_PORT=sink.port, MAIL_FROM="Plenary <hello@plenary.test>")
+    service = notifications(SMTP_PORT=smtp_sink.port, MAIL_FROM="Plenary <hello@plenary.test>")
 
     publish(AttendeeRegistered, ALICE)
 
-    [message] = wait_for(sink.messages)
+    [message] = wait_until(smtp_sink.messages)
     assert message["To"] == "alice@example.org"
     assert message["From"] == "Plenary <hello@plenary.test>"
     assert "confirmed" in message["Subject"]
@@ -58,55 +52,50 @@ def test_registration_welcomes_in_feed_and_by_email(notifications, publish, smtp
     assert feed["items"][0]["read"] is False
     assert feed["unread_count"] == 1
     assert feed["next_cursor"] is None
-    [sent] = wait_for(
+    [sent] = wait_until(
         lambda: [e for e in emails(db_session("notifications")) if e.status == "sent"]
     )
     assert sent.attempts == 1 and sent.sent_at is not None
 
 
 def test_redelivered_registration_welcomes_once(notifications, publish, smtp_sink, db_session):
-    sink = smtp_sink()
-    notifications(SMTP_PORT=sink.port)
+    notifications(SMTP_PORT=smtp_sink.port)
 
     envelope = publish(AttendeeRegistered, ALICE)
     publish(AttendeeRegistered, envelope=envelope)  # the same event, delivered twice
     publish(AttendeeRegistered, ALICE)  # another event about the same registration
 
-    wait_for(sink.messages)
+    wait_until(smtp_sink.messages)
     db = db_session("notifications")
-    wait_for(lambda: count(db, OutgoingEmail, OutgoingEmail.status == "sent"))
-    assert count(db, Notification) == 1
-    assert count(db, OutgoingEmail) == 1
-    assert len(sink.messages()) == 1
+    wait_until(lambda: count_rows(db, OutgoingEmail, OutgoingEmail.status == "sent"))
+    assert count_rows(db, Notification) == 1
+    assert count_rows(db, OutgoingEmail) == 1
+    assert len(smtp_sink.messages()) == 1
 
 
 def test_email_waits_for_the_smtp_server_to_come_up(notifications, publish, smtp_sink, db_session):
-    from services.notifications.tests.conftest import free_port
-
-    port = free_port()  # nothing listens there yet
-    notifications(SMTP_PORT=port, EMAIL_RETRY_DELAYS_SECONDS="0.3,0.3,0.3,0.3")
+    smtp_sink.stop()  # nothing listens on its port until it starts again
+    notifications(SMTP_PORT=smtp_sink.port, EMAIL_RETRY_DELAYS_SECONDS="0.3,0.3,0.3,0.3")
     publish(AttendeeRegistered, ALICE)
 
     db = db_session("notifications")
-    [first_failure] = wait_for(lambda: [e for e in emails(db) if e.attempts >= 1])
+    [first_failure] = wait_until(lambda: [e for e in emails(db) if e.attempts >= 1])
     assert first_failure.status == "pending"
     assert "Connection" in first_failure.last_error or "refused" in first_failure.last_error
 
-    sink = smtp_sink(port)
-    [message] = wait_for(sink.messages)
+    smtp_sink.start()
+    [message] = wait_until(smtp_sink.messages)
     assert message["To"] == "alice@example.org"
-    [sent] = wait_for(lambda: [e for e in emails(db) if e.status == "sent"])
+    [sent] = wait_until(lambda: [e for e in emails(db) if e.status == "sent"])
     assert sent.attempts >= 2
 
 
 def test_email_is_given_up_after_five_attempts(notifications, publish, db_session):
-    from services.notifications.tests.conftest import free_port
-
     notifications(SMTP_PORT=free_port(), EMAIL_RETRY_DELAYS_SECONDS="0.05,0.05,0.05,0.05")
     publish(AttendeeRegistered, ALICE)
 
     db = db_session("notifications")
-    [failed] = wait_for(lambda: [e for e in emails(db) if e.status == "failed"])
+    [failed] = wait_until(lambda: [e for e in emails(db) if e.status == "failed"])
     assert failed.attempts == 5
     assert failed.next_attempt_at is None
 
@@ -152,10 +141,10 @@ def test_session_starting_reaches_every_agenda_holder_once(
 
     db = db_session("notifications")
     is_reminder = Notification.kind == "session_starting"
-    wait_for(lambda: count(db, Notification, is_reminder) == len(HOLDERS))
-    wait_for(lambda: len(FakeSessions.calls) >= 3)
+    wait_until(lambda: count_rows(db, Notification, is_reminder) == len(HOLDERS))
+    wait_until(lambda: len(FakeSessions.calls) >= 3)
     assert [cursor for _, cursor, _ in FakeSessions.calls] == [None, "1000", "2000"]
-    assert count(db, Notification, is_reminder) == len(HOLDERS)
+    assert count_rows(db, Notification, is_reminder) == len(HOLDERS)
 
     feed = service.list_notifications("att-02999")
     [reminder] = feed["items"]
@@ -175,13 +164,15 @@ def test_session_gone_notifies_nobody(
 
     db = db_session("notifications")
     # handled (not retried): its id is recorded only when the handler succeeded
-    wait_for(lambda: count(db, processed_events, processed_events.c.event_id == envelope["id"]))
-    assert count(db, Notification) == 0
+    wait_until(
+        lambda: count_rows(db, processed_events, processed_events.c.event_id == envelope["id"])
+    )
+    assert count_rows(db, Notification) == 0
 
 
-def add_notifications(db, attendee_id, count_, read=()):
+def add_notifications(db, attendee_id, count, read=()):
     base = datetime(2026, 5, 1, tzinfo=UTC)
-    for number in range(count_):
+    for number in range(count):
         db.add(
             Notification(
                 id=f"{attendee_id}-{number:03d}",

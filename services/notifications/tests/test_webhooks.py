@@ -5,14 +5,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from plumbing.errors import Invalid, NotFound
-from plumbing.outbox import outbox_table
+from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from services.expo.events import LeadCaptured, LeadUpdated
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
-from services.notifications.tests.conftest import wait_for
 
 LEAD = {
     "lead_id": "lead-1",
@@ -79,7 +78,7 @@ def test_create_list_and_delete_are_scoped_to_the_exhibitor(notifications, db_se
     with pytest.raises(NotFound):
         service.delete_webhook("exh-acme", created["id"])
     db = db_session("notifications")
-    assert db.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
+    assert count_rows(db, WebhookEndpoint) == 0
 
 
 PRIVATE_URLS = [
@@ -107,7 +106,7 @@ def test_private_urls_are_refused_unless_allowed(notifications, db_session):
             service.create_webhook("exh-acme", {"url": url, "events": ["lead.captured"]})
         assert "url" in refused.value.errors, url
     db = db_session("notifications")
-    assert db.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
+    assert count_rows(db, WebhookEndpoint) == 0
 
     public = service.create_webhook(
         "exh-acme", {"url": "https://93.184.215.14/hook", "events": ["lead.captured"]}
@@ -115,14 +114,14 @@ def test_private_urls_are_refused_unless_allowed(notifications, db_session):
     assert public["url"] == "https://93.184.215.14/hook"
 
 
-def test_lead_is_delivered_signed(notifications, publish, receiver, db_session):
+def test_lead_is_delivered_signed(notifications, publish, webhook_receiver, db_session):
     service = notifications()
-    acme = receiver()
+    acme = webhook_receiver()
     webhook = service.create_webhook("exh-acme", {"url": acme.url, "events": BOTH})
 
     envelope = publish(LeadCaptured, LEAD)
 
-    [request] = wait_for(lambda: acme.requests)
+    [request] = wait_until(lambda: acme.requests)
     body = verified(webhook, request)
     assert body == {
         "type": "lead.captured",
@@ -134,7 +133,7 @@ def test_lead_is_delivered_signed(notifications, publish, receiver, db_session):
     assert request["path"] == "/hooks/plenary"
 
     db = db_session("notifications")
-    wait_for(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    wait_until(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
     [delivery] = service.list_deliveries("exh-acme", webhook["id"])["items"]
     assert delivery["id"] == request["headers"]["webhook-id"]
     assert delivery["event_type"] == "lead.captured"
@@ -145,29 +144,33 @@ def test_lead_is_delivered_signed(notifications, publish, receiver, db_session):
     assert attempt["latency_ms"] >= 0
 
 
-def test_failed_delivery_is_retried_with_the_same_id(notifications, publish, receiver, db_session):
+def test_failed_delivery_is_retried_with_the_same_id(
+    notifications, publish, webhook_receiver, db_session
+):
     service = notifications()
-    flaky = receiver(statuses=[500, 503])
+    flaky = webhook_receiver(statuses=[500, 503])
     webhook = service.create_webhook("exh-acme", {"url": flaky.url, "events": ["lead.captured"]})
 
     publish(LeadCaptured, LEAD)
 
-    requests = wait_for(lambda: flaky.requests if len(flaky.requests) >= 3 else None)
+    requests = wait_until(lambda: flaky.requests if len(flaky.requests) >= 3 else None)
     assert len({request["headers"]["webhook-id"] for request in requests}) == 1
     assert len({request["body"] for request in requests}) == 1
     for request in requests:
         assert verified(webhook, request)["data"]["lead_id"] == "lead-1"
     db = db_session("notifications")
-    wait_for(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    wait_until(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
     [delivery] = service.list_deliveries("exh-acme", webhook["id"])["items"]
     assert [attempt["status_code"] for attempt in delivery["attempts"]] == [500, 503, 200]
     assert [attempt["error"] for attempt in delivery["attempts"]] == ["HTTP 500", "HTTP 503", None]
     assert len(flaky.requests) == 3
 
 
-def test_slow_receiver_does_not_delay_a_healthy_one(notifications, publish, receiver, db_session):
+def test_slow_receiver_does_not_delay_a_healthy_one(
+    notifications, publish, webhook_receiver, db_session
+):
     service = notifications(WEBHOOK_TIMEOUT_SECONDS=1, WEBHOOK_RETRY_DELAYS_SECONDS="60")
-    slow, healthy = receiver(delay=2.5), receiver()
+    slow, healthy = webhook_receiver(delay=2.5), webhook_receiver()
     slow_hook = service.create_webhook("exh-acme", {"url": slow.url, "events": ["lead.captured"]})
     healthy_hook = service.create_webhook(
         "exh-acme", {"url": healthy.url, "events": ["lead.captured"]}
@@ -176,14 +179,14 @@ def test_slow_receiver_does_not_delay_a_healthy_one(notifications, publish, rece
     publish(LeadCaptured, LEAD)
 
     db = db_session("notifications")
-    wait_for(lambda: len(slow.requests) == 1)
-    [done] = wait_for(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    wait_until(lambda: len(slow.requests) == 1)
+    [done] = wait_until(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
     assert done.endpoint_id == healthy_hook["id"]
     # the slow one is still in flight: nothing recorded for it yet
     [in_flight] = deliveries(db, WebhookDelivery.endpoint_id == slow_hook["id"])
     assert in_flight.attempt_count == 0
 
-    wait_for(
+    wait_until(
         lambda: deliveries(
             db, WebhookDelivery.endpoint_id == slow_hook["id"], WebhookDelivery.attempt_count == 1
         )
@@ -196,25 +199,21 @@ def test_slow_receiver_does_not_delay_a_healthy_one(notifications, publish, rece
     assert timed_out["status"] == "pending" and timed_out["next_attempt_at"] is not None
 
 
-def test_delivery_is_given_up_after_the_last_retry(notifications, publish, receiver, db_session):
+def test_delivery_is_given_up_after_the_last_retry(
+    notifications, publish, webhook_receiver, db_session
+):
     service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS="0.1,0.2")
-    down = receiver(statuses=[500] * 10)
+    down = webhook_receiver(statuses=[500] * 10)
     webhook = service.create_webhook("exh-acme", {"url": down.url, "events": ["lead.captured"]})
 
     publish(LeadCaptured, LEAD)
 
     db = db_session("notifications")
-    [failed] = wait_for(lambda: deliveries(db, WebhookDelivery.status == "failed"))
+    [failed] = wait_until(lambda: deliveries(db, WebhookDelivery.status == "failed"))
     assert failed.attempt_count == 3
     assert failed.next_attempt_at is None
-    assert db.scalar(select(func.count()).select_from(DeliveryAttempt)) == 3
-    envelope = json.loads(
-        db.scalar(
-            select(outbox_table.c.envelope).where(
-                outbox_table.c.event_type == "webhook_delivery_failed"
-            )
-        )
-    )
+    assert count_rows(db, DeliveryAttempt) == 3
+    [envelope] = outbox_envelopes(db, "webhook_delivery_failed")
     assert envelope["data"] == {
         "delivery_id": failed.id,
         "endpoint_id": webhook["id"],
@@ -225,10 +224,10 @@ def test_delivery_is_given_up_after_the_last_retry(notifications, publish, recei
 
 
 def test_each_lead_event_reaches_each_subscribed_endpoint_once(
-    notifications, publish, receiver, db_session
+    notifications, publish, webhook_receiver, db_session
 ):
     service = notifications()
-    captured_only, updated_only, other = receiver(), receiver(), receiver()
+    captured_only, updated_only, other = webhook_receiver(), webhook_receiver(), webhook_receiver()
     service.create_webhook("exh-acme", {"url": captured_only.url, "events": ["lead.captured"]})
     service.create_webhook("exh-acme", {"url": updated_only.url, "events": ["lead.updated"]})
     service.create_webhook("exh-other", {"url": other.url, "events": BOTH})
@@ -238,7 +237,7 @@ def test_each_lead_event_reaches_each_subscribed_endpoint_once(
     publish(LeadUpdated, {**LEAD, "score": 25})
 
     db = db_session("notifications")
-    wait_for(lambda: len(deliveries(db, WebhookDelivery.status == "succeeded")) == 2)
+    wait_until(lambda: len(deliveries(db, WebhookDelivery.status == "succeeded")) == 2)
     assert len(deliveries(db)) == 2
     [captured] = captured_only.requests
     assert json.loads(captured["body"])["type"] == "lead.captured"

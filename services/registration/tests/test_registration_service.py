@@ -1,13 +1,10 @@
 """Registration against the real PostgreSQL and RabbitMQ."""
 
-import json
-
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import func, select
 
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.outbox import outbox_table
+from plumbing.testing import count_rows, outbox_envelopes
 from services.registration.models import AccessToken, Attendee
 
 ALICE = {
@@ -19,10 +16,9 @@ ALICE = {
 
 
 @pytest.fixture
-def registration(start_service, rabbit_config):
+def registration(start_service, rpc_proxy):
     start_service("registration")
-    with ServiceRpcProxy("registration", rabbit_config) as proxy:
-        yield proxy
+    return rpc_proxy("registration")
 
 
 def test_register_stores_attendee_token_and_event_together(registration, db_session):
@@ -32,8 +28,8 @@ def test_register_stores_attendee_token_and_event_together(registration, db_sess
     attendee = db.get(Attendee, answer["attendee_id"])
     assert attendee.email_normalized == "alice@example.org"
     assert attendee.share_with_exhibitors is True
-    assert db.scalar(select(func.count()).select_from(AccessToken)) == 1
-    envelope = json.loads(db.execute(select(outbox_table.c.envelope)).scalar_one())
+    assert count_rows(db, AccessToken) == 1
+    [envelope] = outbox_envelopes(db)
     assert envelope["type"] == "attendee_registered"
     assert envelope["data"]["attendee_id"] == answer["attendee_id"]
     assert set(envelope) == {"id", "type", "occurred_at", "version", "data"}
@@ -43,7 +39,7 @@ def test_same_email_in_another_case_conflicts(registration, db_session):
     registration.register(ALICE)
     with pytest.raises(Conflict):
         registration.register({**ALICE, "email": "ALICE@example.ORG"})
-    assert db_session("registration").scalar(select(func.count()).select_from(Attendee)) == 1
+    assert count_rows(db_session("registration"), Attendee) == 1
 
 
 @pytest.mark.parametrize(
@@ -65,8 +61,8 @@ def test_invalid_registration_is_refused_and_writes_nothing(registration, db_ses
         registration.register(payload)
     assert refused.value.errors
     db = db_session("registration")
-    assert db.scalar(select(func.count()).select_from(Attendee)) == 0
-    assert db.scalar(select(func.count()).select_from(outbox_table)) == 0
+    assert count_rows(db, Attendee) == 0
+    assert count_rows(db, outbox_table) == 0
 
 
 def test_token_authenticates_its_attendee_only(registration):

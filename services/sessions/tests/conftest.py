@@ -1,14 +1,10 @@
-import json
-import time
 from datetime import timedelta
 
 import pytest
-from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import func, select
 
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
-from plumbing.outbox import outbox_table
+from plumbing.testing import outbox_envelopes
 from services.sessions.models import DEFAULT_TRACKS, ProgramSession, Track
 
 
@@ -23,23 +19,14 @@ def db(db_session):
 
 
 @pytest.fixture
-def sessions(db, start_service, rabbit_config):
+def sessions(db, start_service, rpc_proxy):
     start_service("sessions")
-    with ServiceRpcProxy("sessions", rabbit_config) as proxy:
-        yield proxy
+    return rpc_proxy("sessions")
 
 
 def outbox_events(db):
     """(type, data) of every event emitted so far, in order."""
-    envelopes = db.scalars(select(outbox_table.c.envelope).order_by(outbox_table.c.seq)).all()
-    db.rollback()  # end the read transaction: the next call sees newer commits
-    return [(e["type"], e["data"]) for e in map(json.loads, envelopes)]
-
-
-def count(db, model_or_table):
-    total = db.scalar(select(func.count()).select_from(model_or_table))
-    db.rollback()
-    return total
+    return [(envelope["type"], envelope["data"]) for envelope in outbox_envelopes(db)]
 
 
 def add_session(db, starts_in, lasts, title="Direct", status="scheduled"):
@@ -61,14 +48,6 @@ def add_session(db, starts_in, lasts, title="Direct", status="scheduled"):
     db.add(session)
     db.commit()
     return session.id
-
-
-def wait_until(condition, timeout=8.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 ONE_HOUR = timedelta(hours=1)

@@ -8,8 +8,9 @@ from sqlalchemy import insert, update
 
 from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.events import utcnow
+from plumbing.testing import count_rows
 from services.sessions.models import AgendaEntry, ProgramSession
-from services.sessions.tests.conftest import ONE_HOUR, add_session, count
+from services.sessions.tests.conftest import ONE_HOUR, add_session
 
 ALICE = "3f1c2a7e-4b5d-4e8f-9a0b-1c2d3e4f5a6b"
 BOB = "8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a"
@@ -31,7 +32,7 @@ def test_add_is_idempotent_and_agenda_is_ordered_by_start(sessions, db, talks):
     sessions.add_to_agenda(ALICE, sooner)
 
     assert first == again and first["session_id"] == later
-    assert count(db, AgendaEntry) == 2
+    assert count_rows(db, AgendaEntry) == 2
     assert [s["title"] for s in sessions.get_agenda(ALICE)] == ["Sooner", "Later"]
     assert sessions.get_agenda(BOB) == []
 
@@ -57,7 +58,7 @@ def test_unknown_or_cancelled_session_cannot_be_added(sessions, db, talks):
     db.commit()
     with pytest.raises(Conflict):
         sessions.add_to_agenda(ALICE, sooner)
-    assert count(db, AgendaEntry) == 0
+    assert count_rows(db, AgendaEntry) == 0
 
 
 BAD_IDS = [None, 42, "", "x" * 37, ["id"], {"id": ALICE}, "a\x00b"]
@@ -77,7 +78,7 @@ def test_agenda_methods_refuse_bad_ids(sessions, db, talks, bad):
     for call in calls:
         with pytest.raises(Invalid):
             call()
-    assert count(db, AgendaEntry) == 0
+    assert count_rows(db, AgendaEntry) == 0
 
 
 def test_agenda_holders_pages_through_thousands(sessions, db, talks):

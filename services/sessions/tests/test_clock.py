@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from plumbing.testing import wait_until
 from services.sessions.clock import next_status
 from services.sessions.models import ProgramSession
 from services.sessions.service import SessionsService
-from services.sessions.tests.conftest import ONE_HOUR, add_session, outbox_events, wait_until
+from services.sessions.tests.conftest import ONE_HOUR, add_session, outbox_events
 
 START = datetime(2030, 5, 4, 10, 0, tzinfo=UTC)
 END = START + ONE_HOUR

@@ -9,8 +9,9 @@ from sqlalchemy import create_engine, text
 from plumbing.errors import Invalid, NotFound
 from plumbing.migrations import upgrade
 from plumbing.outbox import outbox_table
+from plumbing.testing import count_rows
 from services.sessions.models import DEFAULT_TRACKS, ProgramSession
-from services.sessions.tests.conftest import count, outbox_events
+from services.sessions.tests.conftest import outbox_events
 
 KEYNOTE = {
     "title": "Opening keynote: museums after the storm",
@@ -117,8 +118,8 @@ def test_invalid_session_is_refused_and_writes_nothing(sessions, db, payload, fi
     with pytest.raises(Invalid) as refused:
         sessions.create_session(payload)
     assert field in refused.value.errors
-    assert count(db, ProgramSession) == 0
-    assert count(db, outbox_table) == 0
+    assert count_rows(db, ProgramSession) == 0
+    assert count_rows(db, outbox_table) == 0
 
 
 def test_get_session_errors(sessions):
