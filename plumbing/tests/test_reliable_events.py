@@ -15,8 +15,8 @@ from plumbing.consumer import consume
 from plumbing.db import Database, create_db_engine, plumbing_metadata
 from plumbing.events import new_envelope
 from plumbing.observability import Observability, current_correlation_id
-from plumbing.outbox import OutboxRelay, event_exchange, pending_count
-from plumbing.testing import wait_until
+from plumbing.outbox import OutboxRelay, pending_count
+from plumbing.testing import publish_event, wait_until
 from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
 from services.registration.events import AttendeeRegistered
 
@@ -89,15 +89,15 @@ def received_rows(engine):
 
 
 def publish_raw(amqp_uri, body, content_type="application/json"):
-    with Connection(amqp_uri) as conn:
-        conn.Producer().publish(
-            body,
-            exchange=event_exchange("registration"),
-            routing_key="attendee_registered",
-            content_type=content_type,
-            content_encoding="utf-8",
-            declare=[event_exchange("registration")],
-        )
+    """Send ``body`` exactly as given, as if registration had published it."""
+    publish_event(
+        amqp_uri,
+        "registration",
+        "attendee_registered",
+        body,
+        content_type=content_type,
+        content_encoding="utf-8",
+    )
 
 
 def attendee_data(attendee_id="a-1"):
