@@ -134,9 +134,18 @@ class OutboxRelay(DependencyProvider):
                     connection.release()
                     connection = None
                 backoff = min(backoff * 2, 10.0)
+            self.report_backlog()
             self.sleep(backoff)
         if connection is not None:
             connection.release()
+
+    def report_backlog(self):
+        try:
+            with self.engine.connect() as conn:
+                pending = pending_count(conn)
+        except Exception:  # the database is down: the relay's own warning says so
+            return
+        metrics.outbox_pending.labels(self.service_name).set(pending)
 
     def sleep(self, seconds):
         with eventlet.Timeout(seconds, False):
@@ -199,7 +208,8 @@ class OutboxRelay(DependencyProvider):
             conn.execute(delete(outbox_table).where(outbox_table.c.published_at < cutoff))
 
 
-def pending_count(session):
-    return session.scalar(
+def pending_count(connection):
+    """Rows not yet published (``connection``: a Session or a Connection)."""
+    return connection.scalar(
         select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
     )

@@ -2,10 +2,12 @@
 retries, dead letters and replay."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import eventlet
 import pytest
+import requests
 from kombu import Connection
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
@@ -217,3 +219,28 @@ def test_the_correlation_id_travels_from_rpc_through_the_outbox_to_the_consumer(
         rpc.register(ALICE)
     rows = wait_until(lambda: received_rows(recorder))
     assert rows[0].correlation_id == "req-42"
+
+
+def published_count(metrics_text):
+    pattern = (
+        r'plenary_events_published_total\{event_type="attendee_registered",'
+        r'service="registration"\} ([0-9.]+)'
+    )
+    match = re.search(pattern, metrics_text)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_a_service_reports_its_relay_and_backlog_in_prometheus(start_service, rabbit_config):
+    registration = start_service("registration")
+    metrics_url = f"http://{registration.config['WEB_SERVER_ADDRESS']}/metrics"
+    before = published_count(requests.get(metrics_url, timeout=5).text)
+    with ServiceRpcProxy("registration", rabbit_config) as rpc:
+        rpc.register(ALICE)
+
+    def relayed():
+        text = requests.get(metrics_url, timeout=5).text
+        return published_count(text) == before + 1 and text
+
+    text = wait_until(relayed)
+    assert 'plenary_outbox_pending{service="registration"} 0.0' in text
+    assert 'plenary_entrypoint_duration_seconds_count{entrypoint="register"' in text
