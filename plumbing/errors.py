@@ -43,13 +43,6 @@ class Conflict(PlenaryError):
 
 
 @deserialize_to_instance
-class Forbidden(PlenaryError):
-    status = 403
-    title = "Forbidden"
-    slug = "forbidden"
-
-
-@deserialize_to_instance
 class Unavailable(PlenaryError):
     status = 503
     title = "Service unavailable"
