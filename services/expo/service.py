@@ -4,9 +4,6 @@ An interaction becomes part of a lead only if the attendee agreed to share their
 contact with exhibitors; otherwise it is kept as an anonymous count.
 """
 
-import hashlib
-import secrets
-
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import case, func, or_, select
@@ -28,8 +25,9 @@ from plumbing.pagination import (
 )
 from plumbing.rpc import TimedRpcProxy
 from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_id, new_secret, secret_hash
 from services.expo.events import ExhibitorCreated, LeadCaptured, LeadUpdated, MeetingRequested
-from services.expo.models import AttendeeContact, Exhibitor, Interaction, Lead, Product, new_id
+from services.expo.models import AttendeeContact, Exhibitor, Interaction, Lead, Product
 from services.expo.schemas import (
     TIERS,
     AttendeeIdArgs,
@@ -54,10 +52,6 @@ LEAD_SCORE_WEIGHTS = {
 }
 
 TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
-
-
-def hash_api_key(api_key):
-    return hashlib.sha256(api_key.encode()).hexdigest()
 
 
 def upsert_contact(session, attendee, updated_at):
@@ -115,13 +109,13 @@ class ExpoService(OpsEndpoints):
     def create_exhibitor(self, payload):
         """Create an exhibitor and its products; its API key is returned only here."""
         fields = load_or_invalid(ExhibitorInputSchema, payload)
-        api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        api_key = new_secret(API_KEY_PREFIX)
         exhibitor = Exhibitor(
             name=fields["name"],
             description=fields["description"],
             tier=fields["tier"],
             website=fields["website"],
-            api_key_hash=hash_api_key(api_key),
+            api_key_hash=secret_hash(api_key),
             created_at=utcnow(),
             products=[
                 Product(position=position, name=product["name"], description=product["description"])
@@ -143,7 +137,7 @@ class ExpoService(OpsEndpoints):
         if not isinstance(api_key, str) or not api_key.startswith(API_KEY_PREFIX):
             return None
         return self.db.scalar(
-            select(Exhibitor.id).where(Exhibitor.api_key_hash == hash_api_key(api_key))
+            select(Exhibitor.id).where(Exhibitor.api_key_hash == secret_hash(api_key))
         )
 
     @rpc

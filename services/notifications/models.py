@@ -5,10 +5,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
-
-
-def new_id():
-    return str(uuid.uuid4())
+from plumbing.tokens import new_id
 
 
 def new_webhook_message_id():

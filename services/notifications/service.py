@@ -25,6 +25,7 @@ from plumbing.outbox import OutboxRelay
 from plumbing.pagination import creation_key, keyset_page, newest_first
 from plumbing.rpc import TimedRpcProxy
 from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_id
 from services.expo.events import LeadCaptured, LeadUpdated
 from services.notifications import emails, webhooks
 from services.notifications.extensions import GreenThreads, polling_timer
@@ -34,7 +35,6 @@ from services.notifications.models import (
     OutgoingEmail,
     WebhookDelivery,
     WebhookEndpoint,
-    new_id,
     new_webhook_message_id,
 )
 from services.notifications.schemas import (

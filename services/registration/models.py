@@ -1,14 +1,10 @@
-import uuid
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
-
-
-def new_id():
-    return str(uuid.uuid4())
+from plumbing.tokens import new_id
 
 
 class Base(DeclarativeBase):

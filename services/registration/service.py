@@ -1,7 +1,5 @@
 """Registration: attendees, their consent and their access tokens."""
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from nameko.dependency_providers import Config
@@ -14,15 +12,12 @@ from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
 from plumbing.schemas import load_or_invalid
+from plumbing.tokens import new_secret, secret_hash
 from services.registration.events import AttendeeRegistered
 from services.registration.models import AccessToken, Attendee
 from services.registration.schemas import AttendeeSchema, RegistrationSchema
 
 TOKEN_PREFIX = "pat_"
-
-
-def hash_token(token):
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class RegistrationService(OpsEndpoints):
@@ -79,7 +74,7 @@ class RegistrationService(OpsEndpoints):
         """The attendee a bearer token belongs to, or None if unknown, expired or revoked."""
         if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
             return None
-        row = self.db.get(AccessToken, hash_token(token))
+        row = self.db.get(AccessToken, secret_hash(token))
         if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
             return None
         return AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
@@ -93,12 +88,12 @@ class RegistrationService(OpsEndpoints):
         return AttendeeSchema().dump(attendee)
 
     def _issue_token(self, attendee_id):
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = new_secret(TOKEN_PREFIX)
         now = utcnow()
         ttl = timedelta(hours=float(self.config["ACCESS_TOKEN_TTL_HOURS"]))
         self.db.add(
             AccessToken(
-                token_hash=hash_token(token),
+                token_hash=secret_hash(token),
                 attendee_id=attendee_id,
                 created_at=now,
                 expires_at=now + ttl,

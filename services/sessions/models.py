@@ -1,10 +1,10 @@
-import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
+from plumbing.tokens import new_id
 
 # The program's content tracks; the initial migration inserts the same rows.
 DEFAULT_TRACKS = [
@@ -36,10 +36,6 @@ DEFAULT_TRACKS = [
 
 SESSION_KINDS = ("keynote", "panel", "workshop", "networking", "expo-hours")
 SESSION_STATUSES = ("scheduled", "starting", "live", "ended", "cancelled")
-
-
-def new_id():
-    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
