@@ -32,6 +32,8 @@ def recorder_setup(service_config, database_url):
     """Config for Recorder containers on a PostgreSQL database (a killed container
     leaves connections behind; PostgreSQL's pool copes, a one-connection SQLite not)."""
     url = database_url("registration")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL")
     engine = create_db_engine(url)
     recorder_metadata.create_all(engine)
     config = service_config("registration", SERVICE_NAME="recorder", DATABASE_URL=url)
