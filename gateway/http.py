@@ -19,14 +19,13 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from gateway.problems import HttpProblem, invalid, problem_response
+from gateway.problems import HttpProblem, invalid
 from plumbing.errors import PlenaryError
 from plumbing.observability import new_correlation_id
 
 log = logging.getLogger(__name__)
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-MAX_PATH_VALUE = 100  # ids are uuids; anything longer cannot name a resource
 
 
 @dataclass
@@ -63,9 +62,8 @@ class ProblemWsgiApp(WsgiApp):
                 if getattr(exc, "valid_methods", None)
                 else None
             )
-            response = problem_response(
-                exc.code, exc.name, exc.description, instance=request.path, headers=headers
-            )
+            problem = HttpProblem(exc.code, exc.name, exc.description, headers=headers)
+            response = problem.response(instance=request.path)
         return response(environ, start_response)
 
 
@@ -84,8 +82,6 @@ class ApiHandler(HttpRequestHandler):
         request.correlation_id = correlation_id
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
-            if any(len(value) > MAX_PATH_VALUE or "\x00" in value for value in kwargs.values()):
-                raise HttpProblem(404, "Not found", "No such resource.")
             done = eventlet.event.Event()
             self.container.spawn_worker(
                 self,
@@ -110,22 +106,16 @@ class ApiHandler(HttpRequestHandler):
 
     def response_from_exception(self, exc, request=None):
         instance = request.path if request is not None else None
-        if isinstance(exc, HttpProblem):
-            return problem_response(
-                exc.status, exc.title, exc.detail, exc.slug, exc.errors, instance, exc.headers
-            )
         if isinstance(exc, PlenaryError):
-            headers = {"Retry-After": "5"} if exc.status == 503 else None
-            return problem_response(
-                exc.status, exc.title, exc.detail, exc.slug, exc.errors, instance, headers
+            exc = HttpProblem.from_error(exc)
+        if not isinstance(exc, HttpProblem):
+            log.exception("unhandled error on %s", instance)
+            exc = HttpProblem(
+                500,
+                "Internal server error",
+                "Something went wrong on our side; it has been logged.",
             )
-        log.exception("unhandled error on %s", instance)
-        return problem_response(
-            500,
-            "Internal server error",
-            "Something went wrong on our side; it has been logged.",
-            instance=instance,
-        )
+        return exc.response(instance)
 
 
 def api(method, path, summary, tag, **route_options):
@@ -163,16 +153,12 @@ def read_json(request, schema_cls, max_bytes):
         raise HttpProblem(
             400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json"
         ) from None
-    if contains_nul(payload):
-        raise invalid({"_schema": ["Text may not contain NUL characters."]})
     validate(schema_cls, payload, "The request body is not valid.")
     return payload
 
 
 def read_query(request, schema_cls):
     """Validated query parameters, as JSON-able values."""
-    if contains_nul(request.args.to_dict()):
-        raise invalid({"_schema": ["Text may not contain NUL characters."]})
     schema = schema_cls()
     return schema.dump(validate(schema_cls, request.args.to_dict(), "The query is not valid."))
 
@@ -184,17 +170,6 @@ def validate(schema_cls, payload, detail):
         return schema_cls().load(payload)
     except ValidationError as exc:
         raise invalid(exc.normalized_messages(), detail) from None
-
-
-def contains_nul(value):
-    """NUL cannot be stored in PostgreSQL text: refuse it at the door, anywhere."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(item) for item in value)
-    return False
 
 
 def too_large(max_bytes):

@@ -14,26 +14,34 @@ class HttpProblem(Exception):
         super().__init__(detail or title)
         self.status = status
         self.title = title
-        self.detail = detail
+        self.detail = detail or title
         self.slug = slug or title.lower().replace(" ", "-")
         self.errors = errors or {}
         self.headers = headers or {}
 
+    @classmethod
+    def from_error(cls, error):
+        """The problem for a service's PlenaryError (503s say when to retry)."""
+        headers = {"Retry-After": "5"} if error.status == 503 else None
+        return cls(error.status, error.title, error.detail, error.slug, error.errors, headers)
 
-def problem_response(status, title, detail="", slug=None, errors=None, instance=None, headers=None):
-    body = {
-        "type": PROBLEM_TYPE_BASE + (slug or title.lower().replace(" ", "-")),
-        "title": title,
-        "status": status,
-        "detail": detail or title,
-    }
-    if instance:
-        body["instance"] = instance
-    if errors:
-        body["errors"] = errors
-    return Response(
-        json.dumps(body), status=status, headers=headers, content_type="application/problem+json"
-    )
+    def response(self, instance=None):
+        body = {
+            "type": PROBLEM_TYPE_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = self.errors
+        return Response(
+            json.dumps(body),
+            status=self.status,
+            headers=self.headers,
+            content_type="application/problem+json",
+        )
 
 
 def unauthorized(detail="A valid bearer token is required."):

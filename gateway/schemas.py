@@ -3,22 +3,23 @@ owning service's schemas, so the gateway and the service validate alike."""
 
 from marshmallow import Schema, fields, validate
 
+from plumbing.fields import Text
 from services.expo.schemas import ExhibitorSchema
 
 
 class PageQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    cursor = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 class SessionQuery(PageQuery):
-    track = fields.String(validate=validate.Length(max=50))
+    track = Text(validate=validate.Length(max=50))
     day = fields.Date()
-    q = fields.String(validate=validate.Length(max=200))
+    q = Text(validate=validate.Length(max=200))
 
 
 class ExhibitorQuery(PageQuery):
-    q = fields.String(validate=validate.Length(max=200))
+    q = Text(validate=validate.Length(max=200))
     tier = fields.String(validate=validate.OneOf(["platinum", "gold", "silver", "standard"]))
 
 

@@ -69,6 +69,10 @@ def first_delivery(session, consumer, event_id):
     )
 
 
+def attempts_so_far(message):
+    return int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+
+
 class ParkingQueueConsumer(QueueConsumer):
     """nameko's queue consumer, except an undecodable message is parked, not fatal."""
 
@@ -143,10 +147,8 @@ class ReliableEventHandler(EventHandler):
         return False
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        service = self.container.service_name
         if exc_info is None:
-            outcome = "duplicate" if worker_ctx.data.get("duplicate") else "processed"
-            metrics.events_consumed.labels(service, self.event_type, outcome).inc()
+            self.count("duplicate" if worker_ctx.data.get("duplicate") else "processed")
             self.queue_consumer.ack_message(message)
         else:
             error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
@@ -156,36 +158,32 @@ class ReliableEventHandler(EventHandler):
     # -- failing ---------------------------------------------------------------------
 
     def retry_or_park(self, message, error):
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
-        if attempt < len(self.delays_ms):
-            delay = self.delays_ms[attempt]
-            target = retry_queue(self.container.config, self.queue.name, delay)
-            log.warning(
-                "handler %s failed (attempt %d), retrying in %d ms: %s",
-                self.consumer_name,
-                attempt + 1,
-                delay,
-                error,
-            )
-            outcome = "retried"
-        else:
-            target = dead_letter_queue(self.container.config, self.queue.name)
-            log.error(
-                "handler %s failed %d times, parking message: %s",
-                self.consumer_name,
-                attempt + 1,
-                error,
-            )
-            outcome = "parked"
-        self.forward(message, target, attempt + 1, error)
-        metrics.events_consumed.labels(self.container.service_name, self.event_type, outcome).inc()
+        attempt = attempts_so_far(message) + 1
+        if attempt > len(self.delays_ms):
+            self.park(message, f"failed {attempt} times: {error}", attempt)
+            return
+        delay = self.delays_ms[attempt - 1]
+        log.warning(
+            "handler %s failed (attempt %d), retrying in %d ms: %s",
+            self.consumer_name,
+            attempt,
+            delay,
+            error,
+        )
+        target = retry_queue(self.container.config, self.queue.name, delay)
+        self.forward(message, target, attempt, error)
+        self.count("retried")
 
-    def park(self, message, reason):
+    def park(self, message, reason, attempt=None):
+        """Move ``message`` to the dead-letter queue, for an operator to inspect and replay."""
         log.error("parking message for %s: %s", self.consumer_name, reason)
         target = dead_letter_queue(self.container.config, self.queue.name)
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+        attempt = attempts_so_far(message) if attempt is None else attempt
         self.forward(message, target, attempt, reason)
-        metrics.events_consumed.labels(self.container.service_name, self.event_type, "parked").inc()
+        self.count("parked")
+
+    def count(self, outcome):
+        metrics.events_consumed.labels(self.container.service_name, self.event_type, outcome).inc()
 
     def forward(self, message, queue, attempt, error):
         """Publish a copy of ``message`` to ``queue`` (confirmed), then ack the original.

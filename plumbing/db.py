@@ -89,13 +89,20 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
+def upsertable_insert(session, table):
+    """An INSERT that has ``on_conflict_do_nothing``/``_do_update`` on PostgreSQL and SQLite."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
 def insert_ignoring_duplicates(session, table, rows, unique_columns):
-    """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns rows inserted."""
+    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted."""
     if not rows:
         return 0
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = (
-        dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=unique_columns)
+        upsertable_insert(session, table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=unique_columns)
     )
     return session.execute(statement).rowcount
 

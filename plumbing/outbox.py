@@ -50,6 +50,9 @@ outbox_table = SqlTable(
 )
 
 SENT_ROWS_KEPT_SECONDS = 7 * 24 * 3600
+PRUNE_EVERY_SECONDS = 3600
+# the backlog gauge needs a COUNT: not on every wake-up (one per committed worker)
+REPORT_BACKLOG_EVERY_SECONDS = 10
 
 
 def emit(session, schema_cls, data):
@@ -86,7 +89,7 @@ class OutboxRelay(DependencyProvider):
         self.exchange = event_exchange(self.service_name)
         self.wakeup = eventlet.event.Event()
         self.running = False
-        self.last_prune = 0.0
+        self.last_run = {}  # housekeeping task -> when it last ran (monotonic)
 
     def start(self):
         self.running = True
@@ -124,7 +127,8 @@ class OutboxRelay(DependencyProvider):
                     )
                     connection.ensure_connection(max_retries=1)
                 sent = self.relay_batch(connection.Producer())
-                self.prune_sent_rows()
+                if self.due("prune", PRUNE_EVERY_SECONDS):
+                    self.prune_sent_rows()
                 backoff = self.poll_interval
                 if sent >= self.batch_size:
                     continue
@@ -134,10 +138,18 @@ class OutboxRelay(DependencyProvider):
                     connection.release()
                     connection = None
                 backoff = min(backoff * 2, 10.0)
-            self.report_backlog()
+            if self.due("report_backlog", REPORT_BACKLOG_EVERY_SECONDS):
+                self.report_backlog()
             self.sleep(backoff)
         if connection is not None:
             connection.release()
+
+    def due(self, task, every_seconds):
+        now = time.monotonic()
+        if now - self.last_run.get(task, float("-inf")) < every_seconds:
+            return False
+        self.last_run[task] = now
+        return True
 
     def report_backlog(self):
         try:
@@ -199,10 +211,6 @@ class OutboxRelay(DependencyProvider):
         )
 
     def prune_sent_rows(self):
-        now = time.monotonic()
-        if now - self.last_prune < 3600:
-            return
-        self.last_prune = now
         cutoff = utcnow() - timedelta(seconds=SENT_ROWS_KEPT_SECONDS)
         with self.engine.begin() as conn:
             conn.execute(delete(outbox_table).where(outbox_table.c.published_at < cutoff))

@@ -31,53 +31,43 @@ def retry_delays_ms(config):
     return [int(ms) for ms in number_list(config, "EVENT_RETRY_DELAYS_MS")]
 
 
-def _arguments(config, **extra):
-    arguments = dict(extra)
-    if config.get("QUEUE_TYPE", "quorum") == "quorum":
-        arguments["x-queue-type"] = "quorum"
-    return arguments
-
-
 def _quorum(config):
     return config.get("QUEUE_TYPE", "quorum") == "quorum"
 
 
+def _arguments(config, dead_letter_to=None, **extra):
+    """Queue arguments: the queue type, and where RabbitMQ dead-letters to, if anywhere
+    (at-least-once, which quorum queues support when they refuse publishes when full)."""
+    arguments = dict(extra)
+    if dead_letter_to:
+        arguments.update(
+            {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dead_letter_to}
+        )
+    if _quorum(config):
+        arguments["x-queue-type"] = "quorum"
+        if dead_letter_to:
+            arguments.update(
+                {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+            )
+    return arguments
+
+
 def work_queue(config, source_service, event_type, service_name, method_name):
     name = work_queue_name(source_service, event_type, service_name, method_name)
-    arguments = _arguments(config)
-    if _quorum(config):
-        # a message redelivered this often (its consumer keeps dying on it) is parked
-        arguments.update(
-            {
-                "x-delivery-limit": DELIVERY_LIMIT,
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": dead_letter_queue_name(name),
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            }
-        )
+    # a message redelivered this often (its consumer keeps dying on it) is parked
+    delivery_limit = {"x-delivery-limit": DELIVERY_LIMIT} if _quorum(config) else {}
     return Queue(
         name,
         exchange=event_exchange(source_service),
         routing_key=event_type,
         durable=True,
-        queue_arguments=arguments,
+        queue_arguments=_arguments(config, dead_letter_queue_name(name), **delivery_limit),
     )
 
 
 def retry_queue(config, work_queue_name_, delay_ms):
-    arguments = _arguments(
-        config,
-        **{
-            "x-message-ttl": delay_ms,
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": work_queue_name_,
-        },
-    )
-    if _quorum(config):
-        arguments.update(
-            {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
-        )
+    """Where a failed message waits ``delay_ms``, then expires back into its work queue."""
+    arguments = _arguments(config, work_queue_name_, **{"x-message-ttl": delay_ms})
     return Queue(f"{work_queue_name_}.retry.{delay_ms}", durable=True, queue_arguments=arguments)
 
 

@@ -204,11 +204,7 @@ def wait_until_ready(services, children):
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     waiting = list(services)
     while True:
-        for child in children:
-            if child.exit_status() is not None:
-                raise RunFailed(
-                    f"{child.name} exited with status {child.exit_status()} while starting", child
-                )
+        require_alive(children, "while starting")
         waiting = [child for child in waiting if not _is_ready(child.name)]
         if not waiting:
             return
@@ -256,14 +252,14 @@ Ctrl-C to stop.
 
 def watch(children):
     while True:
-        for child in children:
-            if child.exit_status() is not None:
-                raise RunFailed(
-                    f"{child.name} stopped unexpectedly with status "
-                    f"{child.exit_status()}; stopping everything",
-                    child,
-                )
+        require_alive(children, "unexpectedly; stopping everything")
         time.sleep(1)
+
+
+def require_alive(children, when):
+    for child in children:
+        if child.exit_status() is not None:
+            raise RunFailed(f"{child.name} exited with status {child.exit_status()} {when}", child)
 
 
 def stop(children):

@@ -7,11 +7,10 @@ contact with exhibitors; otherwise it is kept as an anonymous count.
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from plumbing.consumer import consume
-from plumbing.db import Database, insert_ignoring_duplicates
+from plumbing.db import Database, insert_ignoring_duplicates, upsertable_insert
 from plumbing.errors import Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.observability import Observability, OpsEndpoints
@@ -56,7 +55,6 @@ TIER_RANK = {tier: rank for rank, tier in enumerate(TIERS)}
 
 def upsert_contact(session, attendee, updated_at):
     """Store an attendee's contact and consent unless a newer fact is already stored."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     row = {
         "attendee_id": attendee["attendee_id"],
         "full_name": attendee["full_name"],
@@ -65,7 +63,7 @@ def upsert_contact(session, attendee, updated_at):
         "share_with_exhibitors": attendee["consent"]["share_with_exhibitors"],
         "updated_at": updated_at,
     }
-    statement = dialect.insert(AttendeeContact).values(row)
+    statement = upsertable_insert(session, AttendeeContact).values(row)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["attendee_id"],

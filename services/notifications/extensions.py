@@ -1,24 +1,7 @@
-"""nameko extensions of the notifications service."""
+"""A nameko extension of the notifications service."""
 
 import eventlet
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
-
-from plumbing.config import DEFAULTS
-
-
-class PollingTimer(Timer):
-    """A Timer whose interval is read from config at setup (nameko's takes a constant)."""
-
-    def __init__(self, config_key, **kwargs):
-        super().__init__(interval=None, **kwargs)
-        self.config_key = config_key
-
-    def setup(self):
-        self.interval = float(self.container.config.get(self.config_key, DEFAULTS[self.config_key]))
-
-
-polling_timer = PollingTimer.decorator
 
 
 class GreenThreads(DependencyProvider):

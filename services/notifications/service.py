@@ -25,10 +25,11 @@ from plumbing.outbox import OutboxRelay
 from plumbing.pagination import creation_key, keyset_page, newest_first
 from plumbing.rpc import TimedRpcProxy
 from plumbing.schemas import load_args, load_or_invalid
+from plumbing.timer import timer_from_config
 from plumbing.tokens import new_id
 from services.expo.events import LeadCaptured, LeadUpdated
 from services.notifications import emails, webhooks
-from services.notifications.extensions import GreenThreads, polling_timer
+from services.notifications.extensions import GreenThreads
 from services.notifications.models import (
     DeliveryAttempt,
     Notification,
@@ -297,7 +298,7 @@ class NotificationsService(OpsEndpoints):
 
     # -- timers: the side effects ----------------------------------------------------
 
-    @polling_timer("OUTGOING_POLL_INTERVAL")
+    @timer_from_config("OUTGOING_POLL_INTERVAL")
     def send_due_emails(self):
         due = self._claim_due(OutgoingEmail, EMAIL_BATCH_SIZE)
         if not due:
@@ -339,7 +340,7 @@ class NotificationsService(OpsEndpoints):
             email.next_attempt_at = utcnow() + timedelta(seconds=delays[email.attempts - 1])
             metrics.emails_sent.labels("retrying").inc()
 
-    @polling_timer("OUTGOING_POLL_INTERVAL")
+    @timer_from_config("OUTGOING_POLL_INTERVAL")
     def deliver_due_webhooks(self):
         """Claim due deliveries (a lease: their next attempt moves past the timeout) and
         send each in its own green thread, which records its outcome itself."""

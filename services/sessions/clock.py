@@ -7,8 +7,6 @@ never move.
 
 from datetime import timedelta
 
-from nameko.timer import Timer
-
 LIFECYCLE = ("scheduled", "starting", "live", "ended")
 
 
@@ -33,18 +31,3 @@ def next_status(status, starts_at, ends_at, now, lead_seconds):
     else:
         return None
     return target if LIFECYCLE.index(target) > LIFECYCLE.index(status) else None
-
-
-class ConfiguredTimer(Timer):
-    """nameko's Timer, with its interval read from the container config at setup
-    (nameko's own takes it at decoration time, before any config exists)."""
-
-    def __init__(self, interval_config_key, **kwargs):
-        super().__init__(interval=None, **kwargs)
-        self.interval_config_key = interval_config_key
-
-    def setup(self):
-        self.interval = float(self.container.config[self.interval_config_key])
-
-
-configured_timer = ConfiguredTimer.decorator

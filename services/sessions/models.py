@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
@@ -70,9 +70,18 @@ class ProgramSession(Base):
     speakers: Mapped[list] = mapped_column(JSON)
     capacity: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
-    # lower-cased title, abstract and speakers: what the free-text filter searches
+    # lower-cased title, abstract and speakers: what the free-text filter searches.
+    # Derived on every insert and update (below), never set by hand.  Kept as text
+    # because JSON escapes non-ASCII speaker names ("Müller" -> "M\u00fcller").
     search_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+@event.listens_for(ProgramSession, "before_insert")
+@event.listens_for(ProgramSession, "before_update")
+def _derive_search_text(_mapper, _connection, session):
+    speakers = " ".join(f"{s['name']} {s.get('organization', '')}" for s in session.speakers)
+    session.search_text = f"{session.title}\n{session.abstract}\n{speakers}".lower()
 
 
 class AgendaEntry(Base):

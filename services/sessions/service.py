@@ -13,7 +13,8 @@ from plumbing.observability import Observability, OpsEndpoints
 from plumbing.outbox import OutboxRelay, emit
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
-from services.sessions.clock import configured_timer, next_status
+from plumbing.timer import timer_from_config
+from services.sessions.clock import next_status
 from services.sessions.events import (
     SessionEnded,
     SessionScheduled,
@@ -35,11 +36,6 @@ from services.sessions.schemas import (
 
 EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted, "ended": SessionEnded}
 CLOCK_BATCH_SIZE = 500
-
-
-def search_text(fields):
-    speakers = " ".join(f"{s['name']} {s['organization']}" for s in fields["speakers"])
-    return f"{fields['title']}\n{fields['abstract']}\n{speakers}".lower()
 
 
 def event_data(session):
@@ -83,7 +79,6 @@ class SessionsService(OpsEndpoints):
             speakers=fields["speakers"],
             capacity=fields["capacity"],
             status="scheduled",
-            search_text=search_text(fields),
             created_at=utcnow(),
         )
         self.db.add(session)
@@ -208,18 +203,23 @@ class SessionsService(OpsEndpoints):
 
     # -- the clock -------------------------------------------------------------------
 
-    @configured_timer("SESSION_CLOCK_INTERVAL")
+    @timer_from_config("SESSION_CLOCK_INTERVAL")
     def tick(self):
-        """Move every due session to the status the time calls for (see next_status)."""
-        lead = float(self.config["SESSION_REMINDER_LEAD_SECONDS"])
-        for session_id in self._due_session_ids(utcnow(), lead):
-            self._advance(session_id, lead)
-            self.db.commit()  # one short transaction per transition
+        """Move every due session to the status the time calls for (see next_status).
 
-    def _due_session_ids(self, now, lead):
+        The due rows are locked for this tick's transaction (other replicas skip them),
+        and each update is guarded by the status seen, so a transition happens once."""
+        now = utcnow()
+        lead = float(self.config["SESSION_REMINDER_LEAD_SECONDS"])
+        for session in self._lock_due_sessions(now, lead):
+            target = next_status(session.status, session.starts_at, session.ends_at, now, lead)
+            if target is not None and self._move(session, target):
+                emit(self.db, EVENT_ON_ENTERING[target], event_data(session))
+
+    def _lock_due_sessions(self, now, lead):
         session = ProgramSession
         return self.db.scalars(
-            select(session.id)
+            select(session)
             .where(
                 or_(
                     and_(
@@ -232,28 +232,14 @@ class SessionsService(OpsEndpoints):
             )
             .order_by(session.starts_at)
             .limit(CLOCK_BATCH_SIZE)
+            .with_for_update(skip_locked=True)
         ).all()
 
-    def _advance(self, session_id, lead):
-        """Lock the row, re-check it and make its transition; another replica holding
-        the lock (or having just moved it) makes this a no-op."""
-        session = self.db.scalars(
-            select(ProgramSession)
-            .where(ProgramSession.id == session_id)
-            .with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        ).first()
-        if session is None:
-            return
-        target = next_status(session.status, session.starts_at, session.ends_at, utcnow(), lead)
-        if target is None:
-            return
-        # guarded by the status seen: SQLite has no row locks, this keeps it exactly-once
-        moved = self.db.execute(
+    def _move(self, session, target):
+        """Whether this worker made the move (SQLite has no row locks: the guard does)."""
+        return self.db.execute(
             update(ProgramSession)
-            .where(ProgramSession.id == session_id, ProgramSession.status == session.status)
+            .where(ProgramSession.id == session.id, ProgramSession.status == session.status)
             .values(status=target)
             .execution_options(synchronize_session=False)
         ).rowcount
-        if moved:
-            emit(self.db, EVENT_ON_ENTERING[target], event_data(session))

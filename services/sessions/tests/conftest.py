@@ -42,7 +42,6 @@ def add_session(db, starts_in, lasts, title="Direct", status="scheduled"):
         speakers=[],
         capacity=None,
         status=status,
-        search_text=title.lower(),
         created_at=utcnow(),
     )
     db.add(session)

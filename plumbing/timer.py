@@ -1,0 +1,20 @@
+"""``@timer_from_config("SOME_INTERVAL")``: nameko's timer with its interval (seconds)
+read from the container config at setup; nameko's own takes it at decoration time,
+before any config exists."""
+
+from nameko.timer import Timer
+
+from plumbing.config import DEFAULTS
+
+
+class ConfiguredTimer(Timer):
+    def __init__(self, interval_config_key, **kwargs):
+        super().__init__(interval=None, **kwargs)
+        self.interval_config_key = interval_config_key
+
+    def setup(self):
+        key = self.interval_config_key
+        self.interval = float(self.container.config.get(key, DEFAULTS[key]))
+
+
+timer_from_config = ConfiguredTimer.decorator
