@@ -61,3 +61,23 @@ class MeetingRequested(EventSchema):
     attendee_id = fields.String(required=True)
     lead_id = fields.String(required=True)
     message = fields.String(required=True, allow_none=True)
+    meeting_id = fields.String(load_default=None)
+    exhibitor_name = fields.String(load_default="")
+    proposed_times = fields.List(fields.AwareDateTime(), load_default=list)
+
+
+class MeetingAnswered(EventSchema):
+    """The exhibitor accepted or declined a meeting request; both sides are told."""
+
+    source_service = "expo"
+    event_type = "meeting_answered"
+    version = 1
+
+    meeting_id = fields.String(required=True)
+    exhibitor_id = fields.String(required=True)
+    exhibitor_name = fields.String(required=True)
+    attendee_id = fields.String(required=True)
+    status = fields.String(required=True)  # "accepted" | "declined"
+    accepted_time = fields.AwareDateTime(load_default=None, allow_none=True)
+    message = fields.String(load_default="")
+    answered_at = fields.AwareDateTime(required=True)

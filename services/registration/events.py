@@ -16,3 +16,56 @@ class AttendeeRegistered(EventSchema):
     ticket_type = fields.String(required=True)
     consent = fields.Nested(ConsentSchema, required=True)
     registered_at = fields.AwareDateTime(required=True)
+
+
+class AttendeeUpdated(EventSchema):
+    """The profile or consent changed; ``changed`` names the fields that did."""
+
+    source_service = "registration"
+    event_type = "attendee_updated"
+    version = 1
+
+    attendee_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    full_name = fields.String(required=True)
+    organization = fields.String(load_default="")
+    consent = fields.Nested(ConsentSchema, required=True)
+    changed = fields.List(fields.String(), required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+class AttendeeCancelled(EventSchema):
+    source_service = "registration"
+    event_type = "attendee_cancelled"
+    version = 1
+
+    attendee_id = fields.String(required=True)
+    cancelled_by = fields.String(required=True)  # "attendee" | "organizer"
+    cancelled_at = fields.AwareDateTime(required=True)
+
+
+class AttendeeErased(EventSchema):
+    """GDPR erasure: every service deletes or anonymizes this attendee's personal data."""
+
+    source_service = "registration"
+    event_type = "attendee_erased"
+    version = 1
+
+    attendee_id = fields.String(required=True)
+    erased_at = fields.AwareDateTime(required=True)
+
+
+class LoginLinkRequested(EventSchema):
+    """A one-time login code for notifications to mail; the code is single use and
+    short-lived, and registration stores only its hash."""
+
+    source_service = "registration"
+    event_type = "login_link_requested"
+    version = 1
+
+    attendee_id = fields.String(required=True)
+    email = fields.Email(required=True)
+    full_name = fields.String(required=True)
+    code = fields.String(required=True)
+    link = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)

@@ -7,6 +7,7 @@ TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff",
 
 class ConsentSchema(Schema):
     share_with_exhibitors = fields.Boolean(required=True)
+    marketing = fields.Boolean(load_default=False)
 
 
 class RegistrationSchema(Schema):

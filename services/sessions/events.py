@@ -31,3 +31,38 @@ class SessionStarted(SessionEvent):
 
 class SessionEnded(SessionEvent):
     event_type = "session_ended"
+
+
+class SessionUpdated(SessionEvent):
+    """An organizer changed a session; ``moved`` when its times changed (agenda holders
+    are told), ``sequence`` is the iCalendar SEQUENCE after the change."""
+
+    event_type = "session_updated"
+
+    changed = fields.List(fields.String(), required=True)
+    moved = fields.Boolean(required=True)
+    previous_starts_at = fields.AwareDateTime(required=True)
+    previous_ends_at = fields.AwareDateTime(required=True)
+    sequence = fields.Integer(required=True)
+
+
+class SessionCancelled(SessionEvent):
+    event_type = "session_cancelled"
+
+    reason = fields.String(load_default="")
+
+
+class MessagePosted(EventSchema):
+    """A chat message or question in a session, for the live stream."""
+
+    source_service = "sessions"
+    event_type = "message_posted"
+    version = 1
+
+    message_id = fields.String(required=True)
+    session_id = fields.String(required=True)
+    kind = fields.String(required=True)  # "chat" | "question"
+    author_id = fields.String(required=True)
+    author_name = fields.String(required=True)
+    body = fields.String(required=True)
+    posted_at = fields.AwareDateTime(required=True)
