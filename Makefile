@@ -4,13 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install run test lint format bench migrate declare dlq clean
+.PHONY: help install run test lint format bench migrate declare dlq clean up down
 
 help:
 	@echo "make run    - run the whole platform locally with demo data (Ctrl-C stops it)"
 	@echo "make test   - run the test suite against the local RabbitMQ and PostgreSQL"
 	@echo "make lint   - ruff check + format check"
 	@echo "make bench  - throughput benchmarks against the raw broker/database rates"
+	@echo "make up     - the platform in containers (docker compose; PLENARY_ORGANIZER_TOKEN=...)"
+	@echo "make down   - stop the containers (volumes are kept)"
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +46,12 @@ declare: $(STAMP)
 
 dlq: $(STAMP)
 	$(BIN)/plenary dlq list
+
+up:
+	docker compose up --build --detach
+
+down:
+	docker compose down
 
 clean:
 	rm -rf $(VENV) var

@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# One image for every Plenary service; its command picks the service:
+#   docker run plenary run gateway|registration|sessions|expo|notifications
+#   docker run plenary migrate   /   docker run plenary declare
+# Release builds pin the base image by digest (PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:...).
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+RUN python -m venv /opt/plenary
+WORKDIR /src
+COPY pyproject.toml requirements.lock ./
+COPY plumbing plumbing
+COPY services services
+COPY gateway gateway
+# Runtime dependencies only, at the versions in the lock: the dev tools stay out.
+# pip compiles the bytecode here, as the root filesystem is read-only at run time.
+RUN /opt/plenary/bin/pip install --no-cache-dir --constraint requirements.lock .
+
+FROM ${PYTHON_IMAGE}
+ENV PATH=/opt/plenary/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin plenary
+COPY --from=build /opt/plenary /opt/plenary
+WORKDIR /tmp
+# numeric, so Kubernetes' runAsNonRoot can verify it
+USER 10001:10001
+# ops ports: gateway 8000 (also the API), registration 8001, sessions 8002, expo 8003,
+# notifications 8004
+EXPOSE 8000 8001 8002 8003 8004
+# nameko stops its entrypoints on SIGTERM and waits for running workers (python is PID 1
+# and handles SIGTERM itself; the services start no child processes to reap).
+ENTRYPOINT ["plenary"]
+CMD ["run", "gateway"]

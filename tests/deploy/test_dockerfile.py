@@ -1,0 +1,87 @@
+"""The image: hadolint-clean, multi-stage, slim, non-root, pinned dependencies, no build
+tools in the final stage, and a command that selects the service."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from plumbing.cli import SERVICE_CLASSES
+from plumbing.config import OPS_PORTS
+from tests.deploy.manifests import (
+    DOCKERFILE,
+    REPO_ROOT,
+    dockerfile_instructions,
+    exec_form,
+    final_stage,
+    one,
+    rendered,
+)
+
+HADOLINT = Path(sys.executable).parent / "hadolint"
+BUILD_TOOLS = ("gcc", "build-essential", "make ", "g++", "-dev ", "git ")
+
+
+def hadolint(path):
+    return subprocess.run(
+        [str(HADOLINT), "--no-color", str(path)], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_hadolint_finds_nothing():
+    result = hadolint(DOCKERFILE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hadolint_does_fail_a_bad_dockerfile(tmp_path):
+    bad = tmp_path / "Dockerfile"
+    bad.write_text("FROM python:latest\nRUN apt-get update && apt-get install -y gcc\n")
+    assert hadolint(bad).returncode != 0
+
+
+def test_multi_stage_slim_non_root_and_no_build_tools_in_the_final_stage():
+    instructions = dockerfile_instructions()
+    assert sum(name == "FROM" for name, _ in instructions) >= 2
+    args = dict(a.split("=", 1) for name, a in instructions if name == "ARG" and "=" in a)
+    final = final_stage(instructions)
+    base = final[0][1].replace("${PYTHON_IMAGE}", args.get("PYTHON_IMAGE", ""))
+    assert base.startswith("python:3.11-slim"), base
+    (user,) = [a for name, a in final if name == "USER"]
+    uid = user.split(":")[0]
+    assert uid.isdigit() and int(uid) != 0, "a numeric non-root user (runAsNonRoot checks it)"
+    for name, arguments in final:
+        if name == "RUN":
+            assert not any(tool in f"{arguments} " for tool in BUILD_TOOLS), arguments
+            assert "pip install" not in arguments, "packages are installed in the build stage"
+    installs = [a for name, a in instructions if name == "RUN" and "pip install" in a]
+    assert installs and all("--constraint requirements.lock" in a for a in installs)
+    copied = [a for name, a in final if name == "COPY"]
+    assert copied and all(a.startswith("--from=") for a in copied), "only built artefacts"
+
+
+def test_the_command_selects_the_service_and_kubernetes_runs_as_the_image_user():
+    instructions = dockerfile_instructions()
+    assert exec_form(instructions, "ENTRYPOINT") == ["plenary"]
+    command = exec_form(instructions, "CMD")
+    assert command[0] == "run" and command[1] in SERVICE_CLASSES
+    exposed = {int(p) for name, a in instructions if name == "EXPOSE" for p in a.split()}
+    assert exposed == set(OPS_PORTS.values())
+    (user,) = [a for name, a in final_stage(instructions) if name == "USER"]
+    uid = int(user.split(":")[0])
+    for overlay in ("dev", "production"):
+        pod = one(rendered(overlay), "Deployment", "gateway")["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsUser"] == uid
+
+
+def test_dockerignore_keeps_the_context_to_what_the_image_needs():
+    text = (REPO_ROOT / ".dockerignore").read_text().splitlines()
+    lines = [line for line in text if line.strip() and not line.startswith("#")]
+    assert lines[0] == "*", "deny everything first, then let in what the image needs"
+    allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
+    copied = {
+        part.rstrip("/")
+        for name, arguments in dockerfile_instructions()
+        if name == "COPY" and not arguments.startswith("--from")
+        for part in arguments.split()[:-1]
+    }
+    assert copied == allowed, "the Dockerfile copies exactly what .dockerignore lets in"
+    assert "**/tests/" in lines
