@@ -151,7 +151,13 @@ FAST_SETTINGS = {
     "WEBHOOK_RETRY_DELAYS_SECONDS": "0.2,0.4,0.8",
     "WEBHOOK_TIMEOUT_SECONDS": 2,
     "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+    "FANOUT_BATCH_SIZE": 1000,
+    "STREAM_KEEPALIVE_SECONDS": 1,
     "LOG_FORMAT": "text",
+    # high, so only the tests that check 429 (they set them low) are throttled
+    "RATE_LIMIT_REGISTRATION": "100000/minute",
+    "RATE_LIMIT_LOGIN_LINK": "100000/minute",
+    "RATE_LIMIT_AUTH_TOKEN": "100000/minute",
 }
 
 

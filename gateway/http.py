@@ -6,6 +6,7 @@
 - routes are registered with their OpenAPI description (see ``openapi.py``).
 """
 
+import hashlib
 import json
 import logging
 import re
@@ -180,3 +181,14 @@ def too_large(max_bytes):
 
 def created(payload):
     return 201, payload
+
+
+def cacheable(request, body, max_age, content_type="application/json", private=False):
+    """``body`` (JSON-able, or text) with a strong ETag and ``Cache-Control``; a 304
+    when the request's If-None-Match already has it."""
+    text = body if isinstance(body, str) else json.dumps(body)
+    response = Response(text, content_type=content_type)
+    response.set_etag(hashlib.sha256(text.encode()).hexdigest()[:32])
+    scope = "private" if private else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age={max_age}"
+    return response.make_conditional(request)

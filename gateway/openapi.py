@@ -37,6 +37,7 @@ ERROR_TITLES = {
     413: "Body too large",
     415: "Body is not JSON",
     422: "Validation failed",
+    429: "Too many requests (see Retry-After)",
     503: "A backend service is unavailable",
 }
 

@@ -4,7 +4,14 @@ owning service's schemas, so the gateway and the service validate alike."""
 from marshmallow import Schema, fields, validate
 
 from plumbing.fields import Text
-from services.expo.schemas import ExhibitorSchema
+from services.expo.schemas import (
+    AnalyticsArgs,
+    ExhibitorSchema,
+    LeadFiltersSchema,
+    MeetingFiltersSchema,
+)
+from services.sessions.models import SESSION_KINDS
+from services.sessions.schemas import TimeZone
 
 
 class PageQuery(Schema):
@@ -15,12 +22,31 @@ class PageQuery(Schema):
 class SessionQuery(PageQuery):
     track = Text(validate=validate.Length(max=50))
     day = fields.Date()
+    tz = TimeZone(metadata={"description": "IANA zone the day is in (default UTC)"})
+    kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
+    speaker = Text(validate=validate.Length(min=1, max=200))
     q = Text(validate=validate.Length(max=200))
 
 
 class ExhibitorQuery(PageQuery):
     q = Text(validate=validate.Length(max=200))
     tier = fields.String(validate=validate.OneOf(["platinum", "gold", "silver", "standard"]))
+    category = Text(validate=validate.Length(max=50))
+
+
+class LeadQuery(PageQuery, LeadFiltersSchema):
+    """Leads: a page, filtered by score and by when they were captured."""
+
+    # a query string is text: "17" is a number here, unlike in the RPC payload
+    min_score = fields.Integer(validate=validate.Range(min=0))
+
+
+class MeetingQuery(PageQuery, MeetingFiltersSchema):
+    pass
+
+
+class AnalyticsQuery(AnalyticsArgs):
+    """Booth analytics: UTC days from ``start`` to ``end``, both included."""
 
 
 def page_of(item_schema):
@@ -52,3 +78,12 @@ class InteractionResultSchema(Schema):
             "description": "null when the attendee has not consented to share with exhibitors"
         },
     )
+    meeting_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the meeting a consenting attendee's request opened"},
+    )
+
+
+class RotatedKeySchema(Schema):
+    id = fields.String()
+    api_key = fields.String(metadata={"description": "Shown once; the old key stops working."})

@@ -4,22 +4,27 @@ service over RPC; it holds no business data. Routes live in ``gateway/routes/``.
 from nameko.dependency_providers import Config
 
 from gateway.auth import Auth
+from gateway.ratelimit import RateLimits
 from gateway.routes.attendees import AttendeeRoutes
 from gateway.routes.expo import ExpoRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
+from gateway.routes.organizer import OrganizerRoutes
 from gateway.routes.program import ProgramRoutes
+from gateway.stream import LiveStreams
 from plumbing.observability import Observability
 from plumbing.rpc import TimedRpcProxy
 
 
 class GatewayService(
-    Auth, AttendeeRoutes, ProgramRoutes, ExpoRoutes, NotificationRoutes, OpsRoutes
+    Auth, AttendeeRoutes, ProgramRoutes, ExpoRoutes, NotificationRoutes, OpsRoutes, OrganizerRoutes
 ):
     name = "gateway"
 
     config = Config()
     observability = Observability()
+    live = LiveStreams()  # the SSE streams open on this replica
+    rate_limits = RateLimits()
     # a backend that is down or slow becomes a 503, never a hung request
     registration = TimedRpcProxy("registration")
     sessions = TimedRpcProxy("sessions")

@@ -31,9 +31,14 @@ DEFAULTS = {
     "LOG_FORMAT": "json",
     # registration
     "ACCESS_TOKEN_TTL_HOURS": 24 * 30,
+    # passwordless login: a mailed one-time code lives this long and allows this many tries
+    "LOGIN_CODE_TTL_SECONDS": 900,
+    "LOGIN_CODE_MAX_ATTEMPTS": 5,
     # sessions: how long before a session starts its reminder goes out
     "SESSION_REMINDER_LEAD_SECONDS": 900,
     "SESSION_CLOCK_INTERVAL": 5.0,
+    # sessions: a joined attendee counts as present this long after their last join
+    "ATTENDANCE_HEARTBEAT_SECONDS": 60,
     # notifications
     "SMTP_HOST": "127.0.0.1",
     "SMTP_PORT": 1025,
@@ -46,11 +51,36 @@ DEFAULTS = {
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",
     "WEBHOOK_ALLOW_PRIVATE_URLS": "false",
+    # an endpoint failing this long (since its last success) is disabled: 3 days
+    "WEBHOOK_DISABLE_AFTER_SECONDS": 3 * 24 * 3600,
+    # after a secret rotation the old secret keeps signing (a second signature) this long
+    "WEBHOOK_SECRET_OVERLAP_SECONDS": 24 * 3600,
+    # senders one endpoint may hold at once, so a slow one cannot starve the others
+    "WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT": 5,
+    # recipients per notification_batch message of a fan-out
+    "FANOUT_BATCH_SIZE": 1000,
     # gateway
     "PLENARY_ORGANIZER_TOKEN": "",
     "RPC_TIMEOUT_SECONDS": 10,
     "MAX_BODY_BYTES": 64 * 1024,
     "PUBLIC_URL": "http://127.0.0.1:8000",
+    # live notification streams (server-sent events) per gateway replica
+    "STREAM_MAX_CONNECTIONS": 1000,
+    "STREAM_KEEPALIVE_SECONDS": 15,
+    # how long browsers and CDNs may cache the public program (ETag revalidation after)
+    "PROGRAM_CACHE_SECONDS": 30,
+    # the same for the public exhibit hall (GET /v1/exhibitors[/{id}])
+    "EXPO_CACHE_SECONDS": 30,
+    # gateway rate limits per client IP (limits' notation, ";" between several). Storage
+    # "memory://" counts per replica: with several replicas use a shared one, e.g.
+    # "redis://redis:6379" (then N replicas do not mean N times the limit).
+    "RATE_LIMIT_STORAGE_URI": "memory://",
+    "RATE_LIMIT_REGISTRATION": "20/minute;200/hour",
+    "RATE_LIMIT_LOGIN_LINK": "5/minute;20/hour",
+    "RATE_LIMIT_AUTH_TOKEN": "10/minute;50/hour",
+    # behind N trusted reverse proxies, the client IP is the Nth address from the right
+    # of X-Forwarded-For; 0 uses the connection's address
+    "TRUSTED_PROXY_HOPS": 0,
 }
 
 

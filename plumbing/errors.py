@@ -29,6 +29,13 @@ class Invalid(PlenaryError):
 
 
 @deserialize_to_instance
+class Forbidden(PlenaryError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+@deserialize_to_instance
 class NotFound(PlenaryError):
     status = 404
     title = "Not found"

@@ -221,3 +221,15 @@ def pending_count(connection):
     return connection.scalar(
         select(func.count()).select_from(outbox_table).where(outbox_table.c.published_at.is_(None))
     )
+
+
+def forget_attendee(session, attendee_id, pending_too=False):
+    """GDPR erasure: delete the outbox rows that mention ``attendee_id`` (sent rows are
+    kept for days and carry personal data). Unsent rows are kept unless ``pending_too``:
+    an unsent row may carry other attendees' news too (a batch), and is sent shortly."""
+    query = delete(outbox_table).where(
+        outbox_table.c.envelope.contains(attendee_id, autoescape=True)
+    )
+    if not pending_too:
+        query = query.where(outbox_table.c.published_at.is_not(None))
+    session.execute(query)

@@ -63,6 +63,8 @@ def concrete(path, exhibitor_id, hostile_id):
         path.replace("<exhibitor_id>", exhibitor_id)
         .replace("<session_id>", hostile_id)
         .replace("<webhook_id>", hostile_id)
+        .replace("<attendee_id>", hostile_id)
+        .replace("<ticket_type>", hostile_id)
     )
 
 

@@ -1,19 +1,35 @@
+from gateway.auth import bearer_token
 from gateway.http import api, created, read_json
-from services.registration.schemas import AttendeeSchema, RegisteredSchema, RegistrationSchema
+from gateway.problems import HttpProblem
+from plumbing.events import utcnow
+from services.registration.schemas import (
+    AccessTokenSchema,
+    AttendeeSchema,
+    ExportSchema,
+    LoginLinkAcceptedSchema,
+    LoginLinkRequestSchema,
+    ProfileChangeSchema,
+    RegisteredSchema,
+    RegistrationSchema,
+    TokenRequestSchema,
+)
+
+EXPORTING_SERVICES = ("registration", "sessions", "expo", "notifications")
 
 
 class AttendeeRoutes:
     @api(
         "POST",
         "/v1/registrations",
-        "Register an attendee",
+        "Register an attendee (409 when the email is taken or the ticket type sold out)",
         "attendees",
         body=RegistrationSchema,
         response=RegisteredSchema,
         status=201,
-        errors=[409, 422],
+        errors=[409, 413, 422, 429],
     )
     def register(self, request):
+        self.rate_limits.check(request, "registration")
         payload = read_json(request, RegistrationSchema, self.max_body_bytes)
         return created(self.registration.register(payload))
 
@@ -27,3 +43,108 @@ class AttendeeRoutes:
     )
     def me(self, request):
         return self.require_attendee(request)
+
+    @api(
+        "PATCH",
+        "/v1/me",
+        "Change my profile or consent",
+        "attendees",
+        auth="attendee",
+        body=ProfileChangeSchema,
+        response=AttendeeSchema,
+        errors=[413, 422],
+    )
+    def update_me(self, request):
+        attendee = self.require_attendee(request)
+        payload = read_json(request, ProfileChangeSchema, self.max_body_bytes)
+        return self.registration.update_profile(attendee["attendee_id"], payload)
+
+    @api(
+        "DELETE",
+        "/v1/me",
+        "Erase me (GDPR): every service deletes or anonymizes my data; my tokens stop working",
+        "attendees",
+        auth="attendee",
+        status=204,
+    )
+    def erase_me(self, request):
+        attendee = self.require_attendee(request)
+        self.registration.erase_attendee(attendee["attendee_id"])
+        return 204, None
+
+    @api(
+        "GET",
+        "/v1/me/export",
+        "Everything every service holds on me (GDPR), as one JSON document",
+        "attendees",
+        auth="attendee",
+        response=ExportSchema,
+    )
+    def export_me(self, request):
+        attendee_id = self.require_attendee(request)["attendee_id"]
+        export = {"attendee_id": attendee_id, "exported_at": utcnow().isoformat()}
+        for service in EXPORTING_SERVICES:
+            export[service] = getattr(self, service).export_attendee(attendee_id)
+        return export
+
+    @api(
+        "POST",
+        "/v1/me/cancellation",
+        "Cancel my registration: my tokens are revoked and my seat freed",
+        "attendees",
+        auth="attendee",
+        response=AttendeeSchema,
+    )
+    def cancel_me(self, request):
+        attendee = self.require_attendee(request)
+        return self.registration.cancel_registration(attendee["attendee_id"], "attendee")
+
+    @api(
+        "POST",
+        "/v1/auth/login-link",
+        "Mail me a one-time login code (the same answer whether or not the email is known)",
+        "auth",
+        body=LoginLinkRequestSchema,
+        response=LoginLinkAcceptedSchema,
+        status=202,
+        errors=[413, 422, 429],
+    )
+    def request_login_link(self, request):
+        self.rate_limits.check(request, "login_link")
+        payload = read_json(request, LoginLinkRequestSchema, self.max_body_bytes)
+        self.registration.request_login_link(payload["email"])
+        return 202, {"detail": "If this email is registered, a login code is on its way."}
+
+    @api(
+        "POST",
+        "/v1/auth/token",
+        "Exchange a mailed login code for an access token",
+        "auth",
+        body=TokenRequestSchema,
+        response=AccessTokenSchema,
+        errors=[400, 413, 422, 429],
+    )
+    def exchange_login_code(self, request):
+        self.rate_limits.check(request, "auth_token")
+        payload = read_json(request, TokenRequestSchema, self.max_body_bytes)
+        token = self.registration.exchange_login_code(payload["email"], payload["code"])
+        if token is None:
+            raise HttpProblem(
+                400,
+                "Invalid login code",
+                "The code is wrong, expired, already used or tried too often; ask for a new one.",
+            )
+        return token
+
+    @api(
+        "POST",
+        "/v1/auth/logout",
+        "Revoke the access token of this request",
+        "auth",
+        auth="attendee",
+        status=204,
+    )
+    def logout(self, request):
+        self.require_attendee(request)
+        self.registration.revoke_token(bearer_token(request))
+        return 204, None

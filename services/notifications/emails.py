@@ -1,30 +1,52 @@
-"""Email: what the welcome email says, and sending one over SMTP."""
+"""Email: rendering the templates (plain text + HTML), and sending one over SMTP.
 
-import html
+Each email ``<name>`` has ``templates/<name>.txt`` (first line: the subject; the rest:
+the text body) and ``templates/<name>.html`` (the HTML body, autoescaped).
+"""
+
 import smtplib
 from email.message import EmailMessage
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from plumbing.config import flag
+from plumbing.tokens import new_id
 
 SMTP_TIMEOUT_SECONDS = 30
 
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
 
-def welcome_email(attendee):
-    name = attendee["full_name"]
-    subject = "Your Plenary registration is confirmed"
-    text_body = (
-        f"Hello {name},\n\n"
-        "your registration for the annual meeting is confirmed. Sign in to build your "
-        "agenda, join sessions and visit the expo.\n\n"
-        "See you there!\n"
-    )
-    html_body = (
-        f"<p>Hello {html.escape(name)},</p>"
-        "<p>your registration for the annual meeting is confirmed. Sign in to build your "
-        "agenda, join sessions and visit the expo.</p>"
-        "<p>See you there!</p>"
-    )
-    return subject, text_body, html_body
+
+def render(name, **context):
+    """(subject, text body, html body) of email ``name``."""
+    subject, _, text_body = templates.get_template(f"{name}.txt").render(context).partition("\n")
+    html_body = templates.get_template(f"{name}.html").render(context)
+    return subject.strip(), text_body.lstrip("\n"), html_body
+
+
+def email_row(to_address, name, context, dedupe_key, now, attendee_id=None, send_at=None):
+    """A row for ``outgoing_emails``: sent by the email timer from ``send_at`` (or now)."""
+    subject, text_body, html_body = render(name, **context)
+    return {
+        "id": new_id(),
+        "attendee_id": attendee_id,
+        "kind": name if name != "notification" else context.get("kind", name),
+        "to_address": to_address,
+        "subject": subject,
+        "text_body": text_body,
+        "html_body": html_body,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": max(now, send_at) if send_at else now,
+        "created_at": now,
+        "dedupe_key": dedupe_key,
+    }
 
 
 def build_message(email, mail_from):

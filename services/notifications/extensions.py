@@ -1,18 +1,33 @@
-"""A nameko extension of the notifications service."""
+"""Nameko extensions of the notifications service."""
+
+import logging
+from collections import Counter
 
 import eventlet
+from kombu import Exchange
+from nameko.amqp.publish import get_producer
 from nameko.extensions import DependencyProvider
+
+log = logging.getLogger(__name__)
+
+# Live messages for the gateways' streams: transient, one copy per gateway replica (each
+# binds its own exclusive queue). A missed one is not lost: the feed has it, and a
+# stream resumes from its Last-Event-ID.
+LIVE_EXCHANGE = Exchange("notifications.live", type="fanout", durable=False)
 
 
 class GreenThreads(DependencyProvider):
     """A pool of green threads that outlive the worker that spawned them, so a timer
-    tick never waits for the slowest of its jobs. Stopping waits for running jobs."""
+    tick never waits for the slowest of its jobs. Each job has a key (its webhook
+    endpoint): ``saturated(cap)`` names the keys with ``cap`` jobs running, so one slow
+    endpoint cannot take the whole pool. Stopping waits for running jobs."""
 
     def __init__(self, size):
         self.size = size
 
     def setup(self):
         self.pool = eventlet.GreenPool(self.size)
+        self.running = Counter()
 
     def stop(self):
         self.pool.waitall()
@@ -22,4 +37,65 @@ class GreenThreads(DependencyProvider):
             thread.kill()
 
     def get_dependency(self, worker_ctx):
-        return self.pool
+        return self
+
+    def free(self):
+        return self.pool.free()
+
+    def room_for(self, key, cap):
+        return cap - self.running[key]
+
+    def saturated(self, cap):
+        return {key for key, count in self.running.items() if count >= cap}
+
+    def spawn(self, key, function, *args):
+        self.running[key] += 1
+        self.pool.spawn(function, *args).link(self._done, key)
+
+    def _done(self, thread, key):
+        self.running[key] -= 1
+        if self.running[key] <= 0:
+            del self.running[key]
+
+
+class LivePublisher(DependencyProvider):
+    """``self.live.send(message)`` during a worker; published once the worker's
+    transaction has committed (never for a worker that failed)."""
+
+    def setup(self):
+        self.amqp_uri = self.container.config["AMQP_URI"]
+        self.pending = {}
+
+    def get_dependency(self, worker_ctx):
+        messages = self.pending[worker_ctx] = []
+        return _Live(messages)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        messages = self.pending.pop(worker_ctx, [])
+        if exc_info is not None or not messages:
+            return
+        try:
+            with get_producer(self.amqp_uri) as producer:
+                for message in messages:
+                    producer.publish(
+                        message,
+                        exchange=LIVE_EXCHANGE,
+                        routing_key="live",
+                        serializer="json",
+                        declare=[LIVE_EXCHANGE],
+                        retry=True,
+                        retry_policy={"max_retries": 3},
+                    )
+        except Exception:  # best effort: streams catch up from the feed on reconnect
+            log.warning("could not publish %d live message(s)", len(messages), exc_info=True)
+
+    def worker_teardown(self, worker_ctx):
+        self.pending.pop(worker_ctx, None)
+
+
+class _Live:
+    def __init__(self, messages):
+        self._messages = messages
+
+    def send(self, message):
+        self._messages.append(message)

@@ -1,7 +1,16 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
@@ -45,6 +54,9 @@ class OutgoingEmail(Base):
     __table_args__ = (Index("ix_outgoing_emails_due", "status", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # whom it is about, when an attendee: erasure deletes their emails
+    attendee_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(40), default="")
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
@@ -66,7 +78,14 @@ class WebhookEndpoint(Base):
     url: Mapped[str] = mapped_column(String(2000))
     events: Mapped[list] = mapped_column(JSON)
     secret: Mapped[str] = mapped_column(String(100))
+    # after a rotation the old secret still signs (a second signature) until it expires
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # who is emailed when the endpoint is disabled
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # set by the first failed attempt after a success; failing long enough disables
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
@@ -87,6 +106,8 @@ class WebhookDelivery(Base):
     # the exact JSON body sent (and signed) on every attempt
     payload: Mapped[str] = mapped_column(Text)
     source_event_id: Mapped[str] = mapped_column(String(64))
+    # the attendee the payload is about, if any: erasure deletes the delivery
+    attendee_id: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|succeeded|failed
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -102,3 +123,38 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Preferences(Base):
+    """Which kinds of notification an attendee wants by which channel."""
+
+    __tablename__ = "notification_preferences"
+
+    attendee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # {kind: {"feed": bool, "email": bool}}; a kind or channel left out has its default
+    channels: Mapped[dict] = mapped_column(JSON)
+    reminder_minutes_before: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AttendeeReplica(Base):
+    """What notifications needs of an attendee (from registration's events): where to
+    mail them and whether announcements still reach them."""
+
+    __tablename__ = "attendees"
+
+    attendee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    full_name: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ErasedAttendee(Base):
+    """Tombstone: an event about an erased attendee arriving late must not bring their
+    personal data back."""
+
+    __tablename__ = "erased_attendees"
+
+    attendee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,9 +1,19 @@
 from marshmallow import Schema, fields, validate
 
-from plumbing.fields import Id, Url
+from plumbing.fields import Id, TrimmedText, Url, not_blank
 from plumbing.pagination import NewestFirstPageArgs
 
-WEBHOOK_EVENT_TYPES = ("lead.captured", "lead.updated")
+WEBHOOK_EVENT_TYPES = ("lead.captured", "lead.updated", "meeting.requested", "meeting.answered")
+CHANNELS = ("feed", "email")
+# the kinds an attendee can choose channels for, with their defaults
+PREFERENCE_DEFAULTS = {
+    "session_starting": {"feed": True, "email": True},
+    "session_moved": {"feed": True, "email": True},
+    "session_cancelled": {"feed": True, "email": True},
+    "announcement": {"feed": True, "email": True},
+    "meeting_requested": {"feed": True, "email": False},
+    "meeting_answered": {"feed": True, "email": True},
+}
 
 
 class NotificationsPageArgs(NewestFirstPageArgs):
@@ -22,6 +32,68 @@ class DeliveriesPageArgs(NewestFirstPageArgs, WebhookArgs):
     pass
 
 
+class DeliveryArgs(WebhookArgs):
+    delivery_id = Id(required=True)
+
+
+class AttendeeArgs(Schema):
+    attendee_id = Id(required=True)
+
+
+class NotificationArgs(AttendeeArgs):
+    notification_id = Id(required=True)
+
+
+class FeedSinceArgs(AttendeeArgs):
+    last_event_id = Id(required=True)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, not "yes", 1 or "on"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class ChannelChoice(Schema):
+    feed = StrictBoolean()
+    email = StrictBoolean()
+
+
+class PreferencesPayload(Schema):
+    """Body of PUT /v1/me/notifications/preferences: what is given changes, the rest stays."""
+
+    channels = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(PREFERENCE_DEFAULTS))),
+        values=fields.Nested(ChannelChoice),
+    )
+    reminder_minutes_before = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=1440)
+    )
+
+
+class PreferencesSchema(Schema):
+    channels = fields.Dict(keys=fields.String(), values=fields.Nested(ChannelChoice))
+    reminder_minutes_before = fields.Integer(
+        metadata={"description": "before a session starts, its reminder email goes out"}
+    )
+
+
+class AnnouncementPayload(Schema):
+    title = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    body = TrimmedText(required=True, validate=[validate.Length(min=1, max=5000), not_blank])
+
+
+class AnnouncementSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    body = fields.String()
+    recipients = fields.Integer()
+    created_at = fields.AwareDateTime()
+
+
 class WebhookPayload(Schema):
     """Body of POST /v1/exhibitors/{id}/webhooks."""
 
@@ -36,6 +108,12 @@ class WebhookPayload(Schema):
         required=True,
         validate=validate.Length(min=1, max=10),
     )
+    contact_email = fields.Email(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=254),
+        metadata={"description": "emailed if the endpoint fails for days and is disabled"},
+    )
 
 
 class NotificationSchema(Schema):
@@ -48,12 +126,33 @@ class NotificationSchema(Schema):
     data = fields.Dict()
 
 
+class NotificationsPageSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema))
+    next_cursor = fields.String(allow_none=True)
+    unread_count = fields.Integer()
+
+
+class UnreadSchema(Schema):
+    unread_count = fields.Integer()
+
+
 class WebhookSchema(Schema):
     id = fields.String()
     url = fields.String()
     events = fields.List(fields.String())
+    contact_email = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
+    failing_since = fields.AwareDateTime(allow_none=True)
     disabled_at = fields.AwareDateTime()
+
+
+class RotatedSecretSchema(Schema):
+    """Answer to a rotation: the new secret, shown once; the old one keeps signing too
+    until ``previous_secret_expires_at``."""
+
+    id = fields.String()
+    secret = fields.String()
+    previous_secret_expires_at = fields.AwareDateTime()
 
 
 class CreatedWebhookSchema(Schema):
@@ -62,6 +161,7 @@ class CreatedWebhookSchema(Schema):
     id = fields.String()
     url = fields.String()
     events = fields.List(fields.String())
+    contact_email = fields.String(allow_none=True)
     secret = fields.String()
     created_at = fields.AwareDateTime()
 

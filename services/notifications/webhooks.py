@@ -1,5 +1,9 @@
 """Exhibitor webhooks (Standard Webhooks): endpoint checks, and sending and recording
-one delivery attempt."""
+one delivery attempt.
+
+An endpoint that keeps failing is disabled once its first failure since its last
+success is older than ``WEBHOOK_DISABLE_AFTER_SECONDS`` (3 days), and its contact, if
+it gave one, is emailed."""
 
 import base64
 import ipaddress
@@ -12,6 +16,7 @@ from urllib.parse import urlsplit
 
 import eventlet
 import requests
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -19,8 +24,14 @@ from plumbing.errors import Invalid
 from plumbing.events import utcnow
 from plumbing.observability import metrics
 from plumbing.outbox import emit
+from services.notifications import emails
 from services.notifications.events import WebhookDeliveryFailed
-from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from services.notifications.models import (
+    DeliveryAttempt,
+    OutgoingEmail,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "Plenary-Webhooks/1"
@@ -46,9 +57,9 @@ def is_public_address(address):
     return ip.is_global and not blocked  # is_global also rules out shared (CGNAT) space
 
 
-def refuse_private_url(url):
-    """Raise Invalid unless every address the URL's host resolves to is public: an
-    exhibitor must not make us call into our own network."""
+def private_url_problem(url):
+    """Why ``url`` must not be called (None if it may): every address its host resolves
+    to must be public, so an exhibitor cannot make us call into our own network."""
     parts = urlsplit(url)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -57,14 +68,24 @@ def refuse_private_url(url):
             for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
         }
     except (OSError, ValueError, UnicodeError):
-        raise Invalid(
-            "The webhook URL's host does not resolve.", {"url": ["host does not resolve"]}
-        ) from None
+        return "host does not resolve"
     if not all(is_public_address(address) for address in addresses):
-        raise Invalid(
-            "Webhook URLs must point at a public address.",
-            {"url": ["private, loopback or link-local addresses are not allowed"]},
-        )
+        return "private, loopback or link-local addresses are not allowed"
+    return None
+
+
+def refuse_private_url(url):
+    problem = private_url_problem(url)
+    if problem is not None:
+        raise Invalid("Webhook URLs must point at a public address.", {"url": [problem]})
+
+
+def signing_secrets(endpoint, now):
+    """The current secret, and during a rotation's overlap the previous one too."""
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and expires is not None and expires > now:
+        return (endpoint.secret, endpoint.previous_secret)
+    return (endpoint.secret,)
 
 
 @dataclass(frozen=True)
@@ -74,8 +95,18 @@ class DeliveryJob:
     delivery_id: str
     attempt_count: int
     url: str
-    secret: str
+    secrets: tuple
     payload: str
+    allow_private: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How deliveries are retried and when a failing endpoint is given up."""
+
+    timeout: float
+    retry_delays: list
+    disable_after_seconds: float
 
 
 @dataclass(frozen=True)
@@ -94,7 +125,10 @@ def signed_headers(job, timestamp):
     return {
         "webhook-id": job.delivery_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),
-        "webhook-signature": Webhook(job.secret).sign(job.delivery_id, timestamp, job.payload),
+        # one signature per live secret, space-separated: receivers accept either
+        "webhook-signature": " ".join(
+            Webhook(secret).sign(job.delivery_id, timestamp, job.payload) for secret in job.secrets
+        ),
         "content-type": "application/json",
         "user-agent": USER_AGENT,
     }
@@ -105,6 +139,10 @@ def post(job, timeout):
     attempted_at = utcnow()
     started = time.monotonic()
     status_code = error = None
+    # checked again now, not only at creation: the name may resolve elsewhere today
+    refused = None if job.allow_private else private_url_problem(job.url)
+    if refused is not None:
+        return AttemptOutcome(attempted_at, None, 0, f"refused: {refused}")
     try:
         # requests' timeout is per socket operation; the green timeout bounds the total
         with eventlet.Timeout(timeout) as deadline:
@@ -130,14 +168,14 @@ def post(job, timeout):
     return AttemptOutcome(attempted_at, status_code, latency_ms, error)
 
 
-def send_and_record(engine, job, timeout, retry_delays):
+def send_and_record(engine, job, policy):
     """Send one claimed delivery and record the attempt in its own transaction."""
-    outcome = post(job, timeout)
+    outcome = post(job, policy.timeout)
     with Session(engine) as session, session.begin():
-        record_attempt(session, job, outcome, retry_delays)
+        record_attempt(session, job, outcome, policy)
 
 
-def record_attempt(session, job, outcome, retry_delays):
+def record_attempt(session, job, outcome, policy):
     delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
     if delivery is None or delivery.attempt_count != job.attempt_count:
         return  # deleted with its endpoint meanwhile, or already recorded
@@ -151,21 +189,60 @@ def record_attempt(session, job, outcome, retry_delays):
         )
     )
     delivery.attempt_count += 1
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
     if outcome.succeeded:
         delivery.status, delivery.next_attempt_at = "succeeded", None
-    elif delivery.attempt_count <= len(retry_delays):
-        delay = retry_delays[delivery.attempt_count - 1]
+        endpoint.failing_since = None
+    elif delivery.attempt_count <= len(policy.retry_delays):
+        delay = policy.retry_delays[delivery.attempt_count - 1]
         delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
     else:
         delivery.status, delivery.next_attempt_at = "failed", None
-        give_up(session, delivery)
+        give_up(session, endpoint, delivery)
+    if not outcome.succeeded:
+        endpoint_failed(session, endpoint, outcome.attempted_at, policy)
     metrics.webhook_deliveries.labels(
         delivery.status if delivery.status != "pending" else "retrying"
     ).inc()
 
 
-def give_up(session, delivery):
-    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+def endpoint_failed(session, endpoint, failed_at, policy):
+    if endpoint.failing_since is None:
+        endpoint.failing_since = failed_at
+    failing_for = (failed_at - endpoint.failing_since).total_seconds()
+    if endpoint.disabled_at is None and failing_for >= policy.disable_after_seconds:
+        disable(session, endpoint, policy)
+
+
+def disable(session, endpoint, policy):
+    """Stop delivering to ``endpoint``: its pending deliveries fail, its contact is told."""
+    now = utcnow()
+    endpoint.disabled_at = now
+    pending = session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending"
+        )
+    ).all()
+    for delivery in pending:
+        delivery.status, delivery.next_attempt_at = "failed", None
+        give_up(session, endpoint, delivery)
+    if endpoint.contact_email:
+        context = {
+            "url": endpoint.url,
+            "exhibitor_id": endpoint.exhibitor_id,
+            "failing_since": f"{endpoint.failing_since:%Y-%m-%d %H:%M} UTC",
+        }
+        row = emails.email_row(
+            endpoint.contact_email,
+            "webhook_disabled",
+            context,
+            f"webhook_disabled:{endpoint.id}:{now.isoformat()}",
+            now,
+        )
+        session.execute(OutgoingEmail.__table__.insert().values(row))
+
+
+def give_up(session, endpoint, delivery):
     emit(
         session,
         WebhookDeliveryFailed,

@@ -1,14 +1,28 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
 from plumbing.tokens import new_id
 
+# An attendee's status: only a registered attendee can log in and counts against capacity.
+REGISTERED = "registered"
+CANCELLED = "cancelled"
+ERASED = "erased"
+
 
 class Base(DeclarativeBase):
     pass
+
+
+class TicketType(Base):
+    """One of the six ticket types (seeded by the migrations); no capacity is no limit."""
+
+    __tablename__ = "ticket_types"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    capacity: Mapped[int | None] = mapped_column(Integer)
 
 
 class Attendee(Base):
@@ -16,13 +30,26 @@ class Attendee(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254))
-    # lower-cased, so the same address in another case is the same attendee
-    email_normalized: Mapped[str] = mapped_column(String(254), unique=True)
+    # lower-cased, so the same address in another case is the same attendee; NULL once
+    # cancelled or erased, so the address may register again
+    email_normalized: Mapped[str | None] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     organization: Mapped[str] = mapped_column(String(200), default="")
-    ticket_type: Mapped[str] = mapped_column(String(40))
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    country: Mapped[str | None] = mapped_column(String(2))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    accessibility_needs: Mapped[str] = mapped_column(String(1000), default="")
+    ticket_type: Mapped[str] = mapped_column(String(40), index=True)
     share_with_exhibitors: Mapped[bool] = mapped_column(Boolean, default=False)
-    registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # when each consent was last given or withdrawn
+    share_with_exhibitors_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(20), default=REGISTERED)
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    cancelled_by: Mapped[str | None] = mapped_column(String(20))
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AccessToken(Base):
@@ -35,3 +62,16 @@ class AccessToken(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class LoginCode(Base):
+    """The live one-time login code of an attendee (a new request replaces it); only
+    its SHA-256 is stored."""
+
+    __tablename__ = "login_codes"
+
+    attendee_id: Mapped[str] = mapped_column(ForeignKey("attendees.id"), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,23 +1,79 @@
-from marshmallow import Schema, fields, validate
+import re
+import zoneinfo
 
-from plumbing.fields import Text, not_blank
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from plumbing.fields import Text, TrimmedText, not_blank
+from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
 TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff", "complimentary")
+STATUSES = ("registered", "cancelled", "erased")
+TIME_ZONES = frozenset(zoneinfo.available_timezones())
+COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+class JsonBoolean(fields.Boolean):
+    """true or false only: consent is not given by "yes" or 1."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class ConsentSchema(Schema):
-    share_with_exhibitors = fields.Boolean(required=True)
-    marketing = fields.Boolean(load_default=False)
+    share_with_exhibitors = JsonBoolean(required=True)
+    marketing = JsonBoolean(load_default=False)
 
 
-class RegistrationSchema(Schema):
+class ConsentChangeSchema(Schema):
+    share_with_exhibitors = JsonBoolean()
+    marketing = JsonBoolean()
+
+
+def is_time_zone(name):
+    if name not in TIME_ZONES:
+        raise ValidationError("Not an IANA time zone (e.g. Europe/Paris).")
+
+
+class ProfileFields(Schema):
+    """The profile fields an attendee gives at registration and may change later."""
+
+    full_name = TrimmedText(validate=[validate.Length(min=1, max=200), not_blank])
+    organization = TrimmedText(validate=validate.Length(max=200))
+    job_title = TrimmedText(validate=validate.Length(max=200))
+    country = Text(
+        allow_none=True,
+        validate=validate.Regexp(COUNTRY_CODE, error="An ISO 3166-1 alpha-2 code, e.g. FR."),
+    )
+    time_zone = Text(allow_none=True, validate=is_time_zone)
+    accessibility_needs = TrimmedText(validate=validate.Length(max=1000))
+
+
+class RegistrationSchema(ProfileFields):
     """Body of POST /v1/registrations."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    full_name = Text(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    organization = Text(load_default="", validate=validate.Length(max=200))
+    full_name = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    organization = TrimmedText(load_default="", validate=validate.Length(max=200))
+    job_title = TrimmedText(load_default="", validate=validate.Length(max=200))
+    accessibility_needs = TrimmedText(load_default="", validate=validate.Length(max=1000))
     ticket_type = fields.String(load_default="non_member", validate=validate.OneOf(TICKET_TYPES))
-    consent = fields.Nested(ConsentSchema, load_default=lambda: {"share_with_exhibitors": False})
+    consent = fields.Nested(
+        ConsentSchema, load_default=lambda: {"share_with_exhibitors": False, "marketing": False}
+    )
+
+
+class ProfileChangeSchema(ProfileFields):
+    """Body of PATCH /v1/me: any subset of the profile and consent (the email and the
+    ticket type are not changed here)."""
+
+    consent = fields.Nested(ConsentChangeSchema)
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Name at least one field to change.")
 
 
 class AttendeeSchema(Schema):
@@ -25,9 +81,24 @@ class AttendeeSchema(Schema):
     email = fields.String()
     full_name = fields.String()
     organization = fields.String()
+    job_title = fields.String()
+    country = fields.String(allow_none=True)
+    time_zone = fields.String(allow_none=True)
+    accessibility_needs = fields.String()
     ticket_type = fields.String()
-    consent = fields.Function(lambda a: {"share_with_exhibitors": a.share_with_exhibitors})
+    consent = fields.Function(
+        lambda a: {"share_with_exhibitors": a.share_with_exhibitors, "marketing": a.marketing}
+    )
+    consent_updated_at = fields.Function(
+        lambda a: {
+            "share_with_exhibitors": a.share_with_exhibitors_at.isoformat(),
+            "marketing": a.marketing_at.isoformat(),
+        },
+        metadata={"description": "When each consent was last given or withdrawn."},
+    )
+    status = fields.String(metadata={"description": "registered | cancelled | erased"})
     registered_at = fields.AwareDateTime()
+    cancelled_at = fields.AwareDateTime(allow_none=True)
 
 
 class RegisteredSchema(Schema):
@@ -36,3 +107,94 @@ class RegisteredSchema(Schema):
     attendee_id = fields.String(required=True)
     access_token = fields.String(required=True)
     attendee = fields.Nested(AttendeeSchema)
+
+
+class LoginLinkRequestSchema(Schema):
+    """Body of POST /v1/auth/login-link."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class TokenRequestSchema(Schema):
+    """Body of POST /v1/auth/token: the address and the code mailed to it."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    code = Text(required=True, validate=validate.Length(min=1, max=64))
+
+
+class AccessTokenSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String(metadata={"description": "Bearer"})
+    expires_at = fields.AwareDateTime()
+    attendee_id = fields.String()
+
+
+class TicketTypeChangeSchema(Schema):
+    """Body of PUT /v1/ticket-types/{ticket_type}; a null capacity is no limit."""
+
+    capacity = fields.Integer(
+        required=True, strict=True, allow_none=True, validate=validate.Range(min=0, max=10**7)
+    )
+
+
+class TicketTypeSchema(Schema):
+    ticket_type = fields.String()
+    capacity = fields.Integer(allow_none=True)
+    registered = fields.Integer(metadata={"description": "registrations now active"})
+    cancelled = fields.Integer()
+    remaining = fields.Integer(allow_none=True, metadata={"description": "null: no limit"})
+
+
+class TicketTypeArgs(Schema):
+    ticket_type = fields.String(required=True, validate=validate.OneOf(TICKET_TYPES))
+
+
+class CancellationArgs(Schema):
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(["attendee", "organizer"]))
+
+
+class AttendeeFiltersSchema(Schema):
+    q = Text(validate=validate.Length(min=1, max=200))
+    ticket_type = fields.String(validate=validate.OneOf(TICKET_TYPES))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class AttendeesPageArgs(Schema):
+    filters = fields.Nested(AttendeeFiltersSchema, required=True)
+    limit = Limit()
+    cursor = Cursor(aware_datetime, text)
+
+
+class DayCountSchema(Schema):
+    day = fields.String(metadata={"description": "YYYY-MM-DD, UTC"})
+    total = fields.Integer()
+    by_ticket_type = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class StatsSchema(Schema):
+    """Answer to GET /v1/stats: registrations made per day (whatever became of them
+    since) and what is active now."""
+
+    registrations = fields.Integer(metadata={"description": "ever made, cancelled included"})
+    active = fields.Integer()
+    cancelled = fields.Integer()
+    erased = fields.Integer()
+    active_by_ticket_type = fields.Dict(keys=fields.String(), values=fields.Integer())
+    registrations_by_day = fields.List(fields.Nested(DayCountSchema))
+
+
+class LoginLinkAcceptedSchema(Schema):
+    """Answer to POST /v1/auth/login-link: the same whether or not the email is known."""
+
+    detail = fields.String()
+
+
+class ExportSchema(Schema):
+    """Answer to GET /v1/me/export: each service's own section."""
+
+    attendee_id = fields.String()
+    exported_at = fields.AwareDateTime()
+    registration = fields.Dict(metadata={"description": "profile, consent, token history"})
+    sessions = fields.Dict(metadata={"description": "agenda, attendance, messages"})
+    expo = fields.Dict(metadata={"description": "interactions, leads, meetings"})
+    notifications = fields.Dict(metadata={"description": "feed, preferences, emails sent"})

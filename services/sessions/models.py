@@ -36,6 +36,7 @@ DEFAULT_TRACKS = [
 
 SESSION_KINDS = ("keynote", "panel", "workshop", "networking", "expo-hours")
 SESSION_STATUSES = ("scheduled", "starting", "live", "ended", "cancelled")
+MESSAGE_KINDS = ("chat", "question")
 
 
 class Base(DeclarativeBase):
@@ -69,12 +70,21 @@ class ProgramSession(Base):
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
     speakers: Mapped[list] = mapped_column(JSON)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    # the stream is handed out on join; the recording is public once it is set
+    stream_url: Mapped[str | None] = mapped_column(String(2000))
+    recording_url: Mapped[str | None] = mapped_column(String(2000))
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    # iCalendar SEQUENCE: incremented by every organizer change
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
     # lower-cased title, abstract and speakers: what the free-text filter searches.
     # Derived on every insert and update (below), never set by hand.  Kept as text
     # because JSON escapes non-ASCII speaker names ("Müller" -> "M\u00fcller").
     search_text: Mapped[str] = mapped_column(Text)
+    # lower-cased speaker names, one a line: what the speaker filter searches (derived)
+    speaker_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 @event.listens_for(ProgramSession, "before_insert")
@@ -82,6 +92,7 @@ class ProgramSession(Base):
 def _derive_search_text(_mapper, _connection, session):
     speakers = " ".join(f"{s['name']} {s.get('organization', '')}" for s in session.speakers)
     session.search_text = f"{session.title}\n{session.abstract}\n{speakers}".lower()
+    session.speaker_text = "\n".join(s["name"] for s in session.speakers).lower()
 
 
 class AgendaEntry(Base):
@@ -92,3 +103,49 @@ class AgendaEntry(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), primary_key=True)
     attendee_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Attendance(Base):
+    """One stretch of an attendee watching a session: opened by a join, kept open by
+    further joins (heartbeats), closed by a leave or by silence (see service.py)."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (Index("ix_attendance_session_attendee", "session_id", "attendee_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    attendee_id: Mapped[str] = mapped_column(String(36), index=True)
+    # for the organizers' attendance report (continuing-education credit)
+    attendee_name: Mapped[str] = mapped_column(String(200))
+    attendee_email: Mapped[str] = mapped_column(String(320))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Message(Base):
+    """A chat message or a question to the presenters."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_session_posted_at_id", "session_id", "posted_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    author_id: Mapped[str] = mapped_column(String(36), index=True)
+    author_name: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    upvotes: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class Upvote(Base):
+    """One attendee's upvote of a question; the key makes upvoting idempotent."""
+
+    __tablename__ = "upvotes"
+
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    attendee_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    upvoted_at: Mapped[datetime] = mapped_column(UtcDateTime())

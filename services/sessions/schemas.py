@@ -1,21 +1,44 @@
+import zoneinfo
 from datetime import UTC, date, datetime
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from plumbing.fields import Id, Text, not_blank
+from plumbing.fields import Id, Text, TrimmedText, Url, not_blank
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
-from services.sessions.models import SESSION_KINDS
+from services.sessions.models import MESSAGE_KINDS, SESSION_KINDS
 
 # Plausible conference dates; also keeps date arithmetic far from datetime's limits.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 WITHIN_PROGRAM_YEARS = validate.Range(min=EARLIEST, max=LATEST)
+MESSAGE_MAX_CHARS = 1000
+# the chat viewer the gateway passes for the organizer token (attendees pass themselves)
+ORGANIZER = {"organizer": True}
+
+
+def time_zone(name):
+    """An IANA time zone name (``Europe/Paris``) -> ZoneInfo; ValidationError otherwise."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValidationError("Not a known IANA time zone.") from None
+
+
+class TimeZone(Text):
+    def _deserialize(self, value, attr, data, **kwargs):
+        name = super()._deserialize(value, attr, data, **kwargs)
+        if not 1 <= len(name) <= 64:
+            raise ValidationError("Not a known IANA time zone.")
+        time_zone(name)
+        return name
 
 
 class SpeakerSchema(Schema):
     name = Text(required=True, validate=[validate.Length(min=1, max=200), not_blank])
     organization = Text(load_default="", validate=validate.Length(max=200))
     bio = Text(load_default="", validate=validate.Length(max=2000))
+    # never shown publicly: an attendee signed in with this email moderates the session
+    email = fields.Email(validate=validate.Length(max=320))
 
 
 class NewSessionSchema(Schema):
@@ -33,6 +56,8 @@ class NewSessionSchema(Schema):
     capacity = fields.Integer(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=100_000)
     )
+    stream_url = Url(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    recording_url = Url(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def ends_after_start(self, data, **kwargs):
@@ -41,15 +66,45 @@ class NewSessionSchema(Schema):
 
     @post_load
     def tidy(self, data, **kwargs):
-        data["title"] = data["title"].strip()
-        data["starts_at"] = data["starts_at"].astimezone(UTC)
-        data["ends_at"] = data["ends_at"].astimezone(UTC)
+        if "title" in data:
+            data["title"] = data["title"].strip()
+        for name in ("starts_at", "ends_at"):
+            if name in data:
+                data[name] = data[name].astimezone(UTC)
         return data
+
+
+class SessionChangesSchema(NewSessionSchema):
+    """Payload of update_session: any fields of a new session, at least one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give at least one field to change.")
+
+
+class CancellationSchema(Schema):
+    reason = Text(load_default="", validate=validate.Length(max=500))
+
+
+class NewTrackSchema(Schema):
+    id = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,39}$", error="Use 1-40 of a-z, 0-9, -."),
+    )
+    name = Text(required=True, validate=[validate.Length(min=1, max=100), not_blank])
+    description = Text(load_default="", validate=validate.Length(max=500))
 
 
 class SessionFiltersSchema(Schema):
     track = Text(validate=validate.Length(min=1, max=40))
     day = fields.Date(validate=validate.Range(min=EARLIEST.date(), max=date(2099, 12, 31)))
+    tz = TimeZone()
+    kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
+    speaker = Text(validate=validate.Length(min=1, max=200))
     q = Text(validate=validate.Length(max=200))
 
 
@@ -77,13 +132,77 @@ class AgendaChangeSchema(AttendeeIdSchema, SessionIdSchema):
     pass
 
 
+class AttendeeSchema(Schema):
+    """Who is acting, as the gateway authenticated them."""
+
+    attendee_id = Id(required=True)
+    full_name = Text(required=True, validate=validate.Length(max=200))
+    email = Text(required=True, validate=validate.Length(max=320))
+
+
+class AttendeeArgsSchema(SessionIdSchema):
+    attendee = fields.Nested(AttendeeSchema, required=True)
+
+
+class ReportPageSchema(SessionIdSchema):
+    limit = Limit()
+    cursor = Cursor(text)
+
+
+class NewMessageSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(MESSAGE_KINDS))
+    body = TrimmedText(
+        required=True, validate=[validate.Length(min=1, max=MESSAGE_MAX_CHARS), not_blank]
+    )
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, nothing that merely looks like one."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Not a boolean.")
+        return value
+
+
+class MessageChangesSchema(Schema):
+    answered = StrictBoolean()
+    hidden = StrictBoolean()
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Give answered, hidden or both.")
+
+
+class MessagesPageSchema(SessionIdSchema):
+    kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
+    limit = Limit()
+    cursor = Cursor(aware_datetime, text)
+
+
+class MessageIdSchema(Schema):
+    message_id = Id(required=True)
+
+
+# -- what the service answers ------------------------------------------------------------
+
+
 class TrackSchema(Schema):
     id = fields.String()
     name = fields.String()
     description = fields.String()
 
 
+class PublicSpeakerSchema(Schema):
+    name = fields.String()
+    organization = fields.String()
+    bio = fields.String()
+
+
 class SessionSchema(Schema):
+    """A session as anyone may see it."""
+
     id = fields.String()
     title = fields.String()
     abstract = fields.String()
@@ -91,11 +210,75 @@ class SessionSchema(Schema):
     kind = fields.String()
     starts_at = fields.AwareDateTime()
     ends_at = fields.AwareDateTime()
-    speakers = fields.List(fields.Dict())
+    speakers = fields.List(fields.Nested(PublicSpeakerSchema))
     capacity = fields.Integer(allow_none=True)
     status = fields.String()
+    cancel_reason = fields.String()
+    recording_url = fields.String(allow_none=True)
+    sequence = fields.Integer()
+    updated_at = fields.AwareDateTime()
+
+
+class SpeakerViewSchema(PublicSpeakerSchema):
+    email = fields.String()
+
+
+class OrganizerSessionSchema(SessionSchema):
+    """A session as its organizers see it: with the stream and the speakers' emails."""
+
+    speakers = fields.List(fields.Nested(SpeakerViewSchema))
+    stream_url = fields.String(allow_none=True)
+
+
+class OverlapSchema(Schema):
+    session_id = fields.String(attribute="id")
+    title = fields.String()
+    starts_at = fields.AwareDateTime()
+    ends_at = fields.AwareDateTime()
 
 
 class AgendaEntrySchema(Schema):
     session_id = fields.String()
     added_at = fields.AwareDateTime()
+    overlaps = fields.List(
+        fields.Nested(OverlapSchema),
+        metadata={"description": "sessions already in the agenda at the same time"},
+    )
+
+
+class JoinSchema(Schema):
+    session_id = fields.String()
+    status = fields.String()
+    stream_url = fields.String(allow_none=True)
+    joined_at = fields.AwareDateTime()
+    heartbeat_seconds = fields.Integer(
+        metadata={"description": "join again within this many seconds to stay counted"}
+    )
+
+
+class AttendanceSchema(Schema):
+    attendee_id = fields.String()
+    full_name = fields.String()
+    email = fields.String()
+    minutes = fields.Float()
+    first_joined_at = fields.AwareDateTime()
+    last_seen_at = fields.AwareDateTime()
+
+
+class AttendanceReportSchema(Schema):
+    session_id = fields.String()
+    items = fields.List(fields.Nested(AttendanceSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    session_id = fields.String()
+    kind = fields.String()
+    author_id = fields.String()
+    author_name = fields.String()
+    body = fields.String()
+    posted_at = fields.AwareDateTime()
+    upvotes = fields.Integer()
+    answered = fields.Function(lambda message: message.answered_at is not None)
+    hidden = fields.Function(lambda message: message.hidden_at is not None)

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from plumbing.errors import Invalid, NotFound
+from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, outbox_envelopes
 from services.expo.models import Exhibitor, Product
@@ -34,8 +34,26 @@ def test_get_exhibitor_round_trip_never_shows_the_key(expo):
     fetched = expo.get_exhibitor(created["id"])
 
     assert fetched == {k: v for k, v in created.items() if k != "api_key"}
-    assert set(fetched) == {"id", "name", "description", "tier", "website", "products"}
-    assert set(fetched["products"][0]) == {"id", "name", "description"}
+    assert set(fetched) == {
+        "id",
+        "name",
+        "description",
+        "tier",
+        "booth",
+        "website",
+        "logo_url",
+        "categories",
+        "staff",
+        "products",
+    }
+    assert set(fetched["products"][0]) == {
+        "id",
+        "name",
+        "description",
+        "category",
+        "media_url",
+        "resource_url",
+    }
 
 
 def test_exhibitor_without_optional_fields(expo):
@@ -46,7 +64,11 @@ def test_exhibitor_without_optional_fields(expo):
         "name": "Bare Booth",
         "description": "",
         "tier": "standard",
+        "booth": "",
         "website": None,
+        "logo_url": None,
+        "categories": [],
+        "staff": [],
         "products": [],
     }
 
@@ -151,7 +173,7 @@ FILTER_CASES = [
     ({"q": "mounts LTD"}, ["Beta Mounts"]),  # the description
     ({"q": "alpha", "tier": "silver"}, ["Alpha Archives"]),
     ({"q": "100%"}, ["Delta Displays"]),  # % is a character, not a wildcard
-    ({"q": "%"}, ["Delta Displays"]),
+    ({"q": "display"}, ["Delta Displays"]),  # a word of the name
     ({"q": "_"}, []),
     ({"q": "nothing like it"}, []),
     ({"q": "", "tier": None}, CATALOG_IN_LIST_ORDER),
@@ -242,3 +264,176 @@ def test_list_exhibitors_refuses_bad_arguments(expo, args, field):
     with pytest.raises(Invalid) as refused:
         expo.list_exhibitors(*args)
     assert field in refused.value.errors
+
+
+def test_full_text_search_on_postgresql_matches_words_in_any_order(expo, expo_db, catalog):
+    if expo_db.get_bind().dialect.name != "postgresql":
+        pytest.skip("full-text search is PostgreSQL's; SQLite matches substrings")
+    assert names(expo.list_exhibitors({"q": "guide audio"})) == ["Gamma Guides"]
+    assert names(expo.list_exhibitors({"q": "alpha -audio"})) == ["Alpha Archives"]
+    assert names(expo.list_exhibitors({"q": "box"})) == ["Alpha Archives"]  # stemmed
+    assert names(expo.list_exhibitors({"q": 'mounts "or'})) == ["Beta Mounts"]  # never an error
+
+
+FULL_BOOTH = {
+    **ACME,
+    "booth": " B-12 ",
+    "logo_url": "https://acme.example/logo.png",
+    "categories": ["Display cases", "Lighting", "display CASES"],
+    "staff": [{"name": "Sam Seller", "role": "Sales", "email": "sam@acme.example"}],
+    "products": [
+        {
+            "name": "VitrineX",
+            "description": "A sealed case.",
+            "category": "Cases",
+            "media_url": "https://acme.example/vitrinex.mp4",
+            "resource_url": "https://acme.example/vitrinex.pdf",
+        }
+    ],
+}
+
+
+def test_every_booth_field_round_trips(expo):
+    created = expo.create_exhibitor(FULL_BOOTH)
+
+    fetched = expo.get_exhibitor(created["id"])
+    assert (fetched["booth"], fetched["logo_url"]) == ("B-12", "https://acme.example/logo.png")
+    assert fetched["categories"] == ["Display cases", "Lighting"]  # repeats in any case go
+    assert fetched["staff"] == FULL_BOOTH["staff"]
+    [product] = fetched["products"]
+    assert {k: product[k] for k in FULL_BOOTH["products"][0]} == FULL_BOOTH["products"][0]
+
+
+def test_category_filter_matches_exhibitor_and_product_categories(expo):
+    booth = expo.create_exhibitor(FULL_BOOTH)
+    expo.create_exhibitor({"name": "Other", "tier": "gold", "categories": ["Software"]})
+
+    for category in ("lighting", "DISPLAY CASES", "cases"):
+        assert [e["id"] for e in expo.list_exhibitors({"category": category})["items"]] == [
+            booth["id"]
+        ], category
+    assert expo.list_exhibitors({"category": "light"})["items"] == []
+
+
+def test_exhibitor_edits_its_profile(expo, expo_db):
+    acme = expo.create_exhibitor(FULL_BOOTH)
+
+    changed = expo.update_exhibitor(
+        acme["id"],
+        {"description": "New words", "categories": ["lighting", "Audio"], "logo_url": None},
+    )
+
+    assert changed == expo.get_exhibitor(acme["id"])
+    assert (changed["description"], changed["logo_url"]) == ("New words", None)
+    assert changed["categories"] == ["lighting", "Audio"]
+    assert (changed["name"], changed["tier"], changed["booth"]) == (ACME["name"], "gold", "B-12")
+    assert expo.update_exhibitor(acme["id"], {}) == changed
+    assert [e["name"] for e in expo.list_exhibitors({"category": "audio"})["items"]] == [
+        ACME["name"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"tier": "platinum"}, "tier"),  # the organizer's to set
+        ({"booth": "A-1"}, "booth"),
+        ({"name": "  "}, "name"),
+        ({"website": "ftp://acme.example"}, "website"),
+        ({"categories": ["x" * 51]}, "categories"),
+        ({"categories": ["ok"] * 21}, "categories"),
+        ({"staff": [{"role": "no name"}]}, "staff"),
+        ({"staff": [{"name": "Sam", "email": "not-an-email"}]}, "staff"),
+        ({"products": []}, "products"),
+        ("profile", "_schema"),
+    ],
+)
+def test_invalid_profile_change_writes_nothing(expo, expo_db, payload, field):
+    acme = expo.create_exhibitor(FULL_BOOTH)
+
+    with pytest.raises(Invalid) as refused:
+        expo.update_exhibitor(acme["id"], payload)
+
+    assert field in refused.value.errors
+    assert expo.get_exhibitor(acme["id"]) == {k: v for k, v in acme.items() if k != "api_key"}
+
+
+def test_rotating_the_key_retires_the_old_one(expo):
+    acme = expo.create_exhibitor(ACME)
+    other = expo.create_exhibitor({**ACME, "name": "Other"})
+
+    rotated = expo.rotate_api_key(acme["id"])
+
+    assert rotated["id"] == acme["id"]
+    assert rotated["api_key"].startswith("pex_") and rotated["api_key"] != acme["api_key"]
+    assert expo.authenticate_exhibitor(acme["api_key"]) is None
+    assert expo.authenticate_exhibitor(rotated["api_key"]) == acme["id"]
+    assert expo.authenticate_exhibitor(other["api_key"]) == other["id"]
+    with pytest.raises(NotFound):
+        expo.rotate_api_key("00000000-0000-0000-0000-000000000000")
+
+
+def test_products_are_added_changed_and_removed(expo):
+    acme = expo.create_exhibitor(ACME)
+    first, second = acme["products"]
+
+    added = expo.add_product(acme["id"], {"name": " Light Meter ", "category": "Tools"})
+    changed = expo.update_product(
+        acme["id"], first["id"], {"resource_url": "https://acme.example/x.pdf", "name": "V2"}
+    )
+    expo.remove_product(acme["id"], second["id"])
+    expo.remove_product(acme["id"], second["id"])  # already gone: harmless
+
+    assert added["name"] == "Light Meter" and added["category"] == "Tools"
+    assert (changed["name"], changed["resource_url"]) == ("V2", "https://acme.example/x.pdf")
+    assert changed["description"] == first["description"]
+    assert expo.get_exhibitor(acme["id"])["products"] == [changed, added]
+    assert expo.list_exhibitors({"q": "hygro"})["items"] == []  # removed: not searchable
+    with pytest.raises(NotFound):
+        expo.update_product(acme["id"], second["id"], {"name": "back"})
+
+
+def test_an_exhibitor_cannot_touch_anothers_products(expo, expo_db):
+    acme = expo.create_exhibitor(ACME)
+    rival = expo.create_exhibitor({**ACME, "name": "Rival"})
+    rivals_product = rival["products"][0]
+
+    with pytest.raises(NotFound):
+        expo.update_product(acme["id"], rivals_product["id"], {"name": "Mine now"})
+    with pytest.raises(NotFound):
+        expo.remove_product(acme["id"], rivals_product["id"])
+
+    assert expo.get_exhibitor(rival["id"])["products"][0] == rivals_product
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "P", "media_url": "javascript:alert(1)"}, "media_url"),
+        ({"name": "P", "resource_url": "not a url"}, "resource_url"),
+        ({"name": "P", "category": "c" * 51}, "category"),
+        ({"name": "P", "id": "chosen"}, "id"),
+        (["P"], "_schema"),
+    ],
+)
+def test_invalid_product_writes_nothing(expo, expo_db, payload, field):
+    acme = expo.create_exhibitor(ACME)
+
+    with pytest.raises(Invalid) as refused:
+        expo.add_product(acme["id"], payload)
+    assert field in refused.value.errors
+    if payload != {} and isinstance(payload, dict) and "name" in payload:
+        with pytest.raises(Invalid):
+            expo.update_product(acme["id"], acme["products"][0]["id"], payload)
+    assert count_rows(expo_db, Product) == 2
+    assert expo.get_exhibitor(acme["id"])["products"] == acme["products"]
+
+
+def test_a_booth_lists_at_most_a_hundred_products(expo, expo_db):
+    full = expo.create_exhibitor({**ACME, "products": [{"name": "p"}] * 100})
+
+    with pytest.raises(Conflict):
+        expo.add_product(full["id"], {"name": "one too many"})
+    assert count_rows(expo_db, Product) == 100

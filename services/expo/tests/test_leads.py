@@ -1,16 +1,20 @@
 """Interactions and leads: the consent rule, scoring, scoping, bad input."""
 
+import itertools
+from datetime import date
+
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
 from plumbing.errors import Invalid, NotFound
+from plumbing.events import utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, outbox_envelopes
-from services.expo.models import Interaction, Lead
+from services.expo.models import Interaction, Lead, Meeting
 from services.expo.schemas import INTERACTION_KINDS
-from services.expo.service import LEAD_SCORE_WEIGHTS
+from services.expo.service import LEAD_SCORE_WEIGHTS, lead_score
 from services.expo.tests.conftest import ACME
 
 CONSENTING = "11111111-1111-1111-1111-111111111111"
@@ -104,6 +108,9 @@ def test_lead_events_announce_capture_then_updates(expo, expo_db, add_contact, a
         "attendee_id": CONSENTING,
         "lead_id": first["lead_id"],
         "message": "Call me",
+        "meeting_id": second["meeting_id"],
+        "exhibitor_name": ACME["name"],
+        "proposed_times": [],
     }
 
 
@@ -127,6 +134,9 @@ def test_non_consenting_visitor_is_an_anonymous_count_only(
     interactions = expo_db.scalars(select(Interaction)).all()
     assert len(interactions) == 3
     assert all(i.attendee_id is None and i.lead_id is None for i in interactions)
+    assert all(i.message is None for i in interactions)  # their words are not kept either
+    assert count_rows(expo_db, Meeting) == 0
+    assert answers[2]["meeting_id"] is None
     assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created"]
     raw_outbox = " ".join(expo_db.scalars(select(outbox_table.c.envelope)))
     assert PRIVATE not in raw_outbox and "Private Person" not in raw_outbox
@@ -165,7 +175,7 @@ def test_score_does_not_depend_on_the_order_of_interactions(expo, add_contact, p
         expo.record_interaction(acme["id"], other, payload)
 
     scores = [lead["score"] for lead in expo.list_leads(acme["id"])["items"]]
-    assert scores == [10 + 1 + 5 + 1] * 2
+    assert scores == [10 + 1 + 5] * 2  # two visits on one day count once
 
 
 def test_concurrent_interactions_make_one_lead_and_one_capture(
@@ -181,11 +191,11 @@ def test_concurrent_interactions_make_one_lead_and_one_capture(
 
     assert len({answer["lead_id"] for answer in answers}) == 1
     [lead] = expo.list_leads(acme["id"])["items"]
-    assert lead["score"] == 8
+    assert lead["score"] == 1 and len(lead["interactions"]) == 8
     types = [e["type"] for e in outbox_envelopes(expo_db)]
     assert (types.count("lead_captured"), types.count("lead_updated")) == (1, 7)
     scores = [e["data"]["score"] for e in outbox_envelopes(expo_db) if "lead_id" in e["data"]]
-    assert sorted(scores) == list(range(1, 9))
+    assert scores == [1] * 8
 
 
 def test_exhibitor_sees_only_its_own_leads(expo, add_contact, acme):
@@ -264,6 +274,14 @@ def test_interaction_with_unknown_exhibitor_is_not_found(expo, expo_db, add_cont
         ({"kind": "meeting_request", "message": "x" * 2001}, "message"),
         ({"kind": "meeting_request", "message": 42}, "message"),
         ({"kind": "visit", "lead_id": "chosen"}, "lead_id"),
+        ({"kind": "visit", "proposed_times": ["2030-01-01T10:00:00+00:00"]}, "proposed_times"),
+        ({"kind": "meeting_request", "proposed_times": ["2030-01-01T10:00:00"]}, "proposed_times"),
+        ({"kind": "meeting_request", "proposed_times": ["soon"]}, "proposed_times"),
+        ({"kind": "meeting_request", "proposed_times": "2030-01-01T10:00:00Z"}, "proposed_times"),
+        (
+            {"kind": "meeting_request", "proposed_times": ["2030-01-01T10:00:00+00:00"] * 6},
+            "proposed_times",
+        ),
         ("visit", "_schema"),
         (None, "_schema"),
     ],
@@ -279,6 +297,7 @@ def test_invalid_interaction_is_refused_and_writes_nothing(
     assert field in refused.value.errors
     assert count_rows(expo_db, Interaction) == 0
     assert count_rows(expo_db, Lead) == 0
+    assert count_rows(expo_db, Meeting) == 0
     assert [e["type"] for e in outbox_envelopes(expo_db)] == ["exhibitor_created"]
 
 
@@ -331,6 +350,12 @@ def test_the_longest_message_is_accepted(expo, add_contact, acme):
         (("acme", 50, ["cursor"]), Invalid, "cursor"),
         (("acme", 50, "WyJub3QgYSB0aW1lIiwgIngiXQ"), Invalid, "cursor"),  # ["not a time", "x"]
         (("acme", 50, "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ"), Invalid, "cursor"),  # naive
+        (("acme", 50, None, {"min_score": -1}), Invalid, "min_score"),
+        (("acme", 50, None, {"min_score": "5"}), Invalid, "min_score"),
+        (("acme", 50, None, {"since": "yesterday"}), Invalid, "since"),
+        (("acme", 50, None, {"until": "2026-01-01T00:00:00"}), Invalid, "until"),
+        (("acme", 50, None, {"email": "x"}), Invalid, "email"),
+        (("acme", 50, None, "min_score"), Invalid, "_schema"),
     ],
 )
 def test_list_leads_refuses_bad_arguments(expo, acme, args, error, field):
@@ -339,3 +364,56 @@ def test_list_leads_refuses_bad_arguments(expo, acme, args, error, field):
         expo.list_leads(*args)
     if field:
         assert field in refused.value.errors
+
+
+DAY_1, DAY_2 = date(2026, 5, 4), date(2026, 5, 5)
+MANY_INTERACTIONS = [
+    ("visit", None, DAY_1),
+    ("visit", None, DAY_1),
+    ("visit", None, DAY_2),
+    ("download", "p1", DAY_1),
+    ("download", "p1", DAY_2),
+    ("download", "p2", DAY_2),
+    ("meeting_request", None, DAY_1),
+    ("meeting_request", None, DAY_2),
+]
+
+
+def test_score_is_a_function_of_the_set_of_interactions():
+    expected = 2 * 1 + 2 * 5 + 10  # two visit days, two products, a meeting
+    assert lead_score(MANY_INTERACTIONS) == expected
+    for order in itertools.islice(itertools.permutations(MANY_INTERACTIONS), 0, None, 97):
+        assert lead_score(order) == expected
+    assert lead_score(MANY_INTERACTIONS * 2) == expected  # each delivered twice
+    assert lead_score([]) == 0
+
+
+def test_score_grows_by_kind():
+    visit, download, meeting = (
+        lead_score([interaction])
+        for interaction in [("visit", None, DAY_1), ("download", "p", DAY_1), MANY_INTERACTIONS[6]]
+    )
+    assert 0 < visit < download < meeting
+
+
+def test_leads_filter_by_score_and_capture_time(expo, add_contact, acme, product_id):
+    keen, casual = "55555555-5555-5555-5555-555555555555", CONSENTING
+    add_contact(casual, consent=True, full_name="Casual")
+    expo.record_interaction(acme["id"], casual, {"kind": "visit"})
+    middle = utcnow()
+    add_contact(keen, consent=True, full_name="Keen")
+    expo.record_interaction(acme["id"], keen, {"kind": "download", "product_id": product_id})
+
+    def who(filters):
+        return [
+            lead["attendee"]["full_name"]
+            for lead in expo.list_leads(acme["id"], 50, None, filters)["items"]
+        ]
+
+    assert who({}) == ["Keen", "Casual"]
+    assert who({"min_score": 5}) == ["Keen"]
+    assert who({"min_score": 6}) == []
+    assert who({"since": middle.isoformat()}) == ["Keen"]
+    assert who({"until": middle.isoformat()}) == ["Casual"]
+    assert who({"since": middle.isoformat(), "min_score": 0}) == ["Keen"]
+    assert expo.list_leads(acme["id"], 1, None, {"min_score": 2})["next_cursor"] is None

@@ -2,15 +2,16 @@
 
 import base64
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from plumbing.errors import Invalid, NotFound
+from plumbing.errors import Conflict, Invalid, NotFound
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
-from services.expo.events import LeadCaptured, LeadUpdated
+from services.expo.events import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 LEAD = {
@@ -63,7 +64,9 @@ def test_create_list_and_delete_are_scoped_to_the_exhibitor(notifications, db_se
             "id": created["id"],
             "url": "https://hooks.acme.test/plenary",
             "events": BOTH,
+            "contact_email": None,
             "created_at": created["created_at"],
+            "failing_since": None,
             "disabled_at": None,
         }
     ]
@@ -244,3 +247,203 @@ def test_each_lead_event_reaches_each_subscribed_endpoint_once(
     [updated] = updated_only.requests
     assert json.loads(updated["body"])["data"]["score"] == 25
     assert other.requests == []
+
+
+def test_rotation_signs_with_both_secrets_during_the_overlap(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications()
+    acme = webhook_receiver()
+    webhook = service.create_webhook("exh-acme", {"url": acme.url, "events": ["lead.captured"]})
+
+    rotated = service.rotate_webhook_secret("exh-acme", webhook["id"])
+    publish(LeadCaptured, LEAD)
+
+    assert rotated["secret"] != webhook["secret"] and rotated["secret"].startswith("whsec_")
+    assert "secret" not in service.list_webhooks("exh-acme")[0]
+    [request] = wait_until(lambda: acme.requests)
+    assert len(request["headers"]["webhook-signature"].split(" ")) == 2
+    # a receiver holding either secret accepts the delivery
+    assert verified(webhook, request)["data"]["lead_id"] == "lead-1"
+    assert verified(rotated, request)["data"]["lead_id"] == "lead-1"
+
+
+def test_after_the_overlap_only_the_new_secret_signs(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications(WEBHOOK_SECRET_OVERLAP_SECONDS=0)
+    acme = webhook_receiver()
+    webhook = service.create_webhook("exh-acme", {"url": acme.url, "events": ["lead.captured"]})
+    rotated = service.rotate_webhook_secret("exh-acme", webhook["id"])
+
+    publish(LeadCaptured, LEAD)
+
+    [request] = wait_until(lambda: acme.requests)
+    assert len(request["headers"]["webhook-signature"].split(" ")) == 1
+    assert verified(rotated, request)
+    with pytest.raises(WebhookVerificationError):
+        verified(webhook, request)
+
+
+def test_ping_and_replay_reuse_the_delivery(notifications, webhook_receiver, db_session):
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS="0.1")
+    receiver = webhook_receiver(statuses=[500, 500])
+    webhook = service.create_webhook("exh-acme", {"url": receiver.url, "events": ["lead.updated"]})
+
+    ping = service.ping_webhook("exh-acme", webhook["id"])
+
+    db = db_session("notifications")
+    wait_until(lambda: deliveries(db, WebhookDelivery.status == "failed"))
+    assert ping["event_type"] == "webhook.ping" and ping["status"] == "pending"
+    first, second = receiver.requests
+    assert verified(webhook, first) == verified(webhook, second)
+    assert verified(webhook, first)["data"] == {"webhook_id": webhook["id"]}
+
+    replayed = service.retry_delivery("exh-acme", webhook["id"], ping["id"])
+
+    assert replayed["status"] == "pending"
+    [done] = wait_until(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+    assert done.id == ping["id"] == receiver.requests[2]["headers"]["webhook-id"]
+    [listed] = service.list_deliveries("exh-acme", webhook["id"])["items"]
+    assert [a["status_code"] for a in listed["attempts"]] == [500, 500, 200]
+    with pytest.raises(NotFound):
+        service.retry_delivery("exh-other", webhook["id"], ping["id"])
+    with pytest.raises(NotFound):
+        service.retry_delivery("exh-acme", webhook["id"], "msg_nope")
+
+
+def test_a_private_address_is_refused_at_delivery_time_too(
+    notifications, publish, webhook_receiver, db_session
+):
+    """The URL passed the check at creation; by delivery time its name resolves to a
+    private address (DNS rebinding): nothing is sent."""
+    service = notifications(WEBHOOK_ALLOW_PRIVATE_URLS="false", WEBHOOK_RETRY_DELAYS_SECONDS="")
+    inside = webhook_receiver()
+    db = db_session("notifications")
+    db.add(
+        WebhookEndpoint(
+            id="wh-rebound",
+            exhibitor_id="exh-acme",
+            url=inside.url.replace("127.0.0.1", "localhost"),
+            events=["lead.captured"],
+            secret="whsec_" + base64.b64encode(b"k" * 24).decode(),
+            created_at=datetime.now(UTC),
+        )
+    )
+    db.commit()
+
+    publish(LeadCaptured, LEAD)
+
+    wait_until(lambda: deliveries(db, WebhookDelivery.status == "failed"))
+    [delivery] = service.list_deliveries("exh-acme", "wh-rebound")["items"]
+    [attempt] = delivery["attempts"]
+    assert attempt["status_code"] is None
+    assert attempt["error"].startswith("refused: private")
+    assert inside.requests == []
+
+
+def test_an_endpoint_failing_for_days_is_disabled_and_its_contact_emailed(
+    notifications, publish, webhook_receiver, db_session, smtp_sink
+):
+    service = notifications(
+        SMTP_PORT=smtp_sink.port,
+        WEBHOOK_RETRY_DELAYS_SECONDS="0.2,0.2,0.2,0.2,0.2,0.2",
+        WEBHOOK_DISABLE_AFTER_SECONDS=0.5,  # "3 days", for the test
+    )
+    down = webhook_receiver(statuses=[503] * 50)
+    webhook = service.create_webhook(
+        "exh-acme",
+        {"url": down.url, "events": ["lead.captured"], "contact_email": "ops@acme.test"},
+    )
+
+    publish(LeadCaptured, LEAD)
+
+    db = db_session("notifications")
+    [listed] = wait_until(
+        lambda: [w for w in service.list_webhooks("exh-acme") if w["disabled_at"]]
+    )
+    assert listed["failing_since"] is not None
+    [message] = wait_until(smtp_sink.messages)
+    assert message["To"] == "ops@acme.test"
+    assert "disabled" in message["Subject"]
+    [delivery] = deliveries(db)
+    assert delivery.status == "failed"
+    attempts = len(down.requests)
+    assert 2 <= attempts < 7
+    publish(LeadCaptured, {**LEAD, "lead_id": "lead-2"})
+    with pytest.raises(Conflict):
+        service.ping_webhook("exh-acme", webhook["id"])
+    time.sleep(0.5)
+    assert len(deliveries(db)) == 1 and len(down.requests) == attempts
+
+
+def test_a_dead_receiver_with_a_backlog_does_not_slow_a_healthy_one(
+    notifications, publish, webhook_receiver, db_session
+):
+    """60 deliveries to a receiver that hangs past the timeout would fill every sender
+    if nothing capped one endpoint's share; the healthy endpoint's delivery goes first."""
+    service = notifications(WEBHOOK_TIMEOUT_SECONDS=3, WEBHOOK_RETRY_DELAYS_SECONDS="60")
+    hanging, healthy = webhook_receiver(delay=5), webhook_receiver()
+    service.create_webhook("exh-slow", {"url": hanging.url, "events": ["lead.captured"]})
+    service.create_webhook("exh-acme", {"url": healthy.url, "events": ["lead.captured"]})
+    db = db_session("notifications")
+    for number in range(60):
+        publish(LeadCaptured, {**LEAD, "exhibitor_id": "exh-slow", "lead_id": f"l-{number}"})
+    wait_until(lambda: len(deliveries(db)) == 60)
+    wait_until(lambda: hanging.requests)
+
+    started = time.monotonic()
+    publish(LeadCaptured, LEAD)
+
+    wait_until(lambda: healthy.requests, timeout=2.5, what="the healthy delivery")
+    print(f"\nhealthy delivery after {time.monotonic() - started:.2f} s")
+    assert len(hanging.requests) <= 5  # the slow endpoint's share of the senders
+
+
+def test_meetings_reach_the_attendee_feed_and_the_exhibitor_webhook(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications()
+    acme = webhook_receiver()
+    webhook = service.create_webhook(
+        "exh-acme", {"url": acme.url, "events": ["meeting.requested", "meeting.answered"]}
+    )
+    requested = {
+        "exhibitor_id": "exh-acme",
+        "attendee_id": "att-alice",
+        "lead_id": "lead-1",
+        "message": "Can we talk boxes?",
+        "meeting_id": "mtg-1",
+        "exhibitor_name": "Acme Archival",
+        "proposed_times": [datetime(2026, 5, 5, 10, 0, tzinfo=UTC)],
+    }
+    answered = {
+        "meeting_id": "mtg-1",
+        "exhibitor_id": "exh-acme",
+        "exhibitor_name": "Acme Archival",
+        "attendee_id": "att-alice",
+        "status": "accepted",
+        "accepted_time": datetime(2026, 5, 5, 10, 0, tzinfo=UTC),
+        "message": "See you at booth 12.",
+        "answered_at": datetime(2026, 5, 2, 9, 0, tzinfo=UTC),
+    }
+
+    publish(MeetingRequested, requested)
+    wait_until(lambda: acme.requests)
+    publish(MeetingAnswered, answered)
+
+    first, second = wait_until(lambda: len(acme.requests) == 2 and acme.requests)
+    assert verified(webhook, first)["type"] == "meeting.requested"
+    assert verified(webhook, first)["data"]["message"] == "Can we talk boxes?"
+    assert verified(webhook, second)["type"] == "meeting.answered"
+    assert verified(webhook, second)["data"]["status"] == "accepted"
+    feed = wait_until(
+        lambda: (
+            len(service.list_notifications("att-alice")["items"]) == 2
+            and (service.list_notifications("att-alice")["items"])
+        )
+    )
+    assert [item["kind"] for item in feed] == ["meeting_answered", "meeting_requested"]
+    assert feed[0]["body"] == (
+        "Acme Archival accepted your meeting request for 2026-05-05 10:00 UTC. See you at booth 12."
+    )

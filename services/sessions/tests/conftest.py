@@ -29,20 +29,25 @@ def outbox_events(db):
     return [(envelope["type"], envelope["data"]) for envelope in outbox_envelopes(db)]
 
 
-def add_session(db, starts_in, lasts, title="Direct", status="scheduled"):
+def add_session(db, starts_in, lasts, title="Direct", status="scheduled", **fields):
     """Insert a session straight into the database (no RPC, no event)."""
-    starts_at = utcnow() + starts_in
+    now = utcnow()
+    starts_at = now + starts_in
     session = ProgramSession(
-        title=title,
-        abstract="",
-        track_id="rebuild",
-        kind="panel",
-        starts_at=starts_at,
-        ends_at=starts_at + lasts,
-        speakers=[],
-        capacity=None,
-        status=status,
-        created_at=utcnow(),
+        **{
+            "title": title,
+            "abstract": "",
+            "track_id": "rebuild",
+            "kind": "panel",
+            "starts_at": starts_at,
+            "ends_at": starts_at + lasts,
+            "speakers": [],
+            "capacity": None,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+            **fields,
+        }
     )
     db.add(session)
     db.commit()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from plumbing.events import utcnow
 from plumbing.testing import wait_until
 from services.sessions.clock import next_status
 from services.sessions.models import ProgramSession
@@ -91,3 +92,33 @@ def test_catch_up_after_downtime_sends_no_stale_reminder(db, start_service):
     assert Counter(t for t, _ in outbox_events(db)) == Counter(
         {"session_started": 1, "session_ended": 1, "session_starting": 1}
     )
+
+
+def test_a_clock_stopped_across_a_transition_catches_up_once(db, start_service):
+    settings = {"SESSION_CLOCK_INTERVAL": 0.1, "SESSION_REMINDER_LEAD_SECONDS": 60}
+    first = start_service("sessions", **settings)
+    session_id = add_session(db, timedelta(seconds=2), ONE_HOUR)
+    wait_until(lambda: statuses(db) == {session_id: "starting"})
+    first.stop()
+
+    starts_at = db.get(ProgramSession, session_id).starts_at
+    db.rollback()
+    wait_until(lambda: utcnow() > starts_at, what="the start to pass while the clock is down")
+    assert statuses(db) == {session_id: "starting"}
+
+    start_service("sessions", **settings)
+    wait_until(lambda: statuses(db) == {session_id: "live"})
+    assert events_by_session(db) == {session_id: ["session_starting", "session_started"]}
+
+
+def test_a_moved_session_is_announced_again_for_its_new_time(db, start_service, rpc_proxy):
+    start_service("sessions", SESSION_CLOCK_INTERVAL=0.1, SESSION_REMINDER_LEAD_SECONDS=60)
+    session_id = add_session(db, timedelta(seconds=30), ONE_HOUR)
+    wait_until(lambda: statuses(db) == {session_id: "starting"})
+    later = utcnow() + timedelta(days=1)
+    rpc_proxy("sessions").update_session(
+        session_id,
+        {"starts_at": later.isoformat(), "ends_at": (later + ONE_HOUR).isoformat()},
+    )
+    assert statuses(db) == {session_id: "scheduled"}
+    assert events_by_session(db) == {session_id: ["session_starting", "session_updated"]}

@@ -55,7 +55,9 @@ def test_create_session_stores_utc_and_emits_session_scheduled(sessions, db):
     assert created["status"] == "scheduled"
     assert created["speakers"] == KEYNOTE["speakers"]
     assert created["track"] == "reinspire" and created["capacity"] == 5000
-    assert sessions.get_session(created["id"]) == created
+    assert created["sequence"] == 0 and created["stream_url"] is None
+    public = {key: value for key, value in created.items() if key != "stream_url"}
+    assert sessions.get_session(created["id"]) == public
     assert outbox_events(db) == [
         (
             "session_scheduled",
@@ -270,7 +272,14 @@ def b64(value):
         ({"day": "9999-12-31"}, 10, None),
         ({"q": "x" * 201}, 10, None),
         ({"q": "a\x00b"}, 10, None),
-        ({"speaker": "Dana"}, 10, None),
+        ({"speaker": ""}, 10, None),
+        ({"speaker": "x" * 201}, 10, None),
+        ({"kind": "party"}, 10, None),
+        ({"tz": "Mars/Olympus_Mons", "day": "2030-05-04"}, 10, None),
+        ({"tz": "../../etc/passwd", "day": "2030-05-04"}, 10, None),
+        ({"tz": "", "day": "2030-05-04"}, 10, None),
+        ({"tz": 2, "day": "2030-05-04"}, 10, None),
+        ({"unknown": "x"}, 10, None),
         ("track=rebuild", 10, None),
         ([], 10, None),
         ("", 10, None),

@@ -1,0 +1,195 @@
+"""Fan-out at scale: a session's agenda holders and announcements to every attendee are
+split into notification_batch events on their own queue; each recipient gets one feed
+item however often the trigger or a batch is delivered."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from nameko.rpc import rpc
+from sqlalchemy import func, select
+
+from plumbing.errors import NotFound
+from plumbing.testing import count_rows, outbox_envelopes, wait_until
+from services.notifications.models import AttendeeReplica, Notification, OutgoingEmail
+from services.sessions.events import SessionCancelled, SessionStarting, SessionUpdated
+
+SESSION = {
+    "session_id": "ses-big",
+    "title": "Reconnect: the keynote",
+    "track": "reconnect",
+    "kind": "keynote",
+    "starts_at": datetime(2026, 5, 4, 14, 0, tzinfo=UTC),
+    "ends_at": datetime(2026, 5, 4, 15, 0, tzinfo=UTC),
+}
+
+
+def holders_service(attendee_ids):
+    class FakeSessions:
+        """Stands in for sessions: agenda_holders pages over ``attendee_ids``."""
+
+        name = "sessions"
+
+        @rpc
+        def agenda_holders(self, session_id, cursor=None, limit=1000):
+            if session_id != SESSION["session_id"]:
+                raise NotFound("No such session.")
+            start = int(cursor or 0)
+            more = start + limit < len(attendee_ids)
+            return {
+                "attendee_ids": attendee_ids[start : start + limit],
+                "next_cursor": str(start + limit) if more else None,
+            }
+
+    return FakeSessions
+
+
+def per_attendee_counts(db, kind):
+    db.rollback()
+    return db.execute(
+        select(func.count(), func.count(func.distinct(Notification.attendee_id))).where(
+            Notification.kind == kind
+        )
+    ).one()
+
+
+def test_twenty_thousand_agenda_holders_each_get_the_reminder_once(
+    notifications, publish, container_factory, rabbit_config, db_session
+):
+    holders = [f"att-{number:05d}" for number in range(20_000)]
+    container_factory(holders_service(holders), dict(rabbit_config)).start()
+    service = notifications()
+    db = db_session("notifications")
+
+    started = time.monotonic()
+    envelope = publish(SessionStarting, SESSION)
+    publish(SessionStarting, envelope=envelope)  # the trigger delivered twice
+    publish(SessionStarting, SESSION)  # and the same fact announced twice
+
+    wait_until(
+        lambda: per_attendee_counts(db, "session_starting")[0] >= len(holders),
+        timeout=90,
+        interval=0.5,
+        what="every holder's reminder",
+    )
+    print(f"\n20,000 reminders in {time.monotonic() - started:.1f} s")
+    # the 20 batches of the second announcement find every item already there
+    wait_until(lambda: len(outbox_envelopes(db, "notification_batch")) == 40, timeout=30)
+    time.sleep(1)  # let any late batch land, so a duplicate would show below
+    assert per_attendee_counts(db, "session_starting") == (len(holders), len(holders))
+    [item] = service.list_notifications("att-19999")["items"]
+    assert item["title"] == "Starting soon: Reconnect: the keynote"
+    batches = outbox_envelopes(db, "notification_batch")
+    assert {len(batch["data"]["attendee_ids"]) for batch in batches} == {1000}
+
+
+def test_moved_and_cancelled_sessions_tell_holders_by_feed_and_email(
+    notifications, publish, container_factory, rabbit_config, db_session, smtp_sink
+):
+    holders = ["att-ada", "att-bob", "att-cy"]
+    container_factory(holders_service(holders), dict(rabbit_config)).start()
+    service = notifications(SMTP_PORT=smtp_sink.port)
+    db = db_session("notifications")
+    now = datetime.now(UTC)
+    for attendee_id in holders[:2]:  # att-cy never registered here: feed only
+        db.add(
+            AttendeeReplica(
+                attendee_id=attendee_id,
+                email=f"{attendee_id}@example.org",
+                full_name=attendee_id.upper(),
+                active=True,
+                updated_at=now,
+            )
+        )
+    db.commit()
+    service.update_preferences("att-bob", {"channels": {"session_moved": {"email": False}}})
+
+    moved = {
+        **SESSION,
+        "starts_at": SESSION["starts_at"] + timedelta(hours=1),
+        "ends_at": SESSION["ends_at"] + timedelta(hours=1),
+        "changed": ["starts_at", "ends_at"],
+        "moved": True,
+        "previous_starts_at": SESSION["starts_at"],
+        "previous_ends_at": SESSION["ends_at"],
+        "sequence": 1,
+    }
+    publish(SessionUpdated, {**moved, "moved": False, "changed": ["title"], "sequence": 2})
+    publish(SessionUpdated, moved)
+    publish(SessionCancelled, {**SESSION, "reason": "The speaker is ill."})
+
+    wait_until(lambda: count_rows(db, Notification) == 6)
+    feed = service.list_notifications("att-cy")["items"]
+    assert sorted(item["kind"] for item in feed) == ["session_cancelled", "session_moved"]
+    moved_item = next(item for item in feed if item["kind"] == "session_moved")
+    assert "15:00" in moved_item["body"] and "was 2026-05-04 14:00" in moved_item["body"]
+    # ada: moved + cancelled; bob: cancelled only (moved by email switched off)
+    messages = wait_until(lambda: len(smtp_sink.messages()) == 3 and smtp_sink.messages())
+    assert sorted((m["To"], m["Subject"].split(":")[0]) for m in messages) == [
+        ("att-ada@example.org", "Cancelled"),
+        ("att-ada@example.org", "Moved"),
+        ("att-bob@example.org", "Cancelled"),
+    ]
+    assert count_rows(db, OutgoingEmail) == 3
+
+
+def test_an_announcement_reaches_every_active_attendee_once(notifications, db_session, smtp_sink):
+    service = notifications(SMTP_PORT=smtp_sink.port, FANOUT_BATCH_SIZE=2)
+    db = db_session("notifications")
+    now = datetime.now(UTC)
+    for number in range(5):
+        db.add(
+            AttendeeReplica(
+                attendee_id=f"att-{number}",
+                email=f"a{number}@example.org",
+                full_name=f"A{number}",
+                active=number != 4,  # att-4 cancelled
+                updated_at=now,
+            )
+        )
+    db.commit()
+    service.update_preferences("att-0", {"channels": {"announcement": {"email": False}}})
+
+    answer = service.announce({"title": " Hall B is open ", "body": "Come and see."})
+
+    assert answer["recipients"] == 4 and answer["title"] == "Hall B is open"
+    wait_until(lambda: count_rows(db, Notification) == 4)
+    assert len(outbox_envelopes(db, "notification_batch")) == 2
+    assert service.list_notifications("att-4")["items"] == []
+    [item] = service.list_notifications("att-3")["items"]
+    assert item["data"] == {"announcement_id": answer["id"]}
+    messages = wait_until(lambda: len(smtp_sink.messages()) == 3 and smtp_sink.messages())
+    assert sorted(m["To"] for m in messages) == [
+        "a1@example.org",
+        "a2@example.org",
+        "a3@example.org",
+    ]
+
+
+def test_reminder_emails_follow_each_attendees_lead_time(
+    notifications, publish, container_factory, rabbit_config, db_session
+):
+    container_factory(holders_service(["att-ada", "att-bob"]), dict(rabbit_config)).start()
+    service = notifications()
+    db = db_session("notifications")
+    now = datetime.now(UTC)
+    for attendee_id in ("att-ada", "att-bob"):
+        db.add(
+            AttendeeReplica(
+                attendee_id=attendee_id,
+                email=f"{attendee_id}@example.org",
+                full_name=attendee_id,
+                active=True,
+                updated_at=now,
+            )
+        )
+    db.commit()
+    service.update_preferences("att-ada", {"reminder_minutes_before": 5})
+    soon = {**SESSION, "starts_at": now + timedelta(hours=1), "ends_at": now + timedelta(hours=2)}
+
+    publish(SessionStarting, soon)
+
+    wait_until(lambda: count_rows(db, OutgoingEmail) == 2)
+    db.rollback()
+    due = {e.attendee_id: e.next_attempt_at for e in db.scalars(select(OutgoingEmail))}
+    assert due["att-ada"] == soon["starts_at"] - timedelta(minutes=5)
+    assert due["att-bob"] <= datetime.now(UTC)  # no lead time of its own: at once
