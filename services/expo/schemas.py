@@ -267,17 +267,20 @@ class MeetingSchema(Schema):
     answered_at = fields.AwareDateTime(allow_none=True)
 
 
-class BoothDaySchema(Schema):
-    day = fields.Date()
+class BoothTotalsSchema(Schema):
     visits = fields.Integer()
-    unique_visitors = fields.Integer()
     downloads = fields.Integer()
     meeting_requests = fields.Integer()
-    leads = fields.Integer(metadata={"description": "leads captured that day"})
+    leads = fields.Integer(metadata={"description": "leads captured"})
+
+
+class BoothDaySchema(BoothTotalsSchema):
+    day = fields.Date()
+    # unique visitors are counted per day only (see Interaction.visitor_hash)
+    unique_visitors = fields.Integer()
 
 
 class BoothAnalyticsSchema(Schema):
     exhibitor_id = fields.String()
     days = fields.List(fields.Nested(BoothDaySchema))
-    # unique visitors are counted per day only (see Interaction.visitor_hash)
-    totals = fields.Nested(BoothDaySchema(exclude=["day", "unique_visitors"]))
+    totals = fields.Nested(BoothTotalsSchema)
