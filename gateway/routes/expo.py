@@ -2,11 +2,7 @@
 attendees' interactions, and each exhibitor's own leads, meetings and booth analytics.
 An exhibitor's API key reaches only that exhibitor's data."""
 
-import csv
-import io
-
-from werkzeug.wrappers import Response
-
+from gateway.csv_export import csv_download
 from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import (
     AnalyticsQuery,
@@ -205,21 +201,11 @@ class ExpoRoutes:
         return self.expo.list_leads(exhibitor_id, query["limit"], query["cursor"], filters)
 
     def leads_csv(self, exhibitor_id, filters):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(LEAD_CSV_COLUMNS)
-        cursor = None
-        while True:
-            page = self.expo.list_leads(exhibitor_id, 200, cursor, filters)
-            for lead in page["items"]:
-                writer.writerow([spreadsheet_safe(value) for value in lead_row(lead)])
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
-        return Response(
-            buffer.getvalue(),
-            content_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="leads-{exhibitor_id}.csv"'},
+        return csv_download(
+            f"leads-{exhibitor_id}.csv",
+            LEAD_CSV_COLUMNS,
+            lambda limit, cursor: self.expo.list_leads(exhibitor_id, limit, cursor, filters),
+            lead_row,
         )
 
     @api(
@@ -279,10 +265,3 @@ def lead_row(lead):
         lead["created_at"],
         lead["updated_at"],
     ]
-
-
-def spreadsheet_safe(value):
-    """Defuse CSV formula injection: a cell a spreadsheet would evaluate is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

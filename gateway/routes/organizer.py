@@ -1,14 +1,10 @@
 """Organizer tools over registrations: search, CSV export, cancellation, erasure,
 ticket types and their capacity, statistics."""
 
-import csv
-import io
-
 from marshmallow import fields, validate
-from werkzeug.wrappers import Response
 
+from gateway.csv_export import csv_download
 from gateway.http import api, read_json, read_query
-from gateway.routes.expo import spreadsheet_safe
 from gateway.schemas import PageQuery, filters_from, page_of
 from plumbing.fields import Text
 from services.registration.schemas import (
@@ -61,21 +57,11 @@ class OrganizerRoutes:
         return self.registration.list_attendees(filters, query["limit"], query["cursor"])
 
     def registrations_csv(self, filters):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(REGISTRATION_CSV_COLUMNS)
-        cursor = None
-        while True:
-            page = self.registration.list_attendees(filters, 200, cursor)
-            for attendee in page["items"]:
-                writer.writerow([spreadsheet_safe(value) for value in registration_row(attendee)])
-            cursor = page["next_cursor"]
-            if not cursor:
-                break
-        return Response(
-            buffer.getvalue(),
-            content_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="registrations.csv"'},
+        return csv_download(
+            "registrations.csv",
+            REGISTRATION_CSV_COLUMNS,
+            lambda limit, cursor: self.registration.list_attendees(filters, limit, cursor),
+            registration_row,
         )
 
     @api(
