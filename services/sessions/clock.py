@@ -2,12 +2,23 @@
 
 Lifecycle: ``scheduled -> starting -> live -> ended``. ``starting`` opens the reminder
 window (``SESSION_REMINDER_LEAD_SECONDS`` before the start); ``cancelled`` sessions
-never move.
+never move.  ``SessionClock.tick`` is the timer that applies ``next_status``.
 """
 
 from datetime import timedelta
 
+from sqlalchemy import and_, or_, select, update
+
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.timer import timer_from_config
+from services.sessions.events import SessionEnded, SessionStarted, SessionStarting
+from services.sessions.models import ProgramSession
+from services.sessions.program import event_data
+
 LIFECYCLE = ("scheduled", "starting", "live", "ended")
+EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted, "ended": SessionEnded}
+CLOCK_BATCH_SIZE = 500
 
 
 def next_status(status, starts_at, ends_at, now, lead_seconds):
@@ -31,3 +42,46 @@ def next_status(status, starts_at, ends_at, now, lead_seconds):
     else:
         return None
     return target if LIFECYCLE.index(target) > LIFECYCLE.index(status) else None
+
+
+class SessionClock:
+    @timer_from_config("SESSION_CLOCK_INTERVAL")
+    def tick(self):
+        """Move every due session to the status the time calls for (see next_status).
+
+        The due rows are locked for this tick's transaction (other replicas skip them),
+        and each update is guarded by the status seen, so a transition happens once."""
+        now = utcnow()
+        lead = float(self.config["SESSION_REMINDER_LEAD_SECONDS"])
+        for session in self._lock_due_sessions(now, lead):
+            target = next_status(session.status, session.starts_at, session.ends_at, now, lead)
+            if target is not None and self._move(session, target):
+                emit(self.db, EVENT_ON_ENTERING[target], event_data(session))
+
+    def _lock_due_sessions(self, now, lead):
+        session = ProgramSession
+        return self.db.scalars(
+            select(session)
+            .where(
+                or_(
+                    and_(
+                        session.status == "scheduled",
+                        session.starts_at <= now + timedelta(seconds=lead),
+                    ),
+                    and_(session.status == "starting", session.starts_at <= now),
+                    and_(session.status == "live", session.ends_at <= now),
+                )
+            )
+            .order_by(session.starts_at)
+            .limit(CLOCK_BATCH_SIZE)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def _move(self, session, target):
+        """Whether this worker made the move (SQLite has no row locks: the guard does)."""
+        return self.db.execute(
+            update(ProgramSession)
+            .where(ProgramSession.id == session.id, ProgramSession.status == session.status)
+            .values(status=target)
+            .execution_options(synchronize_session=False)
+        ).rowcount

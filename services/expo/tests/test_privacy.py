@@ -11,8 +11,8 @@ from plumbing.errors import Invalid, NotFound
 from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, wait_until
+from services.expo.leads import visitor_hash
 from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
-from services.expo.service import visitor_hash
 from services.expo.tests.conftest import ACME
 from services.registration.events import AttendeeErased, AttendeeRegistered, AttendeeUpdated
 

@@ -1,0 +1,292 @@
+"""Interactions and leads: visitors' visits, downloads and meeting requests, the leads
+they make with consent, their scores, and each booth's analytics."""
+
+import hashlib
+from collections import Counter
+from datetime import timedelta
+
+from nameko.rpc import rpc
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
+
+from plumbing.db import insert_ignoring_duplicates
+from plumbing.errors import Invalid, NotFound
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
+from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_id
+from services.expo.contacts import contact_dump, upsert_contact
+from services.expo.events import LeadCaptured, LeadUpdated, MeetingRequested
+from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
+from services.expo.schemas import (
+    AnalyticsArgs,
+    AttendeeIdArgs,
+    BoothAnalyticsSchema,
+    InteractionInputSchema,
+    LeadFiltersSchema,
+    LeadSchema,
+)
+from services.registration.events import AttendeeRegistered
+
+# What each kind of interaction says about a visitor's interest.  A lead's score is a
+# pure function of the *set* of its interactions (see lead_score): the same whatever
+# order they arrive in, and a repeat of the same signal adds nothing:
+#   visit            1 point per UTC day with a visit
+#   download         5 points per distinct product downloaded
+#   meeting_request 10 points, once
+LEAD_SCORE_WEIGHTS = {
+    "visit": 1,
+    "download": 5,
+    "meeting_request": 10,
+}
+
+
+def score_signal(kind, product_id, day):
+    if kind == "visit":
+        return kind, day
+    if kind == "download":
+        return kind, product_id
+    return (kind,)
+
+
+def lead_score(interactions):
+    """The score of a lead with these ``(kind, product_id, day)`` interactions."""
+    signals = {score_signal(*interaction) for interaction in interactions}
+    return sum(LEAD_SCORE_WEIGHTS[signal[0]] for signal in signals)
+
+
+def visitor_hash(exhibitor_id, day, attendee_id):
+    """Tells one day's visitors of one booth apart without saying who they are: it
+    cannot link a person across booths or days, and is cleared on erasure."""
+    return hashlib.sha256(f"{exhibitor_id}|{day.isoformat()}|{attendee_id}".encode()).hexdigest()
+
+
+class LeadRpcs:
+    """Mixin for ExpoService: needs ``self.db``, ``self.registration`` and
+    ``self._exhibitor``."""
+
+    @rpc
+    def record_interaction(self, exhibitor_id, attendee_id, payload):
+        """Record a visit, download or meeting request; it joins the attendee's lead
+        with this exhibitor only if the attendee consented to share their contact."""
+        attendee_id = load_args(AttendeeIdArgs, attendee_id=attendee_id)["attendee_id"]
+        fields = load_or_invalid(InteractionInputSchema, payload)
+        exhibitor = self._exhibitor(exhibitor_id)
+        self._check_product(exhibitor, fields["product_id"])
+        contact = self._contact(attendee_id)
+        now = utcnow()
+        interaction = Interaction(
+            exhibitor_id=exhibitor.id,
+            kind=fields["kind"],
+            product_id=fields["product_id"],
+            occurred_at=now,
+            day=now.date(),
+            visitor_hash=visitor_hash(exhibitor.id, now.date(), attendee_id),
+        )
+        answer = {"kind": interaction.kind, "lead_id": None, "meeting_id": None}
+        if not contact.share_with_exhibitors:
+            self.db.add(interaction)  # an anonymous count: no person, no words
+            self.db.flush()
+            return {**answer, "interaction_id": interaction.id}
+
+        lead, first_interaction = self._lead(exhibitor.id, contact.attendee_id, now)
+        interaction.attendee_id = contact.attendee_id
+        interaction.lead_id = lead.id
+        interaction.message = fields["message"]
+        self.db.add(interaction)
+        self.db.flush()
+        lead.score = self._score(lead.id)
+        lead.updated_at = max(lead.updated_at, now)
+        self._announce(lead, contact, interaction, first_interaction)
+        answer.update(interaction_id=interaction.id, lead_id=lead.id)
+        if interaction.kind == "meeting_request":
+            answer["meeting_id"] = self._request_meeting(
+                exhibitor, lead, interaction, fields["proposed_times"]
+            )
+        return answer
+
+    @rpc
+    def list_leads(self, exhibitor_id, limit=50, cursor=None, filters=None):
+        """This exhibitor's leads, newest first, each with its interactions; filters
+        ``min_score``, ``since`` and ``until`` (when the lead was captured)."""
+        exhibitor = self._exhibitor(exhibitor_id)
+        page = load_args(NewestFirstPageArgs, limit=limit, cursor=cursor)
+        filters = load_or_invalid(
+            LeadFiltersSchema, {} if filters is None else filters, "The filters are not valid."
+        )
+        query = select(Lead).where(Lead.exhibitor_id == exhibitor.id, Lead.attendee_id.is_not(None))
+        if "min_score" in filters:
+            query = query.where(Lead.score >= filters["min_score"])
+        if "since" in filters:
+            query = query.where(Lead.created_at >= filters["since"])
+        if "until" in filters:
+            query = query.where(Lead.created_at < filters["until"])
+        query = newest_first(
+            query.options(selectinload(Lead.contact), selectinload(Lead.interactions)),
+            Lead,
+            page["cursor"],
+            page["limit"],
+        )
+        return keyset_page(
+            self.db.scalars(query).all(), page["limit"], LeadSchema().dump, creation_key
+        )
+
+    @rpc
+    def booth_analytics(self, exhibitor_id, start=None, end=None):
+        """Per UTC day: visits, unique visitors, downloads, meeting requests (anonymous
+        ones included) and leads captured."""
+        exhibitor = self._exhibitor(exhibitor_id)
+        args = load_args(AnalyticsArgs, start=start, end=end)
+        by_day = {}
+
+        def day_row(day):
+            return by_day.setdefault(
+                day,
+                {
+                    "day": day,
+                    "visits": 0,
+                    "unique_visitors": 0,
+                    "downloads": 0,
+                    "meeting_requests": 0,
+                    "leads": 0,
+                },
+            )
+
+        in_range = [Interaction.exhibitor_id == exhibitor.id]
+        if args["start"]:
+            in_range.append(Interaction.day >= args["start"])
+        if args["end"]:
+            in_range.append(Interaction.day <= args["end"])
+        counts = select(Interaction.day, Interaction.kind, func.count()).where(*in_range)
+        for day, kind, count in self.db.execute(counts.group_by(Interaction.day, Interaction.kind)):
+            column = {"visit": "visits", "download": "downloads"}.get(kind, "meeting_requests")
+            day_row(day)[column] = count
+        visitors = select(Interaction.day, func.count(distinct(Interaction.visitor_hash))).where(
+            *in_range
+        )
+        for day, count in self.db.execute(visitors.group_by(Interaction.day)):
+            day_row(day)["unique_visitors"] = count
+        captured = Counter(
+            created_at.date()
+            for created_at in self.db.scalars(
+                select(Lead.created_at).where(Lead.exhibitor_id == exhibitor.id)
+            )
+        )
+        for day, count in captured.items():
+            if (args["start"] or day) <= day <= (args["end"] or day):
+                day_row(day)["leads"] = count
+        days = fill_days(by_day, day_row, args["start"], args["end"])
+        totals = {
+            name: sum(day[name] for day in days)
+            for name in ("visits", "downloads", "meeting_requests", "leads")
+        }
+        return BoothAnalyticsSchema().dump(
+            {"exhibitor_id": exhibitor.id, "days": days, "totals": totals}
+        )
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _check_product(self, exhibitor, product_id):
+        if product_id is not None and all(p.id != product_id for p in exhibitor.products):
+            raise Invalid(
+                "The product is not one of this exhibitor's.",
+                {"product_id": ["Not a product of this exhibitor."]},
+            )
+
+    def _contact(self, attendee_id):
+        """The attendee's replicated contact; asks registration if the
+        attendee_registered event has not arrived yet."""
+        contact = self.db.get(AttendeeContact, attendee_id)
+        if contact is not None:
+            return contact
+        if self.db.get(ErasedAttendee, attendee_id) is not None:
+            raise NotFound("No such attendee.")
+        attendee = AttendeeRegistered().load(self.registration.get_attendee(attendee_id))
+        # read now, so at least as new as any event about this attendee still in flight
+        upsert_contact(self.db, attendee, updated_at=utcnow())
+        return self.db.get(AttendeeContact, attendee["attendee_id"])
+
+    def _lead(self, exhibitor_id, attendee_id, now):
+        """(the lead, locked for this transaction; whether it was just created)."""
+        row = {
+            "id": new_id(),
+            "exhibitor_id": exhibitor_id,
+            "attendee_id": attendee_id,
+            "score": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        unique_key = ["exhibitor_id", "attendee_id"]
+        created = insert_ignoring_duplicates(self.db, Lead.__table__, [row], unique_key) == 1
+        lead = self.db.scalars(
+            select(Lead)
+            .where(Lead.exhibitor_id == exhibitor_id, Lead.attendee_id == attendee_id)
+            .with_for_update()
+        ).one()
+        return lead, created
+
+    def _score(self, lead_id):
+        return lead_score(
+            self.db.execute(
+                select(Interaction.kind, Interaction.product_id, Interaction.day).where(
+                    Interaction.lead_id == lead_id
+                )
+            ).all()
+        )
+
+    def _request_meeting(self, exhibitor, lead, interaction, proposed_times):
+        meeting = Meeting(
+            exhibitor_id=exhibitor.id,
+            attendee_id=lead.attendee_id,
+            lead_id=lead.id,
+            interaction_id=interaction.id,
+            message=interaction.message,
+            proposed_times=[time.isoformat() for time in proposed_times],
+            status="pending",
+            created_at=interaction.occurred_at,
+        )
+        self.db.add(meeting)
+        self.db.flush()
+        emit(
+            self.db,
+            MeetingRequested,
+            {
+                "exhibitor_id": exhibitor.id,
+                "attendee_id": lead.attendee_id,
+                "lead_id": lead.id,
+                "message": interaction.message,
+                "meeting_id": meeting.id,
+                "exhibitor_name": exhibitor.name,
+                "proposed_times": proposed_times,
+            },
+        )
+        return meeting.id
+
+    def _announce(self, lead, contact, interaction, first_interaction):
+        emit(
+            self.db,
+            LeadCaptured if first_interaction else LeadUpdated,
+            {
+                "lead_id": lead.id,
+                "exhibitor_id": lead.exhibitor_id,
+                "attendee": contact_dump(contact),
+                "score": lead.score,
+                "interaction": {
+                    "interaction_id": interaction.id,
+                    "kind": interaction.kind,
+                    "product_id": interaction.product_id,
+                    "message": interaction.message,
+                    "occurred_at": interaction.occurred_at,
+                },
+            },
+        )
+
+
+def fill_days(by_day, day_row, start, end):
+    """Every day from start (or the first with data) to end (or the last), in order."""
+    if not by_day and not (start and end):
+        return []
+    first = start or min(by_day)
+    last = end or max(by_day)
+    return [day_row(first + timedelta(days=n)) for n in range((last - first).days + 1)]

@@ -1,0 +1,57 @@
+"""Products: what an exhibitor lists at its booth."""
+
+from nameko.rpc import rpc
+
+from plumbing.errors import Conflict, NotFound
+from plumbing.events import utcnow
+from plumbing.schemas import load_args, load_or_invalid
+from services.expo.models import Product
+from services.expo.schemas import (
+    MAX_PRODUCTS,
+    ProductChangeSchema,
+    ProductIdArgs,
+    ProductInputSchema,
+    ProductSchema,
+)
+
+
+class ProductRpcs:
+    """Mixin for ExpoService: needs ``self.db`` and ``self._exhibitor``."""
+
+    @rpc
+    def add_product(self, exhibitor_id, payload):
+        fields = load_or_invalid(ProductInputSchema, payload)
+        exhibitor = self._exhibitor(exhibitor_id)
+        if len(exhibitor.products) >= MAX_PRODUCTS:
+            raise Conflict(f"An exhibitor lists at most {MAX_PRODUCTS} products.")
+        product = Product(position=len(exhibitor.product_rows), **fields)
+        exhibitor.product_rows.append(product)
+        self.db.flush()
+        return ProductSchema().dump(product)
+
+    @rpc
+    def update_product(self, exhibitor_id, product_id, payload):
+        fields = load_or_invalid(ProductChangeSchema, payload)
+        product = self._product(exhibitor_id, product_id)
+        for name, value in fields.items():
+            setattr(product, name, value)
+        self.db.flush()
+        return ProductSchema().dump(product)
+
+    @rpc
+    def remove_product(self, exhibitor_id, product_id):
+        """Take a product off the booth (again is harmless); the downloads that name it
+        keep their meaning."""
+        product = self._product(exhibitor_id, product_id, removed_too=True)
+        product.removed_at = product.removed_at or utcnow()
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _product(self, exhibitor_id, product_id, removed_too=False):
+        """A listed product of this exhibitor (another's is not found)."""
+        exhibitor = self._exhibitor(exhibitor_id)
+        product_id = load_args(ProductIdArgs, product_id=product_id)["product_id"]
+        for product in exhibitor.product_rows if removed_too else exhibitor.products:
+            if product.id == product_id:
+                return product
+        raise NotFound("No such product at this booth.")

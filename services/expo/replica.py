@@ -1,0 +1,82 @@
+"""The attendee replica: contacts and consent from registration's events, and
+anonymizing an attendee who withdraws consent or is erased."""
+
+from sqlalchemy import delete, select, update
+
+from plumbing.consumer import consume
+from plumbing.db import insert_ignoring_duplicates
+from plumbing.events import utcnow
+from plumbing.outbox import forget_attendee
+from services.expo.contacts import upsert_contact
+from services.expo.leads import visitor_hash
+from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
+from services.registration.events import AttendeeErased, AttendeeRegistered, AttendeeUpdated
+
+
+def anonymize(session, attendee_id, now):
+    """Detach the attendee from every lead, interaction, meeting and outbox event in
+    expo: counts stay, the person and their words go.  Pending meetings are withdrawn."""
+    session.execute(
+        update(Lead)
+        .where(Lead.attendee_id == attendee_id)
+        .values(attendee_id=None, anonymized_at=now)
+    )
+    session.execute(
+        update(Interaction)
+        .where(Interaction.attendee_id == attendee_id)
+        .values(attendee_id=None, message=None)
+    )
+    session.execute(
+        update(Meeting)
+        .where(Meeting.attendee_id == attendee_id, Meeting.status == "pending")
+        .values(status="withdrawn")
+    )
+    session.execute(
+        update(Meeting)
+        .where(Meeting.attendee_id == attendee_id)
+        .values(attendee_id=None, message=None, answer=None)
+    )
+    # sent events are kept a while for operators; unsent ones must not go out now
+    forget_attendee(session, attendee_id, pending_too=True)
+    session.expire_all()
+
+
+def forget_visits(session, attendee_id):
+    """Clear the attendee's visitor hashes, recomputed for every (booth, day) there is."""
+    booth_days = session.execute(
+        select(Interaction.exhibitor_id, Interaction.day)
+        .where(Interaction.visitor_hash.is_not(None))
+        .distinct()
+    ).all()
+    hashes = [visitor_hash(exhibitor_id, day, attendee_id) for exhibitor_id, day in booth_days]
+    for start in range(0, len(hashes), 500):
+        session.execute(
+            update(Interaction)
+            .where(Interaction.visitor_hash.in_(hashes[start : start + 500]))
+            .values(visitor_hash=None)
+        )
+
+
+class AttendeeReplica:
+    """Mixin for ExpoService: needs ``self.db``."""
+
+    @consume(AttendeeRegistered)
+    def on_attendee_registered(self, event):
+        upsert_contact(self.db, event.data, updated_at=event.occurred_at)
+
+    @consume(AttendeeUpdated)
+    def on_attendee_updated(self, event):
+        """A newer profile; if consent to share is now withdrawn, leads are anonymized."""
+        upsert_contact(self.db, event.data, updated_at=event.occurred_at)
+        contact = self.db.get(AttendeeContact, event.data["attendee_id"])
+        if contact is not None and not contact.share_with_exhibitors:
+            anonymize(self.db, contact.attendee_id, utcnow())
+
+    @consume(AttendeeErased)
+    def on_attendee_erased(self, event):
+        attendee_id = event.data["attendee_id"]
+        tombstone = {"attendee_id": attendee_id, "erased_at": event.data["erased_at"]}
+        insert_ignoring_duplicates(self.db, ErasedAttendee.__table__, [tombstone], ["attendee_id"])
+        anonymize(self.db, attendee_id, utcnow())
+        forget_visits(self.db, attendee_id)
+        self.db.execute(delete(AttendeeContact).where(AttendeeContact.attendee_id == attendee_id))

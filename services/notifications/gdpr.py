@@ -1,0 +1,86 @@
+"""GDPR: an attendee's data exported, and erased for good."""
+
+from nameko.rpc import rpc
+from sqlalchemy import delete, select
+
+from plumbing.consumer import consume
+from plumbing.db import insert_ignoring_duplicates
+from plumbing.outbox import forget_attendee
+from plumbing.schemas import load_args
+from services.notifications.feed import effective_preferences
+from services.notifications.models import (
+    AttendeeReplica,
+    DeliveryAttempt,
+    ErasedAttendee,
+    Notification,
+    OutgoingEmail,
+    Preferences,
+    WebhookDelivery,
+)
+from services.notifications.schemas import AttendeeArgs, NotificationSchema, PreferencesSchema
+from services.registration.events import AttendeeErased
+
+
+class Gdpr:
+    """Mixin: ``export_attendee`` and the ``attendee_erased`` consumer."""
+
+    @rpc
+    def export_attendee(self, attendee_id):
+        """Everything held on the attendee: feed, preferences, emails sent to them."""
+        attendee_id = load_args(AttendeeArgs, attendee_id=attendee_id)["attendee_id"]
+        feed = self.db.scalars(
+            select(Notification)
+            .where(Notification.attendee_id == attendee_id)
+            .order_by(Notification.created_at, Notification.id)
+        ).all()
+        sent = self.db.scalars(
+            select(OutgoingEmail)
+            .where(OutgoingEmail.attendee_id == attendee_id)
+            .order_by(OutgoingEmail.created_at, OutgoingEmail.id)
+        ).all()
+        preferences = self.db.get(Preferences, attendee_id)
+        return {
+            "feed": NotificationSchema(many=True).dump(feed),
+            "preferences": PreferencesSchema().dump(
+                effective_preferences(preferences, self._default_lead_minutes())
+            ),
+            "emails": [
+                {
+                    "id": email.id,
+                    "kind": email.kind,
+                    "to_address": email.to_address,
+                    "subject": email.subject,
+                    "text_body": email.text_body,
+                    "status": email.status,
+                    "created_at": email.created_at.isoformat(),
+                    "sent_at": email.sent_at.isoformat() if email.sent_at else None,
+                }
+                for email in sent
+            ],
+        }
+
+    @consume(AttendeeErased)
+    def on_attendee_erased(self, event):
+        """Delete all personal data held on the attendee; a tombstone keeps late events
+        about them from bringing it back."""
+        attendee_id = event.data["attendee_id"]
+        deliveries = select(WebhookDelivery.id).where(WebhookDelivery.attendee_id == attendee_id)
+        self.db.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries)))
+        for model in (WebhookDelivery, OutgoingEmail, Notification, Preferences, AttendeeReplica):
+            self.db.execute(delete(model).where(model.attendee_id == attendee_id))
+        forget_attendee(self.db, attendee_id)  # sent fan-out batches list the attendee
+        insert_ignoring_duplicates(
+            self.db,
+            ErasedAttendee.__table__,
+            [{"attendee_id": attendee_id, "erased_at": event.data["erased_at"]}],
+            ["attendee_id"],
+        )
+
+    def _erased(self, attendee_ids):
+        return set(
+            self.db.scalars(
+                select(ErasedAttendee.attendee_id).where(
+                    ErasedAttendee.attendee_id.in_(attendee_ids)
+                )
+            )
+        )

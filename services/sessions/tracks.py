@@ -1,0 +1,30 @@
+"""Tracks: the program's streams, in their order."""
+
+from nameko.rpc import rpc
+from sqlalchemy import func, select
+
+from plumbing.errors import Conflict, Invalid
+from plumbing.schemas import load_or_invalid
+from services.sessions.models import Track
+from services.sessions.schemas import NewTrackSchema, TrackSchema
+
+
+class TrackRpcs:
+    @rpc
+    def list_tracks(self):
+        tracks = self.db.scalars(select(Track).order_by(Track.position))
+        return TrackSchema(many=True).dump(tracks)
+
+    @rpc
+    def create_track(self, payload):
+        fields = load_or_invalid(NewTrackSchema, payload)
+        if self.db.get(Track, fields["id"]) is not None:
+            raise Conflict("A track with this id exists.", {"id": ["taken"]})
+        last = self.db.scalar(select(func.max(Track.position))) or 0
+        track = Track(position=last + 1, **fields)
+        self.db.add(track)
+        return TrackSchema().dump(track)
+
+    def _check_track(self, track_id, field="track"):
+        if self.db.get(Track, track_id) is None:
+            raise Invalid("The request is not valid.", {field: ["Unknown track."]})
