@@ -1,0 +1,190 @@
+"""Registration and profile: registering, authenticating a token, the attendee's profile
+and consent, cancelling a registration."""
+
+from nameko.rpc import rpc
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from plumbing.errors import Conflict, NotFound
+from plumbing.events import utcnow
+from plumbing.fields import MAX_ID_LENGTH
+from plumbing.outbox import emit
+from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import secret_hash
+from services.registration.events import AttendeeCancelled, AttendeeRegistered, AttendeeUpdated
+from services.registration.login import TOKEN_PREFIX, normalized
+from services.registration.models import (
+    CANCELLED,
+    ERASED,
+    REGISTERED,
+    AccessToken,
+    Attendee,
+    TicketType,
+)
+from services.registration.schemas import (
+    AttendeeSchema,
+    CancellationArgs,
+    ProfileChangeSchema,
+    RegistrationSchema,
+)
+
+PROFILE_FIELDS = (
+    "full_name",
+    "organization",
+    "job_title",
+    "country",
+    "time_zone",
+    "accessibility_needs",
+)
+
+
+class AttendeeRpcs:
+    @rpc
+    def register(self, payload):
+        """Register an attendee; returns the attendee and a fresh access token.
+        Conflict when the email is taken or the ticket type is sold out."""
+        fields = load_or_invalid(RegistrationSchema, payload)
+        self._check_capacity(fields["ticket_type"])
+        now = utcnow()
+        attendee = Attendee(
+            email=fields["email"].strip(),
+            email_normalized=normalized(fields["email"]),
+            ticket_type=fields["ticket_type"],
+            share_with_exhibitors=fields["consent"]["share_with_exhibitors"],
+            share_with_exhibitors_at=now,
+            marketing=fields["consent"]["marketing"],
+            marketing_at=now,
+            status=REGISTERED,
+            registered_at=now,
+            **{name: fields.get(name) for name in PROFILE_FIELDS},
+        )
+        self.db.add(attendee)
+        try:
+            self.db.flush()
+        except IntegrityError:  # the unique normalized email
+            raise Conflict(
+                "An attendee with this email is already registered.",
+                {"email": ["already registered"]},
+            ) from None
+        token, _ = self._issue_token(attendee.id)
+        emit(self.db, AttendeeRegistered, {**event_contact(attendee), **registered(attendee)})
+        return {
+            "attendee_id": attendee.id,
+            "access_token": token,
+            "attendee": AttendeeSchema().dump(attendee),
+        }
+
+    def _check_capacity(self, ticket_type):
+        query = select(TicketType.capacity).where(TicketType.name == ticket_type)
+        if self.db.scalars(query).one() is None:
+            return
+        # locked and read again: registrations of a limited type take turns, so two
+        # cannot take the last seat (an unlimited type takes no lock)
+        capacity = self.db.scalars(query.with_for_update()).one()
+        if capacity is None:
+            return
+        taken = self.db.scalar(
+            select(func.count())
+            .select_from(Attendee)
+            .where(Attendee.ticket_type == ticket_type, Attendee.status == REGISTERED)
+        )
+        if taken >= capacity:
+            raise Conflict(f"No {ticket_type} tickets are left.", {"ticket_type": ["sold out"]})
+
+    @rpc
+    def authenticate(self, token):
+        """The attendee a bearer token belongs to, or None if unknown, expired or revoked."""
+        if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+            return None
+        row = self.db.get(AccessToken, secret_hash(token))
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+            return None
+        return AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
+
+    @rpc
+    def get_attendee(self, attendee_id):
+        return AttendeeSchema().dump(self._attendee(attendee_id))
+
+    @rpc
+    def update_profile(self, attendee_id, changes):
+        """Change profile fields and consent; emits attendee_updated naming what changed."""
+        attendee = self._attendee(attendee_id, lock=True)
+        fields = load_or_invalid(ProfileChangeSchema, changes)
+        if attendee.status != REGISTERED:
+            raise Conflict("This registration is no longer active.")
+        now = utcnow()
+        changed = [
+            name
+            for name in PROFILE_FIELDS
+            if name in fields and fields[name] != getattr(attendee, name)
+        ]
+        for name in changed:
+            setattr(attendee, name, fields[name])
+        for name, value in fields.get("consent", {}).items():
+            if value != getattr(attendee, name):
+                setattr(attendee, name, value)
+                setattr(attendee, f"{name}_at", now)
+                changed.append(f"consent.{name}")
+        if changed:
+            emit(
+                self.db,
+                AttendeeUpdated,
+                {**event_contact(attendee), "changed": changed, "updated_at": now},
+            )
+        return AttendeeSchema().dump(attendee)
+
+    @rpc
+    def cancel_registration(self, attendee_id, cancelled_by):
+        """Cancel: tokens revoked, no more login, the seat freed, the address free to
+        register again. Cancelling a cancelled registration changes nothing."""
+        args = load_args(CancellationArgs, cancelled_by=cancelled_by)
+        attendee = self._attendee(attendee_id, lock=True)
+        if attendee.status == ERASED:
+            raise NotFound("No such attendee.")
+        if attendee.status == REGISTERED:
+            now = utcnow()
+            attendee.status = CANCELLED
+            attendee.cancelled_at = now
+            attendee.cancelled_by = args["cancelled_by"]
+            attendee.email_normalized = None
+            self._revoke_all(attendee.id, now)
+            emit(
+                self.db,
+                AttendeeCancelled,
+                {
+                    "attendee_id": attendee.id,
+                    "cancelled_by": attendee.cancelled_by,
+                    "cancelled_at": now,
+                },
+            )
+        return AttendeeSchema().dump(attendee)
+
+    def _attendee(self, attendee_id, lock=False):
+        attendee = None
+        if is_id(attendee_id):
+            query = select(Attendee).where(Attendee.id == attendee_id)
+            attendee = self.db.scalars(query.with_for_update() if lock else query).one_or_none()
+        if attendee is None:
+            raise NotFound("No such attendee.")
+        return attendee
+
+
+def is_id(value):
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
+
+
+def event_contact(attendee):
+    return {
+        "attendee_id": attendee.id,
+        "email": attendee.email,
+        "full_name": attendee.full_name,
+        "organization": attendee.organization,
+        "consent": {
+            "share_with_exhibitors": attendee.share_with_exhibitors,
+            "marketing": attendee.marketing,
+        },
+    }
+
+
+def registered(attendee):
+    return {"ticket_type": attendee.ticket_type, "registered_at": attendee.registered_at}

@@ -1,0 +1,73 @@
+"""GDPR (personal data): the attendee's export, and erasure."""
+
+from nameko.rpc import rpc
+from sqlalchemy import delete, select
+
+from plumbing.events import utcnow
+from plumbing.outbox import emit, forget_attendee
+from services.registration.events import AttendeeErased
+from services.registration.models import ERASED, AccessToken, LoginCode
+from services.registration.schemas import AttendeeSchema
+
+
+class Gdpr:
+    @rpc
+    def export_attendee(self, attendee_id):
+        """Everything registration holds on the attendee (token secrets excepted: only
+        their hashes are held)."""
+        attendee = self._attendee(attendee_id)
+        tokens = self.db.scalars(
+            select(AccessToken)
+            .where(AccessToken.attendee_id == attendee.id)
+            .order_by(AccessToken.created_at)
+        )
+        login = self.db.get(LoginCode, attendee.id)
+        return {
+            "profile": AttendeeSchema().dump(attendee),
+            "access_tokens": [
+                {
+                    "created_at": t.created_at.isoformat(),
+                    "expires_at": t.expires_at.isoformat(),
+                    "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                }
+                for t in tokens
+            ],
+            "pending_login_code": None
+            if login is None
+            else {
+                "created_at": login.created_at.isoformat(),
+                "expires_at": login.expires_at.isoformat(),
+            },
+        }
+
+    @rpc
+    def erase_attendee(self, attendee_id):
+        """GDPR erasure: tokens and codes deleted, the profile anonymized (the id, ticket
+        type, status and dates stay, for counts), the outbox rows that carried the
+        attendee's data deleted, and attendee_erased emitted. Idempotent."""
+        attendee = self._attendee(attendee_id, lock=True)
+        if attendee.status == ERASED:
+            return None
+        now = utcnow()
+        self.db.execute(delete(AccessToken).where(AccessToken.attendee_id == attendee.id))
+        self.db.execute(delete(LoginCode).where(LoginCode.attendee_id == attendee.id))
+        # registration's events are each about one attendee: unsent ones go too
+        forget_attendee(self.db, attendee.id, pending_too=True)
+        anonymize(attendee, now)
+        emit(self.db, AttendeeErased, {"attendee_id": attendee.id, "erased_at": now})
+        return None
+
+
+def anonymize(attendee, now):
+    attendee.status = ERASED
+    attendee.erased_at = now
+    attendee.email = ""
+    attendee.email_normalized = None
+    attendee.full_name = ""
+    attendee.organization = ""
+    attendee.job_title = ""
+    attendee.country = None
+    attendee.time_zone = None
+    attendee.accessibility_needs = ""
+    attendee.share_with_exhibitors = attendee.marketing = False
+    attendee.share_with_exhibitors_at = attendee.marketing_at = now

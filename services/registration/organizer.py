@@ -1,0 +1,117 @@
+"""Organizer tools: listing attendees, ticket types and their capacity, statistics."""
+
+from collections import Counter, defaultdict
+
+from nameko.rpc import rpc
+from sqlalchemy import func, or_, select
+
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_args, load_or_invalid
+from services.registration.models import CANCELLED, ERASED, REGISTERED, Attendee, TicketType
+from services.registration.schemas import (
+    TICKET_TYPES,
+    AttendeeSchema,
+    AttendeesPageArgs,
+    TicketTypeArgs,
+    TicketTypeChangeSchema,
+)
+
+
+class OrganizerRpcs:
+    @rpc
+    def list_attendees(self, filters=None, limit=50, cursor=None):
+        """Attendees in registration order; filters ``q`` (email, name, organization),
+        ``ticket_type``, ``status``."""
+        page = load_or_invalid(
+            AttendeesPageArgs,
+            {"filters": {} if filters is None else filters, "limit": limit, "cursor": cursor},
+        )
+        query = keyset(
+            filtered(select(Attendee), page["filters"]),
+            [Attendee.registered_at, Attendee.id],
+            page["cursor"],
+            page["limit"],
+        )
+        return keyset_page(
+            self.db.scalars(query).all(),
+            page["limit"],
+            AttendeeSchema().dump,
+            lambda attendee: (attendee.registered_at, attendee.id),
+        )
+
+    @rpc
+    def ticket_types(self):
+        counts = Counter(
+            {
+                (ticket_type, status): n
+                for ticket_type, status, n in self.db.execute(
+                    select(Attendee.ticket_type, Attendee.status, func.count()).group_by(
+                        Attendee.ticket_type, Attendee.status
+                    )
+                )
+            }
+        )
+        capacities = dict(self.db.execute(select(TicketType.name, TicketType.capacity)).all())
+        return [ticket_type_summary(name, capacities[name], counts) for name in TICKET_TYPES]
+
+    @rpc
+    def set_ticket_capacity(self, ticket_type, capacity):
+        """Set (or with None lift) a ticket type's capacity. A capacity below the
+        registrations already made refuses new ones and cancels none."""
+        name = load_args(TicketTypeArgs, ticket_type=ticket_type)["ticket_type"]
+        capacity = load_or_invalid(TicketTypeChangeSchema, {"capacity": capacity})["capacity"]
+        self.db.get(TicketType, name, with_for_update=True).capacity = capacity
+        return next(t for t in self.ticket_types() if t["ticket_type"] == name)
+
+    @rpc
+    def stats(self):
+        """Registrations by day (UTC) and ticket type, and totals by status."""
+        rows = self.db.execute(
+            select(Attendee.registered_at, Attendee.ticket_type, Attendee.status)
+        ).all()
+        by_day = defaultdict(Counter)
+        for registered_at, ticket_type, _ in rows:
+            by_day[registered_at.date().isoformat()][ticket_type] += 1
+        statuses = Counter(status for _, _, status in rows)
+        return {
+            "registrations": len(rows),
+            "active": statuses[REGISTERED],
+            "cancelled": statuses[CANCELLED],
+            "erased": statuses[ERASED],
+            "active_by_ticket_type": {
+                name: sum(1 for _, t, s in rows if t == name and s == REGISTERED)
+                for name in TICKET_TYPES
+            },
+            "registrations_by_day": [
+                {"day": day, "total": sum(counts.values()), "by_ticket_type": dict(counts)}
+                for day, counts in sorted(by_day.items())
+            ],
+        }
+
+
+def filtered(query, filters):
+    if "q" in filters:
+        q = filters["q"]
+        query = query.where(
+            or_(
+                Attendee.email.icontains(q, autoescape=True),
+                Attendee.full_name.icontains(q, autoescape=True),
+                Attendee.organization.icontains(q, autoescape=True),
+            )
+        )
+    if "ticket_type" in filters:
+        query = query.where(Attendee.ticket_type == filters["ticket_type"])
+    if "status" in filters:
+        query = query.where(Attendee.status == filters["status"])
+    return query
+
+
+def ticket_type_summary(name, capacity, counts):
+    active = counts[(name, REGISTERED)]
+    return {
+        "ticket_type": name,
+        "capacity": capacity,
+        "registered": active,
+        "cancelled": counts[(name, CANCELLED)],
+        "remaining": None if capacity is None else max(capacity - active, 0),
+    }
