@@ -1,12 +1,15 @@
 """GDPR: an attendee's data exported, and erased for good."""
 
+import json
+
 from nameko.rpc import rpc
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from plumbing.consumer import consume
 from plumbing.db import insert_ignoring_duplicates
-from plumbing.outbox import forget_attendee
+from plumbing.outbox import forget_attendee, outbox_table
 from plumbing.schemas import load_args
+from services.notifications.events import NotificationBatch
 from services.notifications.feed import effective_preferences
 from services.notifications.models import (
     AttendeeReplica,
@@ -68,6 +71,7 @@ class Gdpr:
         self.db.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries)))
         for model in (WebhookDelivery, OutgoingEmail, Notification, Preferences, AttendeeReplica):
             self.db.execute(delete(model).where(model.attendee_id == attendee_id))
+        self._drop_from_unsent_batches(attendee_id)
         forget_attendee(self.db, attendee_id)  # sent fan-out batches list the attendee
         insert_ignoring_duplicates(
             self.db,
@@ -75,6 +79,29 @@ class Gdpr:
             [{"attendee_id": attendee_id, "erased_at": event.data["erased_at"]}],
             ["attendee_id"],
         )
+
+    def _drop_from_unsent_batches(self, attendee_id):
+        """Unsent fan-out batches that name the attendee go out without them. The row
+        lock makes the relay (which skips locked rows) send the edited batch; a batch the
+        relay is sending right now is waited for, and then deleted as a sent one."""
+        batches = self.db.execute(
+            select(outbox_table.c.seq, outbox_table.c.envelope)
+            .where(
+                outbox_table.c.event_type == NotificationBatch.event_type,
+                outbox_table.c.published_at.is_(None),
+                outbox_table.c.envelope.contains(attendee_id, autoescape=True),
+            )
+            .with_for_update()
+        ).all()
+        for seq, text in batches:
+            envelope = json.loads(text)
+            recipients = envelope["data"]["attendee_ids"]
+            envelope["data"]["attendee_ids"] = [a for a in recipients if a != attendee_id]
+            self.db.execute(
+                update(outbox_table)
+                .where(outbox_table.c.seq == seq)
+                .values(envelope=json.dumps(envelope))
+            )
 
     def _erased(self, attendee_ids):
         return set(

@@ -3,10 +3,13 @@
 from datetime import UTC, datetime
 
 import pytest
+from nameko.testing.services import worker_factory
 
 from plumbing.consumer import processed_events
 from plumbing.errors import Invalid, NotFound
-from plumbing.testing import count_rows, wait_until
+from plumbing.outbox import emit
+from plumbing.testing import count_rows, outbox_envelopes, wait_until
+from services.notifications.events import NotificationBatch
 from services.notifications.models import (
     AttendeeReplica,
     ErasedAttendee,
@@ -14,6 +17,7 @@ from services.notifications.models import (
     OutgoingEmail,
     Preferences,
 )
+from services.notifications.service import NotificationsService
 from services.registration.events import (
     AttendeeCancelled,
     AttendeeErased,
@@ -176,3 +180,25 @@ def test_export_then_erase_leaves_nothing_and_late_events_change_nothing(
     assert export["feed"] == [] and export["emails"] == []
     assert count_rows(db, AttendeeReplica) == 0 and count_rows(db, Notification) == 0
     assert count_rows(db, ErasedAttendee) == 1
+
+
+def test_erasure_takes_the_attendee_out_of_unsent_batches(db_session):
+    db = db_session("notifications")
+    batch = {
+        "kind": "announcement",
+        "title": "Doors open",
+        "body": "At nine.",
+        "data": {},
+        "dedupe_key": "announcement:1",
+        "attendee_ids": ["att-alice", "att-bob"],
+    }
+    emit(db, NotificationBatch, batch)  # no relay runs here: the batch stays unsent
+    db.commit()
+    worker = worker_factory(NotificationsService, db=db)
+
+    worker._drop_from_unsent_batches("att-alice")
+    db.commit()
+
+    [envelope] = outbox_envelopes(db, NotificationBatch.event_type)
+    assert envelope["data"]["attendee_ids"] == ["att-bob"]
+    assert envelope["data"]["title"] == "Doors open"
