@@ -75,7 +75,8 @@ class Gdpr:
         self.db.execute(delete(Message).where(Message.author_id == attendee_id))
         self.db.execute(delete(Attendance).where(Attendance.attendee_id == attendee_id))
         self._drop_agenda(attendee_id)
-        forget_attendee(self.db, attendee_id)  # sent message_posted rows name the author
+        # message_posted rows name the author; unsent ones announce deleted messages
+        forget_attendee(self.db, attendee_id, pending_too=True)
 
     @consume(AttendeeCancelled)
     def on_attendee_cancelled(self, event):
