@@ -43,3 +43,12 @@ class Id(Text):
 def not_blank(text):
     if not text.strip():
         raise ValidationError("Must not be blank.")
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: not "yes", 1 or "on" (consent, flags)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value

@@ -223,13 +223,12 @@ def pending_count(connection):
     )
 
 
-def forget_attendee(session, attendee_id, pending_too=False):
-    """GDPR erasure: delete the outbox rows that mention ``attendee_id`` (sent rows are
-    kept for days and carry personal data). Unsent rows are kept unless ``pending_too``:
-    an unsent row may carry other attendees' news too (a batch), and is sent shortly."""
-    query = delete(outbox_table).where(
-        outbox_table.c.envelope.contains(attendee_id, autoescape=True)
+def forget_attendee(session, attendee_id):
+    """GDPR erasure: delete the outbox rows that mention ``attendee_id``, sent (kept for
+    days, with personal data) or not (news about someone who is gone). A row the relay
+    is publishing is locked: the delete waits for it, then removes the sent row. A
+    service whose events also carry other people's news takes the attendee out of those
+    first (see notifications' unsent batches)."""
+    session.execute(
+        delete(outbox_table).where(outbox_table.c.envelope.contains(attendee_id, autoescape=True))
     )
-    if not pending_too:
-        query = query.where(outbox_table.c.published_at.is_not(None))
-    session.execute(query)

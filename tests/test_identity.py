@@ -7,13 +7,12 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from gateway.ratelimit import client_address
 from plumbing.outbox import outbox_table
-from plumbing.testing import outbox_envelopes, wait_until
+from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from services.registration.models import AccessToken, Attendee, LoginCode
 from tests.conftest import ORGANIZER_TOKEN
 
@@ -51,9 +50,7 @@ def assert_problem(response, status):
 
 
 def rows(db_session, table, *where):
-    db = db_session("registration")
-    db.rollback()
-    return db.scalar(select(func.count()).select_from(table).where(*where))
+    return count_rows(db_session("registration"), table, *where)
 
 
 def mailed_code(smtp_sink, address):

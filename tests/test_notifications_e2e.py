@@ -8,9 +8,8 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 import requests
-from sqlalchemy import func, select
 
-from plumbing.testing import wait_until
+from plumbing.testing import count_rows, wait_until
 from services.notifications.models import AttendeeReplica, Preferences, WebhookEndpoint
 from services.sessions.events import MessagePosted
 from tests.conftest import ORGANIZER_TOKEN
@@ -133,9 +132,7 @@ def test_the_stream_carries_chat_of_the_sessions_asked_for(world, publish):
 
 
 def rows(db_session, model):
-    db = db_session("notifications")
-    db.rollback()
-    return db.scalar(select(func.count()).select_from(model))
+    return count_rows(db_session("notifications"), model)
 
 
 def assert_problem(response, status):

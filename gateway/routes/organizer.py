@@ -1,15 +1,11 @@
 """Organizer tools over registrations: search, CSV export, cancellation, erasure,
 ticket types and their capacity, statistics."""
 
-from marshmallow import fields, validate
-
 from gateway.csv_export import csv_download
 from gateway.http import api, read_json, read_query
 from gateway.schemas import PageQuery, filters_from, page_of
-from plumbing.fields import Text
 from services.registration.schemas import (
-    STATUSES,
-    TICKET_TYPES,
+    AttendeeFiltersSchema,
     AttendeeSchema,
     StatsSchema,
     TicketTypeChangeSchema,
@@ -32,10 +28,8 @@ REGISTRATION_CSV_COLUMNS = [
 ]
 
 
-class AttendeeQuery(PageQuery):
-    q = Text(validate=validate.Length(min=1, max=200))
-    ticket_type = fields.String(validate=validate.OneOf(TICKET_TYPES))
-    status = fields.String(validate=validate.OneOf(STATUSES))
+class AttendeeQuery(PageQuery, AttendeeFiltersSchema):
+    """The page arguments and the filters registration's list_attendees takes."""
 
 
 class OrganizerRoutes:

@@ -6,19 +6,17 @@ The public program (tracks, sessions, the iCalendar feed) answers with an ETag a
 for attendees whose email is one of the session's speakers'.
 """
 
-import hmac
-
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gateway.auth import bearer_token
 from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
-from plumbing.fields import Text
 from services.sessions.models import MESSAGE_KINDS
 from services.sessions.schemas import (
     ORGANIZER,
     AgendaEntrySchema,
     AttendanceReportSchema,
+    CancellationSchema,
     JoinSchema,
     MessageChangesSchema,
     MessageSchema,
@@ -38,10 +36,6 @@ class MessageQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
 
 
-class CancelQuery(Schema):
-    reason = Text(load_default="", validate=validate.Length(max=500))
-
-
 def acting_attendee(attendee):
     """What the sessions service needs of an authenticated attendee."""
     return {key: attendee[key] for key in ("attendee_id", "full_name", "email")}
@@ -54,9 +48,7 @@ class ProgramRoutes:
 
     def viewer(self, request):
         """The organizer (by token) or else the authenticated attendee."""
-        expected = self.config.get("PLENARY_ORGANIZER_TOKEN") or ""
-        token = bearer_token(request)
-        if expected and token and hmac.compare_digest(token.encode(), expected.encode()):
+        if self.is_organizer(bearer_token(request)):
             return ORGANIZER
         return acting_attendee(self.require_attendee(request))
 
@@ -147,13 +139,13 @@ class ProgramRoutes:
         "Cancel a session (it stays in the program, cancelled)",
         "program",
         auth="organizer",
-        query=CancelQuery,
+        query=CancellationSchema,
         response=OrganizerSessionSchema,
         errors=[404, 409],
     )
     def cancel_session(self, request, session_id):
         self.require_organizer(request)
-        query = read_query(request, CancelQuery)
+        query = read_query(request, CancellationSchema)
         return self.sessions.cancel_session(session_id, query)
 
     # -- agendas -------------------------------------------------------------------

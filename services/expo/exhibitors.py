@@ -20,6 +20,7 @@ from services.expo.schemas import (
     ExhibitorProfileSchema,
     ExhibitorSchema,
     ExhibitorsPageArgs,
+    load_filters,
 )
 
 API_KEY_PREFIX = "pex_"
@@ -101,20 +102,14 @@ class ExhibitorRpcs:
         """Create an exhibitor and its products; its API key is returned only here."""
         fields = load_or_invalid(ExhibitorInputSchema, payload)
         api_key = new_secret(API_KEY_PREFIX)
+        categories, products = fields.pop("categories"), fields.pop("products")
         exhibitor = Exhibitor(
-            name=fields["name"],
-            description=fields["description"],
-            tier=fields["tier"],
-            booth=fields["booth"],
-            website=fields["website"],
-            logo_url=fields["logo_url"],
-            staff=fields["staff"],
+            **fields,
             api_key_hash=secret_hash(api_key),
             created_at=utcnow(),
-            category_rows=category_rows(fields["categories"]),
+            category_rows=category_rows(categories),
             product_rows=[
-                Product(position=position, **product)
-                for position, product in enumerate(fields["products"])
+                Product(position=position, **product) for position, product in enumerate(products)
             ],
         )
         self.db.add(exhibitor)
@@ -163,11 +158,7 @@ class ExhibitorRpcs:
     def list_exhibitors(self, filters=None, limit=50, cursor=None):
         """Exhibitors by tier (platinum first), then name; filters ``q``, ``tier`` and
         ``category``."""
-        filters = load_or_invalid(
-            ExhibitorFiltersSchema,
-            {} if filters is None else filters,
-            detail="The filters are not valid.",
-        )
+        filters = load_filters(ExhibitorFiltersSchema, filters)
         page = load_args(ExhibitorsPageArgs, limit=limit, cursor=cursor)
         query = select(Exhibitor).options(
             selectinload(Exhibitor.product_rows), selectinload(Exhibitor.category_rows)

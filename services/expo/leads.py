@@ -3,7 +3,7 @@ they make with consent, their scores, and each booth's analytics."""
 
 import hashlib
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from nameko.rpc import rpc
 from sqlalchemy import distinct, func, select
@@ -26,6 +26,7 @@ from services.expo.schemas import (
     InteractionInputSchema,
     LeadFiltersSchema,
     LeadSchema,
+    load_filters,
 )
 from services.registration.events import AttendeeRegistered
 
@@ -112,9 +113,7 @@ class LeadRpcs:
         ``min_score``, ``since`` and ``until`` (when the lead was captured)."""
         exhibitor = self._exhibitor(exhibitor_id)
         page = load_args(NewestFirstPageArgs, limit=limit, cursor=cursor)
-        filters = load_or_invalid(
-            LeadFiltersSchema, {} if filters is None else filters, "The filters are not valid."
-        )
+        filters = load_filters(LeadFiltersSchema, filters)
         query = select(Lead).where(Lead.exhibitor_id == exhibitor.id, Lead.attendee_id.is_not(None))
         if "min_score" in filters:
             query = query.where(Lead.score >= filters["min_score"])
@@ -167,15 +166,15 @@ class LeadRpcs:
         )
         for day, count in self.db.execute(visitors.group_by(Interaction.day)):
             day_row(day)["unique_visitors"] = count
-        captured = Counter(
-            created_at.date()
-            for created_at in self.db.scalars(
-                select(Lead.created_at).where(Lead.exhibitor_id == exhibitor.id)
+        captured = select(Lead.created_at).where(Lead.exhibitor_id == exhibitor.id)
+        if args["start"]:
+            captured = captured.where(Lead.created_at >= utc_midnight(args["start"]))
+        if args["end"]:
+            captured = captured.where(
+                Lead.created_at < utc_midnight(args["end"] + timedelta(days=1))
             )
-        )
-        for day, count in captured.items():
-            if (args["start"] or day) <= day <= (args["end"] or day):
-                day_row(day)["leads"] = count
+        for day, count in Counter(at.date() for at in self.db.scalars(captured)).items():
+            day_row(day)["leads"] = count
         days = fill_days(by_day, day_row, args["start"], args["end"])
         totals = {
             name: sum(day[name] for day in days)
@@ -281,6 +280,10 @@ class LeadRpcs:
                 },
             },
         )
+
+
+def utc_midnight(day):
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
 
 
 def fill_days(by_day, day_row, start, end):

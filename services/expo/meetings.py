@@ -18,6 +18,7 @@ from services.expo.schemas import (
     MeetingFiltersSchema,
     MeetingIdArgs,
     MeetingSchema,
+    load_filters,
 )
 
 
@@ -29,9 +30,7 @@ class MeetingRpcs:
         """This exhibitor's meeting requests, newest first; filter ``status``."""
         exhibitor = self._exhibitor(exhibitor_id)
         page = load_args(NewestFirstPageArgs, limit=limit, cursor=cursor)
-        filters = load_or_invalid(
-            MeetingFiltersSchema, {} if filters is None else filters, "The filters are not valid."
-        )
+        filters = load_filters(MeetingFiltersSchema, filters)
         query = select(Meeting).where(
             Meeting.exhibitor_id == exhibitor.id, Meeting.attendee_id.is_not(None)
         )

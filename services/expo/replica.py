@@ -37,7 +37,7 @@ def anonymize(session, attendee_id, now):
         .values(attendee_id=None, message=None, answer=None)
     )
     # sent events are kept a while for operators; unsent ones must not go out now
-    forget_attendee(session, attendee_id, pending_too=True)
+    forget_attendee(session, attendee_id)
     session.expire_all()
 
 

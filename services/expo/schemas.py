@@ -9,6 +9,7 @@ from marshmallow import (
 
 from plumbing.fields import Id, Text, TrimmedText, Url, not_blank
 from plumbing.pagination import Cursor, Limit, integer, text
+from plumbing.schemas import load_or_invalid
 
 # in the order exhibitors are listed
 TIERS = ("platinum", "gold", "silver", "standard")
@@ -20,6 +21,13 @@ MAX_PROPOSED_TIMES = 5
 MAX_ANALYTICS_DAYS = 366
 # base64 of [tier rank, name, id] for a 200-character name at 4 UTF-8 bytes a character
 EXHIBITOR_CURSOR_LENGTH = 1200
+
+
+def load_filters(schema_cls, filters):
+    """A list RPC's ``filters`` argument loaded by ``schema_cls`` (None is no filter)."""
+    return load_or_invalid(
+        schema_cls, {} if filters is None else filters, "The filters are not valid."
+    )
 
 
 def web_url(**kwargs):

@@ -13,7 +13,6 @@ from services.notifications import emails
 from services.notifications.fanout import feed_item
 from services.notifications.models import (
     AttendeeReplica,
-    OutgoingEmail,
     WebhookDelivery,
     WebhookEndpoint,
     new_webhook_message_id,
@@ -59,7 +58,7 @@ class Consumers:
             now,
             attendee_id=attendee["attendee_id"],
         )
-        insert_ignoring_duplicates(self.db, OutgoingEmail.__table__, [email], ["dedupe_key"])
+        self._queue_emails([email])
 
     @consume(AttendeeUpdated)
     def on_attendee_updated(self, event):
@@ -113,7 +112,7 @@ class Consumers:
             now,
             attendee_id=request["attendee_id"],
         )
-        insert_ignoring_duplicates(self.db, OutgoingEmail.__table__, [email], ["dedupe_key"])
+        self._queue_emails([email])
 
     @consume(SessionStarting)
     def on_session_starting(self, event):

@@ -141,6 +141,10 @@ class FanOut:
                 )
             )
         ]
+        self._queue_emails(rows)
+
+    def _queue_emails(self, rows):
+        """Queue emails for the email timer; one whose dedupe key is queued already is skipped."""
         insert_ignoring_duplicates(self.db, OutgoingEmail.__table__, rows, ["dedupe_key"])
 
     def _reminder_time(self, starts_at, preferences):

@@ -72,7 +72,7 @@ class Gdpr:
         for model in (WebhookDelivery, OutgoingEmail, Notification, Preferences, AttendeeReplica):
             self.db.execute(delete(model).where(model.attendee_id == attendee_id))
         self._drop_from_unsent_batches(attendee_id)
-        forget_attendee(self.db, attendee_id)  # sent fan-out batches list the attendee
+        forget_attendee(self.db, attendee_id)
         insert_ignoring_duplicates(
             self.db,
             ErasedAttendee.__table__,

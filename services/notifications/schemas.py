@@ -1,10 +1,9 @@
 from marshmallow import Schema, fields, validate
 
-from plumbing.fields import Id, TrimmedText, Url, not_blank
+from plumbing.fields import Id, StrictBoolean, TrimmedText, Url, not_blank
 from plumbing.pagination import NewestFirstPageArgs
 
 WEBHOOK_EVENT_TYPES = ("lead.captured", "lead.updated", "meeting.requested", "meeting.answered")
-CHANNELS = ("feed", "email")
 # the kinds an attendee can choose channels for, with their defaults
 PREFERENCE_DEFAULTS = {
     "session_starting": {"feed": True, "email": True},
@@ -46,15 +45,6 @@ class NotificationArgs(AttendeeArgs):
 
 class FeedSinceArgs(AttendeeArgs):
     last_event_id = Id(required=True)
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false, not "yes", 1 or "on"."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
 
 
 class ChannelChoice(Schema):

@@ -28,6 +28,14 @@ from services.notifications.schemas import (
 )
 
 
+def dump_delivery(delivery, attempts):
+    """A delivery with its attempts (the model has no relationship to them)."""
+    return {
+        **DeliverySchema(exclude=["attempts"]).dump(delivery),
+        "attempts": AttemptSchema(many=True).dump(attempts),
+    }
+
+
 class WebhookEndpointRpcs:
     """Mixin: the webhook endpoint RPCs."""
 
@@ -90,7 +98,7 @@ class WebhookEndpointRpcs:
         )
         self.db.add(delivery)
         self.db.flush()
-        return {**DeliverySchema(exclude=["attempts"]).dump(delivery), "attempts": []}
+        return dump_delivery(delivery, [])
 
     @rpc
     def retry_delivery(self, exhibitor_id, webhook_id, delivery_id):
@@ -123,14 +131,12 @@ class WebhookEndpointRpcs:
             newest_first(query, WebhookDelivery, args["cursor"], args["limit"])
         ).all()
         attempts = self._attempts_by_delivery([row.id for row in rows[: args["limit"]]])
-
-        def dump(delivery):
-            return {
-                **DeliverySchema(exclude=["attempts"]).dump(delivery),
-                "attempts": AttemptSchema(many=True).dump(attempts.get(delivery.id, [])),
-            }
-
-        return keyset_page(rows, args["limit"], dump, creation_key)
+        return keyset_page(
+            rows,
+            args["limit"],
+            lambda delivery: dump_delivery(delivery, attempts.get(delivery.id, [])),
+            creation_key,
+        )
 
     def _endpoint(self, exhibitor_id, webhook_id, lock=False):
         args = load_args(WebhookArgs, exhibitor_id=exhibitor_id, webhook_id=webhook_id)

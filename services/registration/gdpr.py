@@ -51,8 +51,7 @@ class Gdpr:
         now = utcnow()
         self.db.execute(delete(AccessToken).where(AccessToken.attendee_id == attendee.id))
         self.db.execute(delete(LoginCode).where(LoginCode.attendee_id == attendee.id))
-        # registration's events are each about one attendee: unsent ones go too
-        forget_attendee(self.db, attendee.id, pending_too=True)
+        forget_attendee(self.db, attendee.id)
         anonymize(attendee, now)
         emit(self.db, AttendeeErased, {"attendee_id": attendee.id, "erased_at": now})
         return None

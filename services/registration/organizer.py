@@ -73,15 +73,13 @@ class OrganizerRpcs:
         for registered_at, ticket_type, _ in rows:
             by_day[registered_at.date().isoformat()][ticket_type] += 1
         statuses = Counter(status for _, _, status in rows)
+        active = Counter(ticket_type for _, ticket_type, status in rows if status == REGISTERED)
         return {
             "registrations": len(rows),
             "active": statuses[REGISTERED],
             "cancelled": statuses[CANCELLED],
             "erased": statuses[ERASED],
-            "active_by_ticket_type": {
-                name: sum(1 for _, t, s in rows if t == name and s == REGISTERED)
-                for name in TICKET_TYPES
-            },
+            "active_by_ticket_type": {name: active[name] for name in TICKET_TYPES},
             "registrations_by_day": [
                 {"day": day, "total": sum(counts.values()), "by_ticket_type": dict(counts)}
                 for day, counts in sorted(by_day.items())

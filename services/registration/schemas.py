@@ -3,7 +3,7 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from plumbing.fields import Text, TrimmedText, not_blank
+from plumbing.fields import StrictBoolean, Text, TrimmedText, not_blank
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
 TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff", "complimentary")
@@ -12,23 +12,14 @@ TIME_ZONES = frozenset(zoneinfo.available_timezones())
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
 
-class JsonBoolean(fields.Boolean):
-    """true or false only: consent is not given by "yes" or 1."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
-
-
 class ConsentSchema(Schema):
-    share_with_exhibitors = JsonBoolean(required=True)
-    marketing = JsonBoolean(load_default=False)
+    share_with_exhibitors = StrictBoolean(required=True)
+    marketing = StrictBoolean(load_default=False)
 
 
 class ConsentChangeSchema(Schema):
-    share_with_exhibitors = JsonBoolean()
-    marketing = JsonBoolean()
+    share_with_exhibitors = StrictBoolean()
+    marketing = StrictBoolean()
 
 
 def is_time_zone(name):

@@ -4,12 +4,12 @@ from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
 from plumbing.db import insert_ignoring_duplicates
-from plumbing.errors import Conflict
 from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
 from services.sessions import ical
 from services.sessions.models import AgendaEntry, ProgramSession
+from services.sessions.program import refuse_cancelled
 from services.sessions.schemas import (
     AgendaChangeSchema,
     AgendaEntrySchema,
@@ -28,8 +28,7 @@ class AgendaRpcs:
             AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
         )
         session = self._session(args["session_id"])
-        if session.status == "cancelled":
-            raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
+        refuse_cancelled(session)
         row = {
             "session_id": args["session_id"],
             "attendee_id": args["attendee_id"],

@@ -8,9 +8,10 @@ from plumbing.errors import Conflict, Forbidden, Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
-from plumbing.schemas import load_or_invalid
+from plumbing.schemas import load_args, load_or_invalid
 from services.sessions.events import MessagePosted
 from services.sessions.models import Message, Upvote
+from services.sessions.program import refuse_cancelled
 from services.sessions.schemas import (
     ORGANIZER,
     AgendaChangeSchema,
@@ -29,8 +30,7 @@ class ChatRpcs:
         args = load_or_invalid(AttendeeArgsSchema, {"session_id": session_id, "attendee": attendee})
         fields = load_or_invalid(NewMessageSchema, payload)
         session = self._session(args["session_id"])
-        if session.status == "cancelled":
-            raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
+        refuse_cancelled(session)
         message = Message(
             session_id=session.id,
             kind=fields["kind"],
@@ -61,8 +61,9 @@ class ChatRpcs:
     def list_messages(self, session_id, viewer, kind=None, limit=50, cursor=None):
         """Newest first.  Hidden messages are shown only to the session's moderators.
         ``viewer`` is the attendee, or ``{"organizer": true}`` for the organizer."""
-        args = {"session_id": session_id, "limit": limit, "cursor": cursor}
-        page = load_or_invalid(MessagesPageSchema, {**args, **({"kind": kind} if kind else {})})
+        page = load_args(
+            MessagesPageSchema, session_id=session_id, kind=kind, limit=limit, cursor=cursor
+        )
         session = self._session(page["session_id"])
         query = select(Message).where(Message.session_id == session.id)
         if "kind" in page:

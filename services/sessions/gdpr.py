@@ -76,7 +76,7 @@ class Gdpr:
         self.db.execute(delete(Attendance).where(Attendance.attendee_id == attendee_id))
         self._drop_agenda(attendee_id)
         # message_posted rows name the author; unsent ones announce deleted messages
-        forget_attendee(self.db, attendee_id, pending_too=True)
+        forget_attendee(self.db, attendee_id)
 
     @consume(AttendeeCancelled)
     def on_attendee_cancelled(self, event):

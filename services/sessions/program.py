@@ -38,6 +38,12 @@ def event_data(session):
     }
 
 
+def refuse_cancelled(session):
+    """Conflict for what a cancelled session no longer takes (changes, agendas, chat)."""
+    if session.status == "cancelled":
+        raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
+
+
 class ProgramRpcs:
     @rpc
     def create_session(self, payload):
@@ -72,8 +78,7 @@ class ProgramRpcs:
         clock announces it again for its new times.  Started sessions cannot move."""
         changes = load_or_invalid(SessionChangesSchema, payload)
         session = self._locked_session(session_id)
-        if session.status == "cancelled":
-            raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
+        refuse_cancelled(session)
         if "track" in changes:
             self._check_track(changes["track"])
             changes["track_id"] = changes.pop("track")

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from plumbing.fields import Id, Text, TrimmedText, Url, not_blank
+from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, Url, not_blank
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
 from services.sessions.models import MESSAGE_KINDS, SESSION_KINDS
 
@@ -154,15 +154,6 @@ class NewMessageSchema(Schema):
     body = TrimmedText(
         required=True, validate=[validate.Length(min=1, max=MESSAGE_MAX_CHARS), not_blank]
     )
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false, nothing that merely looks like one."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Not a boolean.")
-        return value
 
 
 class MessageChangesSchema(Schema):
