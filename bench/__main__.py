@@ -31,12 +31,12 @@ import requests  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from contracts.events.registration import AttendeeRegistered  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
 from plumbing.events import utcnow  # noqa: E402
 from plumbing.migrations import upgrade  # noqa: E402
 from plumbing.outbox import emit, pending_count  # noqa: E402
 from plumbing.testing import free_port, wait_until  # noqa: E402
-from services.registration.events import AttendeeRegistered  # noqa: E402
 
 ADMIN_DB = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 API = "http://guest:guest@127.0.0.1:15672/api"

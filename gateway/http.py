@@ -20,8 +20,8 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
+from contracts.errors import PlenaryError
 from gateway.problems import HttpProblem, invalid
-from plumbing.errors import PlenaryError
 from plumbing.observability import new_correlation_id
 
 log = logging.getLogger(__name__)

@@ -3,15 +3,15 @@ owning service's schemas, so the gateway and the service validate alike."""
 
 from marshmallow import Schema, fields, validate
 
-from plumbing.fields import Text
-from services.expo.schemas import (
+from contracts.enums import SESSION_KINDS
+from contracts.rpc.expo import (
     AnalyticsArgs,
     ExhibitorSchema,
     LeadFiltersSchema,
     MeetingFiltersSchema,
 )
-from services.sessions.models import SESSION_KINDS
-from services.sessions.schemas import TimeZone
+from contracts.rpc.sessions import TimeZone
+from plumbing.fields import Text
 
 
 class PageQuery(Schema):

@@ -9,9 +9,9 @@ import eventlet
 import pytest
 import requests
 
+from contracts.events.sessions import MessagePosted
 from plumbing.testing import count_rows, wait_until
 from services.notifications.models import AttendeeReplica, Preferences, WebhookEndpoint
-from services.sessions.events import MessagePosted
 from tests.conftest import ORGANIZER_TOKEN
 
 

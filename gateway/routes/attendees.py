@@ -1,8 +1,4 @@
-from gateway.auth import bearer_token
-from gateway.http import api, created, read_json
-from gateway.problems import HttpProblem
-from plumbing.events import utcnow
-from services.registration.schemas import (
+from contracts.rpc.registration import (
     AccessTokenSchema,
     AttendeeSchema,
     ExportSchema,
@@ -13,6 +9,10 @@ from services.registration.schemas import (
     RegistrationSchema,
     TokenRequestSchema,
 )
+from gateway.auth import bearer_token
+from gateway.http import api, created, read_json
+from gateway.problems import HttpProblem
+from plumbing.events import utcnow
 
 EXPORTING_SERVICES = ("registration", "sessions", "expo", "notifications")
 

@@ -2,6 +2,19 @@
 attendees' interactions, and each exhibitor's own leads, meetings and booth analytics.
 An exhibitor's API key reaches only that exhibitor's data."""
 
+from contracts.rpc.expo import (
+    BoothAnalyticsSchema,
+    ExhibitorInputSchema,
+    ExhibitorProfileSchema,
+    ExhibitorSchema,
+    InteractionInputSchema,
+    LeadSchema,
+    MeetingAnswerSchema,
+    MeetingSchema,
+    ProductChangeSchema,
+    ProductInputSchema,
+    ProductSchema,
+)
 from gateway.csv_export import csv_download
 from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import (
@@ -14,19 +27,6 @@ from gateway.schemas import (
     RotatedKeySchema,
     filters_from,
     page_of,
-)
-from services.expo.schemas import (
-    BoothAnalyticsSchema,
-    ExhibitorInputSchema,
-    ExhibitorProfileSchema,
-    ExhibitorSchema,
-    InteractionInputSchema,
-    LeadSchema,
-    MeetingAnswerSchema,
-    MeetingSchema,
-    ProductChangeSchema,
-    ProductInputSchema,
-    ProductSchema,
 )
 
 LEAD_CSV_COLUMNS = [

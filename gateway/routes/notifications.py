@@ -1,11 +1,7 @@
 from marshmallow import Schema, ValidationError, validate
 from werkzeug.wrappers import Response
 
-from gateway.http import api, created, read_json, read_query
-from gateway.problems import invalid
-from gateway.schemas import PageQuery, page_of
-from plumbing.fields import MAX_ID_LENGTH, Text
-from services.notifications.schemas import (
+from contracts.rpc.notifications import (
     AnnouncementPayload,
     AnnouncementSchema,
     CreatedWebhookSchema,
@@ -18,6 +14,10 @@ from services.notifications.schemas import (
     WebhookPayload,
     WebhookSchema,
 )
+from gateway.http import api, created, read_json, read_query
+from gateway.problems import invalid
+from gateway.schemas import PageQuery, page_of
+from plumbing.fields import MAX_ID_LENGTH, Text
 
 MAX_STREAM_SESSIONS = 20
 

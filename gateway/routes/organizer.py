@@ -1,16 +1,16 @@
 """Organizer tools over registrations: search, CSV export, cancellation, erasure,
 ticket types and their capacity, statistics."""
 
-from gateway.csv_export import csv_download
-from gateway.http import api, read_json, read_query
-from gateway.schemas import PageQuery, filters_from, page_of
-from services.registration.schemas import (
+from contracts.rpc.registration import (
     AttendeeFiltersSchema,
     AttendeeSchema,
     StatsSchema,
     TicketTypeChangeSchema,
     TicketTypeSchema,
 )
+from gateway.csv_export import csv_download
+from gateway.http import api, read_json, read_query
+from gateway.schemas import PageQuery, filters_from, page_of
 
 REGISTRATION_CSV_COLUMNS = [
     "attendee_id",

@@ -8,11 +8,8 @@ for attendees whose email is one of the session's speakers'.
 
 from marshmallow import fields, validate
 
-from gateway.auth import bearer_token
-from gateway.http import api, cacheable, created, read_json, read_query
-from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
-from services.sessions.models import MESSAGE_KINDS
-from services.sessions.schemas import (
+from contracts.enums import MESSAGE_KINDS
+from contracts.rpc.sessions import (
     ORGANIZER,
     AgendaEntrySchema,
     AttendanceReportSchema,
@@ -28,6 +25,9 @@ from services.sessions.schemas import (
     SessionSchema,
     TrackSchema,
 )
+from gateway.auth import bearer_token
+from gateway.http import api, cacheable, created, read_json, read_query
+from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
 CALENDAR = "text/calendar; charset=utf-8"
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from contracts.events.registration import AttendeeRegistered
 from plumbing.db import create_db_engine
 from plumbing.outbox import emit, pending_count
 from plumbing.testing import wait_until
@@ -19,7 +20,6 @@ from plumbing.tests.test_reliable_events import (
     recorder_metadata,
 )
 from plumbing.topology import declare
-from services.registration.events import AttendeeRegistered
 
 
 @pytest.fixture(autouse=True)

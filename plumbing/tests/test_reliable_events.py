@@ -12,6 +12,7 @@ from kombu import Connection
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 
+from contracts.events.registration import AttendeeRegistered
 from plumbing import dlq
 from plumbing.consumer import consume
 from plumbing.db import Database, create_db_engine, plumbing_metadata
@@ -20,7 +21,6 @@ from plumbing.observability import Observability, current_correlation_id
 from plumbing.outbox import OutboxRelay, pending_count
 from plumbing.testing import publish_event, wait_until
 from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
-from services.registration.events import AttendeeRegistered
 
 recorder_metadata = MetaData()
 received = Table(

@@ -4,16 +4,10 @@ from nameko.rpc import rpc
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from plumbing.errors import NotFound
-from plumbing.events import utcnow
-from plumbing.outbox import emit
-from plumbing.pagination import keyset, keyset_page
-from plumbing.schemas import load_args, load_or_invalid
-from plumbing.tokens import new_secret, secret_hash
-from services.expo.events import ExhibitorCreated
-from services.expo.models import Exhibitor, ExhibitorCategory, Product
-from services.expo.schemas import (
-    TIERS,
+from contracts.enums import TIERS
+from contracts.errors import NotFound
+from contracts.events.expo import ExhibitorCreated
+from contracts.rpc.expo import (
     ExhibitorFiltersSchema,
     ExhibitorIdArgs,
     ExhibitorInputSchema,
@@ -22,6 +16,12 @@ from services.expo.schemas import (
     ExhibitorsPageArgs,
     load_filters,
 )
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_secret, secret_hash
+from services.expo.models import Exhibitor, ExhibitorCategory, Product
 
 API_KEY_PREFIX = "pex_"
 

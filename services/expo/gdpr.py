@@ -3,10 +3,10 @@
 from nameko.rpc import rpc
 from sqlalchemy import select
 
+from contracts.rpc.expo import AttendeeIdArgs, ExportedInteractionSchema, MeetingSchema
 from plumbing.schemas import load_args
 from services.expo.contacts import contact_dump
 from services.expo.models import AttendeeContact, Exhibitor, Interaction, Lead, Meeting
-from services.expo.schemas import AttendeeIdArgs, ExportedInteractionSchema, MeetingSchema
 
 
 class AttendeeExport:

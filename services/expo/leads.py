@@ -9,17 +9,10 @@ from nameko.rpc import rpc
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
-from plumbing.db import insert_ignoring_duplicates
-from plumbing.errors import Invalid, NotFound
-from plumbing.events import utcnow
-from plumbing.outbox import emit
-from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
-from plumbing.schemas import load_args, load_or_invalid
-from plumbing.tokens import new_id
-from services.expo.contacts import contact_dump, upsert_contact
-from services.expo.events import LeadCaptured, LeadUpdated, MeetingRequested
-from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
-from services.expo.schemas import (
+from contracts.errors import Invalid, NotFound
+from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingRequested
+from contracts.events.registration import AttendeeRegistered
+from contracts.rpc.expo import (
     AnalyticsArgs,
     AttendeeIdArgs,
     BoothAnalyticsSchema,
@@ -28,7 +21,14 @@ from services.expo.schemas import (
     LeadSchema,
     load_filters,
 )
-from services.registration.events import AttendeeRegistered
+from plumbing.db import insert_ignoring_duplicates
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
+from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_id
+from services.expo.contacts import contact_dump, upsert_contact
+from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
 
 # What each kind of interaction says about a visitor's interest.  A lead's score is a
 # pure function of the *set* of its interactions (see lead_score): the same whatever

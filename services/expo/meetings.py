@@ -6,20 +6,20 @@ from nameko.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.events import utcnow
-from plumbing.outbox import emit
-from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
-from plumbing.schemas import load_args, load_or_invalid
-from services.expo.events import MeetingAnswered
-from services.expo.models import Meeting
-from services.expo.schemas import (
+from contracts.errors import Conflict, Invalid, NotFound
+from contracts.events.expo import MeetingAnswered
+from contracts.rpc.expo import (
     MeetingAnswerSchema,
     MeetingFiltersSchema,
     MeetingIdArgs,
     MeetingSchema,
     load_filters,
 )
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
+from plumbing.schemas import load_args, load_or_invalid
+from services.expo.models import Meeting
 
 
 class MeetingRpcs:

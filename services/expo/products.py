@@ -2,17 +2,17 @@
 
 from nameko.rpc import rpc
 
-from plumbing.errors import Conflict, NotFound
-from plumbing.events import utcnow
-from plumbing.schemas import load_args, load_or_invalid
-from services.expo.models import Product
-from services.expo.schemas import (
+from contracts.errors import Conflict, NotFound
+from contracts.rpc.expo import (
     MAX_PRODUCTS,
     ProductChangeSchema,
     ProductIdArgs,
     ProductInputSchema,
     ProductSchema,
 )
+from plumbing.events import utcnow
+from plumbing.schemas import load_args, load_or_invalid
+from services.expo.models import Product
 
 
 class ProductRpcs:

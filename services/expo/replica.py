@@ -3,6 +3,7 @@ anonymizing an attendee who withdraws consent or is erased."""
 
 from sqlalchemy import delete, select, update
 
+from contracts.events.registration import AttendeeErased, AttendeeRegistered, AttendeeUpdated
 from plumbing.consumer import consume
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
@@ -10,7 +11,6 @@ from plumbing.outbox import forget_attendee
 from services.expo.contacts import upsert_contact
 from services.expo.leads import visitor_hash
 from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
-from services.registration.events import AttendeeErased, AttendeeRegistered, AttendeeUpdated
 
 
 def anonymize(session, attendee_id, now):

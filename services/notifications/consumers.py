@@ -5,10 +5,22 @@ import json
 
 from sqlalchemy import select, update
 
+from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
+from contracts.events.registration import (
+    AttendeeCancelled,
+    AttendeeRegistered,
+    AttendeeUpdated,
+    LoginLinkRequested,
+)
+from contracts.events.sessions import (
+    MessagePosted,
+    SessionCancelled,
+    SessionStarting,
+    SessionUpdated,
+)
 from plumbing.consumer import consume
 from plumbing.db import insert_ignoring_duplicates, upsertable_insert
 from plumbing.events import utcnow
-from services.expo.events import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from services.notifications import emails
 from services.notifications.fanout import feed_item
 from services.notifications.models import (
@@ -16,18 +28,6 @@ from services.notifications.models import (
     WebhookDelivery,
     WebhookEndpoint,
     new_webhook_message_id,
-)
-from services.registration.events import (
-    AttendeeCancelled,
-    AttendeeRegistered,
-    AttendeeUpdated,
-    LoginLinkRequested,
-)
-from services.sessions.events import (
-    MessagePosted,
-    SessionCancelled,
-    SessionStarting,
-    SessionUpdated,
 )
 
 

@@ -6,16 +6,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from contracts.errors import NotFound
+from contracts.events.notifications import NotificationBatch
+from contracts.rpc.notifications import PREFERENCE_DEFAULTS
 from plumbing.consumer import consume
 from plumbing.db import insert_ignoring_duplicates, upsertable_insert
-from plumbing.errors import NotFound
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.tokens import new_id
 from services.notifications import emails
-from services.notifications.events import NotificationBatch
 from services.notifications.models import AttendeeReplica, Notification, OutgoingEmail, Preferences
-from services.notifications.schemas import PREFERENCE_DEFAULTS
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,8 @@
 from nameko.rpc import rpc
 from sqlalchemy import func, select, tuple_, update
 
-from plumbing.errors import NotFound
-from plumbing.events import utcnow
-from plumbing.pagination import creation_key, keyset_page, newest_first
-from plumbing.schemas import load_args, load_or_invalid
-from plumbing.tokens import new_id
-from services.notifications.models import AttendeeReplica, Notification, Preferences
-from services.notifications.schemas import (
+from contracts.errors import NotFound
+from contracts.rpc.notifications import (
     PREFERENCE_DEFAULTS,
     AnnouncementPayload,
     AnnouncementSchema,
@@ -21,6 +16,11 @@ from services.notifications.schemas import (
     PreferencesPayload,
     PreferencesSchema,
 )
+from plumbing.events import utcnow
+from plumbing.pagination import creation_key, keyset_page, newest_first
+from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_id
+from services.notifications.models import AttendeeReplica, Notification, Preferences
 
 FEED_SINCE_LIMIT = 200
 

@@ -5,11 +5,13 @@ import json
 from nameko.rpc import rpc
 from sqlalchemy import delete, select, update
 
+from contracts.events.notifications import NotificationBatch
+from contracts.events.registration import AttendeeErased
+from contracts.rpc.notifications import AttendeeArgs, NotificationSchema, PreferencesSchema
 from plumbing.consumer import consume
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.outbox import forget_attendee, outbox_table
 from plumbing.schemas import load_args
-from services.notifications.events import NotificationBatch
 from services.notifications.feed import effective_preferences
 from services.notifications.models import (
     AttendeeReplica,
@@ -20,8 +22,6 @@ from services.notifications.models import (
     Preferences,
     WebhookDelivery,
 )
-from services.notifications.schemas import AttendeeArgs, NotificationSchema, PreferencesSchema
-from services.registration.events import AttendeeErased
 
 
 class Gdpr:

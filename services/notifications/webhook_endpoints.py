@@ -6,15 +6,8 @@ from datetime import timedelta
 from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
-from plumbing.config import flag
-from plumbing.errors import Conflict, NotFound
-from plumbing.events import utcnow
-from plumbing.pagination import creation_key, keyset_page, newest_first
-from plumbing.schemas import load_args, load_or_invalid
-from plumbing.tokens import new_id
-from services.notifications import webhooks
-from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
-from services.notifications.schemas import (
+from contracts.errors import Conflict, NotFound
+from contracts.rpc.notifications import (
     AttemptSchema,
     CreatedWebhookSchema,
     DeliveriesPageArgs,
@@ -26,6 +19,13 @@ from services.notifications.schemas import (
     WebhookPayload,
     WebhookSchema,
 )
+from plumbing.config import flag
+from plumbing.events import utcnow
+from plumbing.pagination import creation_key, keyset_page, newest_first
+from plumbing.schemas import load_args, load_or_invalid
+from plumbing.tokens import new_id
+from services.notifications import webhooks
+from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def dump_delivery(delivery, attempts):

@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
-from plumbing.errors import Invalid
+from contracts.errors import Invalid
+from contracts.events.notifications import WebhookDeliveryFailed
 from plumbing.events import utcnow
 from plumbing.observability import metrics
 from plumbing.outbox import emit
 from services.notifications import emails
-from services.notifications.events import WebhookDeliveryFailed
 from services.notifications.models import (
     DeliveryAttempt,
     OutgoingEmail,

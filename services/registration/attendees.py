@@ -5,13 +5,19 @@ from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from plumbing.errors import Conflict, NotFound
+from contracts.errors import Conflict, NotFound
+from contracts.events.registration import AttendeeCancelled, AttendeeRegistered, AttendeeUpdated
+from contracts.rpc.registration import (
+    AttendeeSchema,
+    CancellationArgs,
+    ProfileChangeSchema,
+    RegistrationSchema,
+)
 from plumbing.events import utcnow
 from plumbing.fields import MAX_ID_LENGTH
 from plumbing.outbox import emit
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import secret_hash
-from services.registration.events import AttendeeCancelled, AttendeeRegistered, AttendeeUpdated
 from services.registration.login import TOKEN_PREFIX, normalized
 from services.registration.models import (
     CANCELLED,
@@ -20,12 +26,6 @@ from services.registration.models import (
     AccessToken,
     Attendee,
     TicketType,
-)
-from services.registration.schemas import (
-    AttendeeSchema,
-    CancellationArgs,
-    ProfileChangeSchema,
-    RegistrationSchema,
 )
 
 PROFILE_FIELDS = (

@@ -3,11 +3,11 @@
 from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
+from contracts.events.registration import AttendeeErased
+from contracts.rpc.registration import AttendeeSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit, forget_attendee
-from services.registration.events import AttendeeErased
 from services.registration.models import ERASED, AccessToken, LoginCode
-from services.registration.schemas import AttendeeSchema
 
 
 class Gdpr:

@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 from nameko.rpc import rpc
 from sqlalchemy import delete, select, update
 
+from contracts.events.registration import LoginLinkRequested
+from contracts.rpc.registration import LoginLinkRequestSchema, TokenRequestSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.schemas import load_or_invalid
 from plumbing.tokens import new_secret, secret_hash
-from services.registration.events import LoginLinkRequested
 from services.registration.models import AccessToken, Attendee, LoginCode
-from services.registration.schemas import LoginLinkRequestSchema, TokenRequestSchema
 
 TOKEN_PREFIX = "pat_"
 

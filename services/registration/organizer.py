@@ -5,16 +5,16 @@ from collections import Counter, defaultdict
 from nameko.rpc import rpc
 from sqlalchemy import func, or_, select
 
-from plumbing.pagination import keyset, keyset_page
-from plumbing.schemas import load_args, load_or_invalid
-from services.registration.models import CANCELLED, ERASED, REGISTERED, Attendee, TicketType
-from services.registration.schemas import (
-    TICKET_TYPES,
+from contracts.enums import TICKET_TYPES
+from contracts.rpc.registration import (
     AttendeeSchema,
     AttendeesPageArgs,
     TicketTypeArgs,
     TicketTypeChangeSchema,
 )
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_args, load_or_invalid
+from services.registration.models import CANCELLED, ERASED, REGISTERED, Attendee, TicketType
 
 
 class OrganizerRpcs:

@@ -3,6 +3,13 @@
 from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
+from contracts.rpc.sessions import (
+    AgendaChangeSchema,
+    AgendaEntrySchema,
+    AttendeeIdSchema,
+    HoldersPageSchema,
+    SessionSchema,
+)
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
@@ -10,13 +17,6 @@ from plumbing.schemas import load_or_invalid
 from services.sessions import ical
 from services.sessions.models import AgendaEntry, ProgramSession
 from services.sessions.program import refuse_cancelled
-from services.sessions.schemas import (
-    AgendaChangeSchema,
-    AgendaEntrySchema,
-    AttendeeIdSchema,
-    HoldersPageSchema,
-    SessionSchema,
-)
 
 
 class AgendaRpcs:

@@ -11,18 +11,18 @@ from datetime import timedelta
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 
-from plumbing.errors import Conflict
-from plumbing.events import utcnow
-from plumbing.pagination import keyset, keyset_page
-from plumbing.schemas import load_or_invalid
-from services.sessions.models import Attendance
-from services.sessions.schemas import (
+from contracts.errors import Conflict
+from contracts.rpc.sessions import (
     AgendaChangeSchema,
     AttendanceSchema,
     AttendeeArgsSchema,
     JoinSchema,
     ReportPageSchema,
 )
+from plumbing.events import utcnow
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_or_invalid
+from services.sessions.models import Attendance
 
 
 def attended_minutes(stretches, session, heartbeat, now):

@@ -3,16 +3,9 @@
 from nameko.rpc import rpc
 from sqlalchemy import select, update
 
-from plumbing.db import insert_ignoring_duplicates
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound
-from plumbing.events import utcnow
-from plumbing.outbox import emit
-from plumbing.pagination import keyset, keyset_page
-from plumbing.schemas import load_args, load_or_invalid
-from services.sessions.events import MessagePosted
-from services.sessions.models import Message, Upvote
-from services.sessions.program import refuse_cancelled
-from services.sessions.schemas import (
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.events.sessions import MessagePosted
+from contracts.rpc.sessions import (
     ORGANIZER,
     AgendaChangeSchema,
     AttendeeArgsSchema,
@@ -22,6 +15,13 @@ from services.sessions.schemas import (
     MessagesPageSchema,
     NewMessageSchema,
 )
+from plumbing.db import insert_ignoring_duplicates
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_args, load_or_invalid
+from services.sessions.models import Message, Upvote
+from services.sessions.program import refuse_cancelled
 
 
 class ChatRpcs:

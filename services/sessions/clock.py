@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
 
+from contracts.events.sessions import SessionEnded, SessionStarted, SessionStarting
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.timer import timer_from_config
-from services.sessions.events import SessionEnded, SessionStarted, SessionStarting
 from services.sessions.models import ProgramSession
 from services.sessions.program import event_data
 

@@ -3,12 +3,12 @@
 from nameko.rpc import rpc
 from sqlalchemy import delete, or_, select, update
 
+from contracts.events.registration import AttendeeCancelled, AttendeeErased
+from contracts.rpc.sessions import AttendeeIdSchema, MessageSchema
 from plumbing.consumer import consume
 from plumbing.outbox import forget_attendee
 from plumbing.schemas import load_or_invalid
-from services.registration.events import AttendeeCancelled, AttendeeErased
 from services.sessions.models import AgendaEntry, Attendance, Message, ProgramSession, Upvote
-from services.sessions.schemas import AttendeeIdSchema, MessageSchema
 
 
 class Gdpr:

@@ -34,10 +34,6 @@ DEFAULT_TRACKS = [
     },
 ]
 
-SESSION_KINDS = ("keynote", "panel", "workshop", "networking", "expo-hours")
-SESSION_STATUSES = ("scheduled", "starting", "live", "ended", "cancelled")
-MESSAGE_KINDS = ("chat", "question")
-
 
 class Base(DeclarativeBase):
     pass

@@ -5,15 +5,9 @@ from datetime import UTC, datetime, time, timedelta
 from nameko.rpc import rpc
 from sqlalchemy import select
 
-from plumbing.errors import Conflict, Invalid, NotFound
-from plumbing.events import utcnow
-from plumbing.outbox import emit
-from plumbing.pagination import keyset, keyset_page
-from plumbing.schemas import load_or_invalid
-from services.sessions import ical
-from services.sessions.events import SessionCancelled, SessionScheduled, SessionUpdated
-from services.sessions.models import ProgramSession
-from services.sessions.schemas import (
+from contracts.errors import Conflict, Invalid, NotFound
+from contracts.events.sessions import SessionCancelled, SessionScheduled, SessionUpdated
+from contracts.rpc.sessions import (
     CancellationSchema,
     NewSessionSchema,
     OrganizerSessionSchema,
@@ -23,6 +17,12 @@ from services.sessions.schemas import (
     SessionsPageSchema,
     time_zone,
 )
+from plumbing.events import utcnow
+from plumbing.outbox import emit
+from plumbing.pagination import keyset, keyset_page
+from plumbing.schemas import load_or_invalid
+from services.sessions import ical
+from services.sessions.models import ProgramSession
 
 FEED_MAX_SESSIONS = 5000
 

@@ -3,10 +3,10 @@
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 
-from plumbing.errors import Conflict, Invalid
+from contracts.errors import Conflict, Invalid
+from contracts.rpc.sessions import NewTrackSchema, TrackSchema
 from plumbing.schemas import load_or_invalid
 from services.sessions.models import Track
-from services.sessions.schemas import NewTrackSchema, TrackSchema
 
 
 class TrackRpcs:

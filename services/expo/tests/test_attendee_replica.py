@@ -9,15 +9,15 @@ from kombu import Connection
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
+from contracts.errors import NotFound
+from contracts.events.registration import AttendeeRegistered
 from plumbing.consumer import processed_events
-from plumbing.errors import NotFound
 from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, wait_until
 from plumbing.topology import dead_letter_queue_name, work_queue_name
 from services.expo.models import AttendeeContact, Interaction, Lead
 from services.expo.tests.conftest import ACME
-from services.registration.events import AttendeeRegistered
 
 HANDLER = "on_attendee_registered"
 WORK_QUEUE = work_queue_name("registration", "attendee_registered", "expo", HANDLER)

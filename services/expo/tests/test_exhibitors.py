@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, outbox_envelopes
 from services.expo.models import Exhibitor, Product

@@ -8,13 +8,13 @@ import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
-from plumbing.errors import Invalid, NotFound
+from contracts.enums import INTERACTION_KINDS
+from contracts.errors import Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, outbox_envelopes
 from services.expo.leads import LEAD_SCORE_WEIGHTS, lead_score
 from services.expo.models import Interaction, Lead, Meeting
-from services.expo.schemas import INTERACTION_KINDS
 from services.expo.tests.conftest import ACME
 
 CONSENTING = "11111111-1111-1111-1111-111111111111"

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.testing import count_rows, outbox_envelopes
 from services.expo.models import Interaction, Lead, Meeting

@@ -7,14 +7,14 @@ import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
-from plumbing.errors import Invalid, NotFound
+from contracts.errors import Invalid, NotFound
+from contracts.events.registration import AttendeeErased, AttendeeRegistered, AttendeeUpdated
 from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, wait_until
 from services.expo.leads import visitor_hash
 from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
 from services.expo.tests.conftest import ACME
-from services.registration.events import AttendeeErased, AttendeeRegistered, AttendeeUpdated
 
 ADA = "11111111-1111-1111-1111-111111111111"
 BOB = "22222222-2222-2222-2222-222222222222"

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from plumbing.errors import Invalid, NotFound
+from contracts.errors import Invalid, NotFound
 from plumbing.testing import count_rows
 from services.notifications.models import WebhookEndpoint
 

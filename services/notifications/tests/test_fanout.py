@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 
-from plumbing.errors import NotFound
+from contracts.errors import NotFound
+from contracts.events.sessions import SessionCancelled, SessionStarting, SessionUpdated
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from services.notifications.models import AttendeeReplica, Notification, OutgoingEmail
-from services.sessions.events import SessionCancelled, SessionStarting, SessionUpdated
 
 SESSION = {
     "session_id": "ses-big",

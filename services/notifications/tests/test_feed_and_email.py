@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from nameko.rpc import rpc
 from sqlalchemy import select
 
+from contracts.errors import NotFound
+from contracts.events.registration import AttendeeRegistered
+from contracts.events.sessions import SessionStarting
 from plumbing.consumer import processed_events
-from plumbing.errors import NotFound
 from plumbing.testing import count_rows, free_port, wait_until
 from services.notifications.models import Notification, OutgoingEmail
-from services.registration.events import AttendeeRegistered
-from services.sessions.events import SessionStarting
 
 ALICE = {
     "attendee_id": "att-alice",

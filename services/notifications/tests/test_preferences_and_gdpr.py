@@ -5,11 +5,18 @@ from datetime import UTC, datetime
 import pytest
 from nameko.testing.services import worker_factory
 
+from contracts.errors import Invalid, NotFound
+from contracts.events.notifications import NotificationBatch
+from contracts.events.registration import (
+    AttendeeCancelled,
+    AttendeeErased,
+    AttendeeRegistered,
+    AttendeeUpdated,
+    LoginLinkRequested,
+)
 from plumbing.consumer import processed_events
-from plumbing.errors import Invalid, NotFound
 from plumbing.outbox import emit
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
-from services.notifications.events import NotificationBatch
 from services.notifications.models import (
     AttendeeReplica,
     ErasedAttendee,
@@ -18,13 +25,6 @@ from services.notifications.models import (
     Preferences,
 )
 from services.notifications.service import NotificationsService
-from services.registration.events import (
-    AttendeeCancelled,
-    AttendeeErased,
-    AttendeeRegistered,
-    AttendeeUpdated,
-    LoginLinkRequested,
-)
 
 ALICE = {
     "attendee_id": "att-alice",

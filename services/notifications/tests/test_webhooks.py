@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
+from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
-from services.expo.events import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 LEAD = {

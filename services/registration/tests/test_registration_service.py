@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, outbox_envelopes

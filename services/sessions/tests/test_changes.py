@@ -2,7 +2,7 @@
 
 import pytest
 
-from plumbing.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Invalid, NotFound
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows
 from services.sessions.models import ProgramSession, Track

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from icalendar import Calendar
 
-from plumbing.errors import Invalid
+from contracts.errors import Invalid
 from services.sessions.tests.test_program import KEYNOTE, session_at
 
 ALICE = "3f1c2a7e-4b5d-4e8f-9a0b-1c2d3e4f5a6b"

@@ -6,12 +6,12 @@ import eventlet
 import pytest
 from sqlalchemy import update
 
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
+from contracts.events.registration import AttendeeCancelled, AttendeeErased
 from plumbing.consumer import processed_events
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, wait_until
-from services.registration.events import AttendeeCancelled, AttendeeErased
 from services.sessions.models import AgendaEntry, Attendance, Message, Upvote
 from services.sessions.tests.conftest import ONE_HOUR, add_session, outbox_events
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from plumbing.errors import Invalid, NotFound
+from contracts.errors import Invalid, NotFound
 from plumbing.migrations import upgrade
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows

@@ -7,15 +7,12 @@ from marshmallow import (
     validates_schema,
 )
 
+from contracts.enums import INTERACTION_KINDS, MEETING_ANSWERS, MEETING_STATUSES, TIERS
 from plumbing.fields import Id, Text, TrimmedText, Url, not_blank
 from plumbing.pagination import Cursor, Limit, integer, text
 from plumbing.schemas import load_or_invalid
 
 # in the order exhibitors are listed
-TIERS = ("platinum", "gold", "silver", "standard")
-INTERACTION_KINDS = ("visit", "download", "meeting_request")
-MEETING_STATUSES = ("pending", "accepted", "declined", "withdrawn")
-MEETING_ANSWERS = ("accepted", "declined")
 MAX_PRODUCTS = 100
 MAX_PROPOSED_TIMES = 5
 MAX_ANALYTICS_DAYS = 366

@@ -3,11 +3,10 @@ import zoneinfo
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from contracts.enums import ATTENDEE_STATUSES, TICKET_TYPES
 from plumbing.fields import StrictBoolean, Text, TrimmedText, not_blank
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
-TICKET_TYPES = ("member", "non_member", "student", "speaker", "exhibitor_staff", "complimentary")
-STATUSES = ("registered", "cancelled", "erased")
 TIME_ZONES = frozenset(zoneinfo.available_timezones())
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
@@ -147,7 +146,7 @@ class CancellationArgs(Schema):
 class AttendeeFiltersSchema(Schema):
     q = Text(validate=validate.Length(min=1, max=200))
     ticket_type = fields.String(validate=validate.OneOf(TICKET_TYPES))
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(ATTENDEE_STATUSES))
 
 
 class AttendeesPageArgs(Schema):

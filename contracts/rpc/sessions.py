@@ -3,9 +3,9 @@ from datetime import UTC, date, datetime
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from contracts.enums import MESSAGE_KINDS, SESSION_KINDS
 from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, Url, not_blank
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
-from services.sessions.models import MESSAGE_KINDS, SESSION_KINDS
 
 # Plausible conference dates; also keeps date arithmetic far from datetime's limits.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

@@ -1,9 +1,9 @@
 from marshmallow import Schema, fields, validate
 
+from contracts.enums import WEBHOOK_EVENT_TYPES
 from plumbing.fields import Id, StrictBoolean, TrimmedText, Url, not_blank
 from plumbing.pagination import NewestFirstPageArgs
 
-WEBHOOK_EVENT_TYPES = ("lead.captured", "lead.updated", "meeting.requested", "meeting.answered")
 # the kinds an attendee can choose channels for, with their defaults
 PREFERENCE_DEFAULTS = {
     "session_starting": {"feed": True, "email": True},

@@ -1,7 +1,14 @@
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from plumbing.events import EventSchema
-from services.registration.schemas import ConsentSchema
+
+
+class Consent(Schema):
+    """The attendee's consent as events carry it (its own schema: an API change to
+    consent input must not silently change the events)."""
+
+    share_with_exhibitors = fields.Boolean(required=True)
+    marketing = fields.Boolean(load_default=False)
 
 
 class AttendeeRegistered(EventSchema):
@@ -14,7 +21,7 @@ class AttendeeRegistered(EventSchema):
     full_name = fields.String(required=True)
     organization = fields.String(load_default="")
     ticket_type = fields.String(required=True)
-    consent = fields.Nested(ConsentSchema, required=True)
+    consent = fields.Nested(Consent, required=True)
     registered_at = fields.AwareDateTime(required=True)
 
 
@@ -29,7 +36,7 @@ class AttendeeUpdated(EventSchema):
     email = fields.Email(required=True)
     full_name = fields.String(required=True)
     organization = fields.String(load_default="")
-    consent = fields.Nested(ConsentSchema, required=True)
+    consent = fields.Nested(Consent, required=True)
     changed = fields.List(fields.String(), required=True)
     updated_at = fields.AwareDateTime(required=True)
 

@@ -1,0 +1,1 @@
+"""Event schemas, one module per publishing service (see docs/events.md)."""
