@@ -1,0 +1,70 @@
+"""A notifications process killed with SIGKILL mid-way through sending re-sends at most
+the message in flight, with the same Message-ID (issue 12, defect 2). The service runs
+as its own ``plenary run notifications`` process, as in production."""
+
+import collections
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from drills.procs import ServiceProcess, run_plenary, wait_until
+from drills.sinks import SmtpSinkProcess
+from services.notifications.models import OutgoingEmail
+
+MAILS = 40
+
+
+@pytest.fixture
+def sink(tmp_path):
+    sink = SmtpSinkProcess(tmp_path / "smtp", delay=0.05).start()
+    yield sink
+    sink.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 defect 2: send_due_emails marks its batch of 50 sent in one commit at "
+    "the end, so a kill -9 mid-batch sends every mail SMTP already accepted again",
+)
+def test_kill_9_mid_batch_resends_at_most_the_mail_in_flight(
+    rabbit_config, database_url, db_session, sink, tmp_path
+):
+    db = db_session("notifications")
+    now = datetime.now(UTC)
+    db.add_all(
+        OutgoingEmail(
+            to_address=f"member{n}@example.org",
+            subject="Welcome",
+            text_body="Hello\n",
+            html_body="<p>Hello</p>",
+            next_attempt_at=now,
+            created_at=now,
+            dedupe_key=f"crash:{n}",
+        )
+        for n in range(MAILS)
+    )
+    db.commit()
+    env = {
+        "AMQP_URI": rabbit_config["AMQP_URI"],
+        "NOTIFICATIONS_DATABASE_URL": database_url("notifications"),
+        "SMTP_PORT": sink.port,
+        "OUTGOING_POLL_INTERVAL": "0.2",
+    }
+    run_plenary(["declare", "notifications"], env)
+    service = ServiceProcess("notifications", env, tmp_path).start()
+    try:
+        wait_until(lambda: len(sink.lines()) >= 10, 30, "ten mails accepted")
+        service.kill()
+        service.start()
+        wait_until(lambda: len(sink.counts()) == MAILS, 60, "every recipient reached")
+        time.sleep(1)
+    finally:
+        service.stop()
+
+    doubled = {r: n for r, n in sink.counts().items() if n > 1}
+    assert len(doubled) <= 1, f"{len(doubled)} recipients mailed twice"
+    ids = collections.defaultdict(set)
+    for recipient, message_id in sink.lines():
+        ids[recipient].add(message_id)
+    assert all(len(message_ids) == 1 for message_ids in ids.values())
