@@ -1,0 +1,91 @@
+"""``python -m drills [--light] [--only NAME ...]``: run the drills, print the table,
+exit 0 only when no drill lost, doubled or saw anything unexpected."""
+
+import argparse
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+from drills.core import Drill, DrillTimeout, Result  # noqa: E402
+from drills.scenarios import DRILLS  # noqa: E402
+
+COLUMNS = ("drill", "sent", "delivered", "lost", "doubled", "unexpected", "seconds")
+
+
+def table(results):
+    rows = [COLUMNS] + [
+        (
+            r.drill,
+            str(r.sent),
+            str(r.delivered),
+            str(r.lost),
+            str(r.doubled),
+            str(r.unexpected),
+            f"{r.seconds:.1f}",
+        )
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    lines = []
+    for n, row in enumerate(rows):
+        numbers = zip(row[1:], widths[1:], strict=True)
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in numbers]
+        lines.append(" | ".join(cells))
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def on_alarm(signum, frame):
+    raise DrillTimeout("the drill ran out of time")
+
+
+def run_one(name, function, time_limit, light, workdir):
+    drill = Drill(name, light, workdir)
+    result = Result(name)
+    started = time.monotonic()
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(int(time_limit))
+    try:
+        function(drill, result)
+    except Exception as exc:  # a drill that breaks is a failed drill, with the reason
+        result.unexpected += 1
+        result.note(f"{type(exc).__name__}: {exc}")
+        traceback.print_exc()
+    finally:
+        signal.alarm(0)
+        drill.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m drills")
+    parser.add_argument("--light", action="store_true", help="small counts (make test)")
+    parser.add_argument("--only", nargs="*", default=[], help="run only these drills")
+    args = parser.parse_args(argv)
+    unknown = set(args.only) - set(DRILLS)
+    if unknown:
+        sys.exit(f"unknown drill(s): {', '.join(sorted(unknown))}; known: {', '.join(DRILLS)}")
+    workdir = tempfile.mkdtemp(prefix="plenary-drills-")
+    results = []
+    for name, (function, full_limit, light_limit) in DRILLS.items():
+        if args.only and name not in args.only:
+            continue
+        limit = light_limit if args.light else full_limit
+        print(f"--- drill {name} (at most {limit} s)", file=sys.stderr, flush=True)
+        results.append(run_one(name, function, limit, args.light, workdir))
+        for note in results[-1].notes:
+            print(f"    {name}: {note}", file=sys.stderr, flush=True)
+    print(table(results), flush=True)
+    print(f"(logs of the service processes: {workdir})")
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
