@@ -11,6 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import requests
 from kombu import Connection, Exchange, Queue
@@ -126,6 +127,32 @@ class Drill:
         finally:
             engine.dispose()
 
+    def plenary(self, *args):
+        run_plenary(list(args), self.env)
+
+    def _api(self, method, path, **kwargs):
+        response = requests.request(
+            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=10, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def queue_depth(self, queue):
+        vhost = quote(self.vhost.name, safe="")
+        try:
+            info = self._api("GET", f"queues/{vhost}/{quote(queue, safe='')}")
+        except requests.HTTPError:
+            return 0
+        return info.get("messages", 0) or 0
+
+    def close_connections(self):
+        """Close every broker connection of this drill's vhost; returns how many."""
+        vhost = quote(self.vhost.name, safe="")
+        connections = self._api("GET", f"vhosts/{vhost}/connections")
+        for connection in connections:
+            self._api("DELETE", f"connections/{quote(connection['name'], safe='')}")
+        return len(connections)
+
     def close(self):
         for cleanup in reversed(self.cleanups):
             with contextlib.suppress(Exception):
@@ -189,6 +216,32 @@ class Publisher:
             **options,
         )
         return envelope
+
+    def plenary(self, *args):
+        run_plenary(list(args), self.env)
+
+    def _api(self, method, path, **kwargs):
+        response = requests.request(
+            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=10, **kwargs
+        )
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def queue_depth(self, queue):
+        vhost = quote(self.vhost.name, safe="")
+        try:
+            info = self._api("GET", f"queues/{vhost}/{quote(queue, safe='')}")
+        except requests.HTTPError:
+            return 0
+        return info.get("messages", 0) or 0
+
+    def close_connections(self):
+        """Close every broker connection of this drill's vhost; returns how many."""
+        vhost = quote(self.vhost.name, safe="")
+        connections = self._api("GET", f"vhosts/{vhost}/connections")
+        for connection in connections:
+            self._api("DELETE", f"connections/{quote(connection['name'], safe='')}")
+        return len(connections)
 
     def close(self):
         self.connection.release()
