@@ -11,6 +11,7 @@ import warnings
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
+from drills.broker import BrokerNode  # noqa: E402
 from drills.core import Drill, DrillTimeout, Result  # noqa: E402
 from drills.scenarios import DRILLS  # noqa: E402
 
@@ -45,8 +46,8 @@ def on_alarm(signum, frame):
     raise DrillTimeout("the drill ran out of time")
 
 
-def run_one(name, function, time_limit, light, workdir):
-    drill = Drill(name, light, workdir)
+def run_one(name, function, time_limit, light, workdir, broker):
+    drill = Drill(name, light, workdir, broker)
     result = Result(name)
     started = time.monotonic()
     signal.signal(signal.SIGALRM, on_alarm)
@@ -74,14 +75,20 @@ def main(argv=None):
         sys.exit(f"unknown drill(s): {', '.join(sorted(unknown))}; known: {', '.join(DRILLS)}")
     workdir = tempfile.mkdtemp(prefix="plenary-drills-")
     results = []
-    for name, (function, full_limit, light_limit) in DRILLS.items():
-        if args.only and name not in args.only:
-            continue
-        limit = light_limit if args.light else full_limit
-        print(f"--- drill {name} (at most {limit} s)", file=sys.stderr, flush=True)
-        results.append(run_one(name, function, limit, args.light, workdir))
-        for note in results[-1].notes:
-            print(f"    {name}: {note}", file=sys.stderr, flush=True)
+    # every drill runs on a RabbitMQ node of its own run: it may be restarted, and the
+    # machine's shared node is busy with everybody's test runs
+    broker = BrokerNode().start()
+    try:
+        for name, (function, full_limit, light_limit) in DRILLS.items():
+            if args.only and name not in args.only:
+                continue
+            limit = light_limit if args.light else full_limit
+            print(f"--- drill {name} (at most {limit} s)", file=sys.stderr, flush=True)
+            results.append(run_one(name, function, limit, args.light, workdir, broker))
+            for note in results[-1].notes:
+                print(f"    {name}: {note}", file=sys.stderr, flush=True)
+    finally:
+        broker.stop()
     print(table(results), flush=True)
     print(f"(logs of the service processes: {workdir})")
     return 0 if all(r.passed for r in results) else 1

@@ -17,7 +17,15 @@ import requests
 from kombu import Connection, Exchange, Queue
 from sqlalchemy import text
 
-from drills.procs import REPO_ROOT, Databases, ServiceProcess, Vhost, base_env, run_plenary
+from drills.procs import (
+    REPO_ROOT,
+    Databases,
+    ServiceProcess,
+    Vhost,
+    base_env,
+    patiently,
+    run_plenary,
+)
 from drills.sinks import SmtpSinkProcess, WebhookReceivers
 
 ORGANIZER_TOKEN = "drill-organizer-token"
@@ -89,7 +97,7 @@ class Drill:
             self.env["SMTP_PORT"] = self.smtp.port
         self.env.update(env)
         if backends:
-            run_plenary(["declare", *backends], self.env)
+            patiently(run_plenary, ["declare", *backends], self.env)
         return self.env
 
     def service(self, name, start=True, **env):
@@ -132,7 +140,7 @@ class Drill:
 
     def _api(self, method, path, **kwargs):
         response = requests.request(
-            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=10, **kwargs
+            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=30, **kwargs
         )
         response.raise_for_status()
         return response.json() if response.content else None
@@ -197,7 +205,10 @@ class Publisher:
     """Publishes envelopes as a producer's outbox relay does (persistent, confirmed)."""
 
     def __init__(self, amqp_uri):
-        self.connection = Connection(amqp_uri, transport_options={"confirm_publish": True})
+        self.connection = Connection(
+            amqp_uri, connect_timeout=15, transport_options={"confirm_publish": True}
+        )
+        self.connection.ensure_connection(max_retries=5)
         self.producer = self.connection.Producer()
 
     def publish(self, schema_cls, data=None, envelope=None, **options):
@@ -222,7 +233,7 @@ class Publisher:
 
     def _api(self, method, path, **kwargs):
         response = requests.request(
-            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=10, **kwargs
+            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=30, **kwargs
         )
         response.raise_for_status()
         return response.json() if response.content else None

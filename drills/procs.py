@@ -87,16 +87,18 @@ class Vhost:
         return f"{self.api}/api/{path}"
 
     def create(self):
-        auth = ("guest", "guest")
         vhost = quote(self.name, safe="")
-        requests.put(self._url(f"vhosts/{vhost}"), auth=auth, timeout=10).raise_for_status()
-        requests.put(
-            self._url(f"permissions/{vhost}/guest"),
+        patiently(self._put, f"vhosts/{vhost}")
+        patiently(
+            self._put,
+            f"permissions/{vhost}/guest",
             json={"configure": ".*", "write": ".*", "read": ".*"},
-            auth=auth,
-            timeout=10,
-        ).raise_for_status()
+        )
         return self
+
+    def _put(self, path, **kwargs):
+        response = requests.put(self._url(path), auth=("guest", "guest"), timeout=30, **kwargs)
+        response.raise_for_status()
 
     def delete(self):
         with contextlib.suppress(requests.RequestException):
@@ -128,7 +130,7 @@ class Databases:
         admin.dispose()
         for service in services:
             env = {f"{service.upper()}_DATABASE_URL": self.urls[service]}
-            run_plenary(["migrate", service], env)
+            patiently(run_plenary, ["migrate", service], env)
         return self
 
     def engine(self, service):
@@ -150,16 +152,30 @@ def base_env(extra):
     return env
 
 
+def patiently(function, *args, attempts=3, **kwargs):
+    """The shared broker is busy at times (other people's test runs): try again."""
+    for attempt in range(attempts):
+        try:
+            return function(*args, **kwargs)
+        except (requests.RequestException, RuntimeError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)
+
+
 def run_plenary(args, extra_env, timeout=120):
-    subprocess.run(
+    completed = subprocess.run(
         [PLENARY, *args],
         cwd=REPO_ROOT,
         env=base_env(extra_env),
-        check=True,
         timeout=timeout,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        capture_output=True,
+        text=True,
     )
+    if completed.returncode != 0:
+        tail = "\n".join(completed.stderr.splitlines()[-5:])
+        raise RuntimeError(f"plenary {' '.join(args)} failed:\n{tail}")
+    return completed.stdout
 
 
 class ServiceProcess:

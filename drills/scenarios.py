@@ -2,12 +2,21 @@
 places and processes), ``result`` the line it fills in. ``DRILLS`` maps each name to
 (function, time limit in seconds, time limit of the light form)."""
 
+import base64
+import collections
+import random
+import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from contracts.events.expo import LeadCaptured
 from contracts.events.registration import AttendeeRegistered
 from drills.core import eventually, in_thread
 from drills.pgproxy import TcpProxy
+from drills.procs import free_port
+from drills.sinks import WebhookReceivers, payload
 
 WELCOME_KIND = "registration_confirmed"
 
@@ -273,6 +282,261 @@ def smtp_outage(d, result):
         result.unexpected += 1
 
 
+# -- 6 -------------------------------------------------------------------------------
+
+
+def clock_restart(d, result):
+    """Sessions whose reminder window, start and end fall inside the drill, while the
+    sessions service (two replicas) is kill -9'd and restarted again and again: every
+    session ends once, and no transition's event is emitted twice."""
+    count, window = d.size(200, 30), d.size(40, 12)
+    d.setup(["sessions"], SESSION_REMINDER_LEAD_SECONDS="2")
+    track = d.scalar("sessions", "SELECT id FROM tracks ORDER BY id LIMIT 1")
+    now = datetime.now(UTC)
+    for n in range(count):
+        starts = now + timedelta(seconds=8 + window * n / count)
+        d.execute(
+            "sessions",
+            "INSERT INTO sessions (id, title, abstract, track_id, kind, starts_at, ends_at,"
+            " speakers, status, cancel_reason, sequence, search_text, speaker_text,"
+            " created_at, updated_at) VALUES (:id, :title, '', :track, 'panel', :starts,"
+            " :ends, '[]', 'scheduled', '', 0, '', '', :now, :now)",
+            id=f"clock-{d.run_id}-{n}",
+            title=f"Session {n}",
+            track=track,
+            starts=starts,
+            ends=starts + timedelta(seconds=2),
+            now=now,
+        )
+    replicas = [d.service("sessions"), d.service("sessions")]
+    deadline = time.monotonic() + window + 8
+    kills = 0
+    while time.monotonic() < deadline:
+        time.sleep(random.uniform(1.5, 4))
+        victim = replicas[kills % 2]
+        victim.kill()
+        victim.start(wait=False)
+        kills += 1
+    for replica in replicas:
+        replica.wait_ready()
+    result.note(f"{kills} kill -9 of a sessions replica inside the windows")
+
+    def ended():
+        return d.scalar("sessions", "SELECT count(*) FROM sessions WHERE status = 'ended'")
+
+    eventually(lambda: ended() >= count, 60)
+    events = d.rows(
+        "sessions",
+        "SELECT envelope::json->'data'->>'session_id', event_type, count(*) FROM outbox"
+        " GROUP BY 1, 2",
+    )
+    per_session = collections.defaultdict(dict)
+    for session_id, event_type, n in events:
+        per_session[session_id][event_type] = n
+    result.sent = count
+    for n in range(count):
+        seen = per_session.get(f"clock-{d.run_id}-{n}", {})
+        if seen.get("session_ended") == 1:
+            result.delivered += 1
+        else:
+            result.lost += 1
+        if any(times > 1 for times in seen.values()):
+            result.doubled += 1
+    result.unexpected += sum(1 for sid in per_session if not sid.startswith(f"clock-{d.run_id}"))
+
+
+# -- 4 and 11: webhooks ----------------------------------------------------------------
+
+
+def add_endpoint(d, exhibitor_id, url, secret=None):
+    endpoint_id = f"wh-{d.run_id}-{exhibitor_id}"
+    d.execute(
+        "notifications",
+        "INSERT INTO webhook_endpoints (id, exhibitor_id, url, events, secret, created_at)"
+        " VALUES (:id, :exhibitor, :url, :events, :secret, :now)",
+        id=endpoint_id,
+        exhibitor=exhibitor_id,
+        url=url,
+        events='["lead.captured"]',
+        secret=secret or new_secret(),
+        now=datetime.now(UTC),
+    )
+    return endpoint_id
+
+
+def new_secret():
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def lead(exhibitor_id, n):
+    now = datetime.now(UTC)
+    return {
+        "lead_id": f"lead-{exhibitor_id}-{n}",
+        "exhibitor_id": exhibitor_id,
+        "attendee": {
+            "attendee_id": f"att-{n}",
+            "full_name": f"Member {n}",
+            "email": f"member{n}@drill.test",
+            "organization": "Drill Society",
+        },
+        "score": 1,
+        "interaction": {
+            "interaction_id": f"int-{exhibitor_id}-{n}",
+            "kind": "booth_visit",
+            "product_id": None,
+            "message": None,
+            "occurred_at": now,
+        },
+    }
+
+
+def deliveries(d, endpoint_id):
+    return d.scalar(
+        "notifications",
+        "SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = :id",
+        id=endpoint_id,
+    )
+
+
+def tally_webhooks(result, delivered, expected_count):
+    """``delivered``: {webhook-id: 2xx answers}."""
+    result.sent += expected_count
+    result.delivered += len(delivered)
+    result.lost += expected_count - len(delivered)
+    result.doubled += sum(1 for n in delivered.values() if n > 1)
+
+
+def dead_endpoint(d, result):
+    """One exhibitor's endpoint refuses connections for the whole flow, then comes back:
+    every lead reaches it once by webhook-id, and the other exhibitor's leads arrive as
+    fast as they did before (its latency measured alone first, then beside the dead one)."""
+    count, dead_for = d.size(400, 40), d.size(30, 6)
+    d.setup(["notifications"])
+    live = d.receivers()
+    dead_port = free_port()
+    live_id = add_endpoint(d, "ex-live", live.url("live"))
+    dead_id = add_endpoint(d, "ex-dead", f"http://127.0.0.1:{dead_port}/dead")
+    d.service("notifications")
+    publisher = d.publisher()
+    published_at = {}
+
+    def flow(tag, exhibitors, seconds):
+        for n in range(count):
+            for exhibitor in exhibitors:
+                data = lead(exhibitor, f"{tag}{n}")
+                published_at[data["lead_id"]] = time.monotonic()
+                publisher.publish(LeadCaptured, data)
+            time.sleep(seconds / count)
+
+    def p95_latency(tag):
+        latencies = sorted(
+            r["at"] - published_at[lead_id]
+            for r in live.seen("live")
+            if 200 <= r["status"] < 300
+            and (lead_id := payload(r)["data"]["lead_id"]).startswith(f"lead-ex-live-{tag}")
+        )
+        return latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("inf")
+
+    flow("alone", ["ex-live"], dead_for / 3)
+    eventually(lambda: len(live.delivered("live")) >= count, 60)
+    started = time.monotonic()
+    flow("beside", ["ex-live", "ex-dead"], dead_for / 2)
+    publisher.close()
+    eventually(lambda: len(live.delivered("live")) >= 2 * count, 60)
+    time.sleep(max(0.0, dead_for - (time.monotonic() - started)))
+    back = WebhookReceivers(port=dead_port)
+    d.cleanups.append(back.stop)
+    eventually(lambda: len(back.delivered("dead")) >= count, d.size(90, 60))
+    settle()
+    tally_webhooks(result, live.delivered("live"), deliveries(d, live_id))
+    tally_webhooks(result, back.delivered("dead"), deliveries(d, dead_id))
+    result.unexpected += abs(deliveries(d, live_id) - 2 * count)
+    result.unexpected += abs(deliveries(d, dead_id) - count)
+    alone, beside = p95_latency("alone"), p95_latency("beside")
+    result.note(f"live exhibitor's latency p95: {alone:.2f} s alone, {beside:.2f} s beside")
+    if beside > max(2 * alone, alone + 1.0):
+        result.unexpected += 1
+
+
+WEBHOOK_TIMEOUT = 2.0
+
+
+def webhook_etiquette(d, result):
+    """3xx not followed; Retry-After on 429 and 503 respected; 410 disables the endpoint;
+    a hanging receiver is timed out (and retried); the signature verifies with the old
+    and the new secret across a rotation."""
+    d.setup(["notifications"], WEBHOOK_TIMEOUT_SECONDS=str(WEBHOOK_TIMEOUT))
+    hooks = d.receivers()
+    hooks.script("redirect", (302, 0, {"Location": hooks.url("redirect-target")}))
+    hooks.script("too-many", (429, 0, {"Retry-After": "3"}))
+    hooks.script("unavailable", (503, 0, {"Retry-After": "2"}))
+    hooks.answer("gone", 410)
+    hooks.script("hanging", (200, WEBHOOK_TIMEOUT * 4, {}))
+    endpoints = {
+        path: add_endpoint(d, f"ex-{path}", hooks.url(path))
+        for path in ("redirect", "too-many", "unavailable", "gone", "hanging", "rotating")
+    }
+    d.service("notifications")
+    publisher = d.publisher()
+    for path in endpoints:
+        publisher.publish(LeadCaptured, lead(f"ex-{path}", 1))
+    started = time.monotonic()
+    retried = ("redirect", "too-many", "unavailable", "hanging", "rotating")
+    eventually(lambda: all(hooks.delivered(p, WEBHOOK_TIMEOUT) for p in retried), 60)
+
+    def check(ok, what):
+        if not ok:
+            result.unexpected += 1
+            result.note(f"not so: {what}")
+
+    check(not hooks.seen("redirect-target"), "the redirect is not followed")
+    for path, wait in (("too-many", 3), ("unavailable", 2)):
+        times = [r["at"] for r in hooks.seen(path)]
+        gap = times[1] - times[0] if len(times) > 1 else 0
+        check(gap >= wait - 0.2, f"{path}: the retry waits Retry-After {wait} s ({gap:.1f})")
+    hanging = hooks.seen("hanging")
+    check(
+        len(hanging) >= 2 and hanging[1]["at"] - hanging[0]["at"] < WEBHOOK_TIMEOUT * 3,
+        "the hanging receiver is timed out and tried again",
+    )
+    # a rotation: the next delivery carries a signature from the old and the new secret
+    rotate = ["notifications", "rotate_webhook_secret", ["ex-rotating", endpoints["rotating"]]]
+    [rotated] = d.rpc([rotate])
+    old_secret = d.scalar(
+        "notifications",
+        "SELECT previous_secret FROM webhook_endpoints WHERE id = :id",
+        id=endpoints["rotating"],
+    )
+    publisher.publish(LeadCaptured, lead("ex-rotating", 2))
+    publisher.publish(LeadCaptured, lead("ex-gone", 2))  # to a disabled endpoint: not sent
+    publisher.close()
+    eventually(lambda: len(hooks.delivered("rotating")) >= 2, 30)
+    settle(3)
+    last = [r for r in hooks.seen("rotating") if payload(r)["data"]["lead_id"].endswith("-2")]
+    for secret in (old_secret, rotated["secret"]):
+        check(last and verifies(secret, last[0]), "the signature verifies with both secrets")
+    check(len(hooks.seen("gone")) == 1, f"410 disables: {len(hooks.seen('gone'))} request(s)")
+    disabled = d.scalar(
+        "notifications",
+        "SELECT disabled_at FROM webhook_endpoints WHERE id = :id",
+        id=endpoints["gone"],
+    )
+    check(disabled is not None, "the endpoint that answered 410 is disabled")
+    for path in retried:
+        delivered = hooks.delivered(path, WEBHOOK_TIMEOUT)
+        tally_webhooks(result, delivered, deliveries(d, endpoints[path]))
+    result.note(f"etiquette checks took {time.monotonic() - started:.1f} s")
+
+
+def verifies(secret, request):
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    try:
+        Webhook(secret).verify(request["body"], headers)
+    except WebhookVerificationError:
+        return False
+    return True
+
+
 DRILLS = {
     "kill-9 consumer": (kill_consumer, 400, 120),
     "before consumer": (before_consumer, 200, 90),
@@ -280,4 +544,7 @@ DRILLS = {
     "connection closed": (connection_closed, 200, 120),
     "database outage": (database_outage, 300, 120),
     "smtp outage": (smtp_outage, 300, 150),
+    "session clock restart": (clock_restart, 200, 120),
+    "dead webhook endpoint": (dead_endpoint, 240, 120),
+    "webhook etiquette": (webhook_etiquette, 150, 120),
 }

@@ -70,11 +70,12 @@ class WebhookReceivers:
     ``answer(path, status, delay=0, headers=None)``. It counts successful (2xx) requests
     per ``webhook-id`` and remembers every request (arrival time, status answered)."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.lock = threading.Lock()
         self.answers = {}
+        self.scripts = collections.defaultdict(list)
         self.requests = collections.defaultdict(list)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -83,14 +84,22 @@ class WebhookReceivers:
         return f"http://127.0.0.1:{self.server.server_address[1]}/{path}"
 
     def answer(self, path, status, delay=0.0, headers=None):
+        """Answer every request to ``path`` so (once the scripted answers are used up)."""
         with self.lock:
             self.answers[path] = (status, delay, headers or {})
 
-    def delivered(self, path):
-        """{webhook-id: 2xx answers} for ``path``."""
+    def script(self, path, *answers):
+        """The next requests to ``path`` get these (status, delay, headers) in turn."""
+        with self.lock:
+            self.scripts[path].extend(answers)
+
+    def delivered(self, path, timeout=float("inf")):
+        """{webhook-id: 2xx answers given in time} for ``path``."""
         with self.lock:
             return collections.Counter(
-                r["id"] for r in self.requests[path] if 200 <= r["status"] < 300
+                r["id"]
+                for r in self.requests[path]
+                if 200 <= r["status"] < 300 and r["delay"] < timeout
             )
 
     def seen(self, path):
@@ -105,10 +114,15 @@ class WebhookReceivers:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 path = self.path.lstrip("/")
                 with receivers.lock:
-                    status, delay, headers = receivers.answers.get(path, (200, 0.0, {}))
+                    if receivers.scripts[path]:
+                        status, delay, headers = receivers.scripts[path].pop(0)
+                    else:
+                        status, delay, headers = receivers.answers.get(path, (200, 0.0, {}))
                     receivers.requests[path].append(
                         {
                             "id": self.headers.get("webhook-id"),
+                            "headers": dict(self.headers.items()),
+                            "delay": delay,
                             "timestamp": self.headers.get("webhook-timestamp"),
                             "signature": self.headers.get("webhook-signature"),
                             "body": body,
