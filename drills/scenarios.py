@@ -4,11 +4,14 @@ places and processes), ``result`` the line it fills in. ``DRILLS`` maps each nam
 
 import base64
 import collections
+import itertools
 import random
 import secrets
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import requests
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from contracts.events.expo import LeadCaptured
@@ -537,6 +540,142 @@ def verifies(secret, request):
     return True
 
 
+# -- 7 and 2: through the gateway -------------------------------------------------------
+
+
+class Registrar:
+    """Clients registering attendees through the gateway, keeping every answer."""
+
+    def __init__(self, gateway, tag):
+        self.gateway = gateway
+        self.tag = tag
+        self.answers = []  # (email, status, attendee_id or None, retry_after)
+
+    def register(self, n):
+        email = f"{self.tag}-{n}@drill.test"
+        body = {
+            "email": email,
+            "full_name": f"Member {n}",
+            "ticket_type": "member",
+            "consent": {"share_with_exhibitors": True},
+        }
+        try:
+            response = requests.post(f"{self.gateway.url}/v1/registrations", json=body, timeout=30)
+        except requests.RequestException as exc:
+            self.answers.append((email, f"error {type(exc).__name__}", None, None))
+            return
+        attendee_id = response.json().get("attendee_id") if response.status_code == 201 else None
+        retry_after = response.headers.get("Retry-After")
+        self.answers.append((email, response.status_code, attendee_id, retry_after))
+
+    def run(self, numbers, clients=4):
+        numbers = list(numbers)
+        threads = [in_thread(self._run_slice, numbers[i::clients]) for i in range(clients)]
+        for thread in threads:
+            thread.join()
+
+    def run_until(self, stop, clients=2):
+        counter = itertools.count()
+        threads = [in_thread(self._run_while, stop, counter) for _ in range(clients)]
+        for thread in threads:
+            thread.join()
+
+    def _run_while(self, stop, counter):
+        while not stop.is_set():
+            self.register(next(counter))
+            time.sleep(0.02)
+
+    def _run_slice(self, numbers):
+        for n in numbers:
+            self.register(n)
+
+    def accepted(self):
+        return {attendee_id for _, status, attendee_id, _ in self.answers if status == 201}
+
+    def unclean(self):
+        """Answers that are neither an acceptance nor a clean refusal (503 + Retry-After)."""
+        return [a for a in self.answers if a[1] != 201 and not (a[1] == 503 and a[3])]
+
+
+def outbox_crash(d, result):
+    """kill -9 of the registration service at random points while 1,000 registrations
+    go through the gateway (so between commit and publish, and between publish and
+    mark-sent): every committed registration's event is published, none for a
+    transaction that did not commit, each attendee's event once (by event id)."""
+    count, kills = d.size(1_000, 150), d.size(6, 2)
+    d.setup(["registration", "gateway"])
+    tap = d.listen("registration", "attendee_registered")
+    registration_service = d.service("registration")
+    gateway = d.service("gateway")
+    registrar = Registrar(gateway, f"x{d.run_id}")
+    flow = in_thread(registrar.run, range(count))
+    done_kills = 0
+    while flow.is_alive() and done_kills < kills:
+        time.sleep(random.uniform(1.0, 3.0))
+        registration_service.kill()
+        registration_service.start()
+        done_kills += 1
+    flow.join()
+    result.note(f"{done_kills} kill -9 of registration; answers: {status_counts(registrar)}")
+    pending = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+    eventually(lambda: d.scalar("registration", pending) == 0, 60)
+    stored = {row[0] for row in d.rows("registration", "SELECT id FROM attendees")}
+    events = collections.defaultdict(set)
+    for envelope in tap.drain():
+        events[envelope["data"]["attendee_id"]].add(envelope["id"])
+    result.sent = count
+    result.delivered = len(stored & set(events))
+    result.lost = len(stored - set(events)) + len(registrar.accepted() - stored)
+    result.doubled = sum(1 for ids in events.values() if len(ids) > 1)
+    result.unexpected = len(set(events) - stored) + len(registrar.unclean())
+    for answer in registrar.unclean()[:3]:
+        result.note(f"unclean answer: {answer}")
+
+
+def status_counts(registrar):
+    return dict(collections.Counter(str(status) for _, status, _, _ in registrar.answers))
+
+
+def broker_restart(d, result):
+    """The broker (a node of the drill's own) stopped and started again while
+    registrations flow through the gateway: each request is accepted (and its attendee
+    welcomed, once) or refused cleanly with 503 + Retry-After; none accepted and lost."""
+    outage = d.size(10, 5)
+    d.setup(["registration", "notifications", "gateway"], smtp=True)
+    d.service("registration")
+    d.service("notifications")
+    gateway = d.service("gateway")
+    registrar = Registrar(gateway, f"r{d.run_id}")
+    stop = threading.Event()
+    flow = in_thread(registrar.run_until, stop, 2)
+    time.sleep(3)
+    d.broker.stop_app()
+    time.sleep(outage)
+    d.broker.start_app()
+    time.sleep(d.size(10, 5))
+    stop.set()
+    flow.join()
+    result.note(f"answers: {status_counts(registrar)}")
+    accepted = zip_accepted(registrar)
+    emails = {email for _, email in accepted}
+    eventually(lambda: emails <= set(d.smtp.counts()), d.size(120, 60))
+    settle()
+    tally_welcomes(d, result, [{"attendee_id": a, "email": e} for a, e in accepted])
+    result.sent = len(registrar.answers)
+    result.unexpected = len(registrar.unclean())
+    stored = {row[0] for row in d.rows("registration", "SELECT id FROM attendees")}
+    # stored though the client saw a 503 (the reply was lost in the outage): not lost
+    late = stored - {a for a, _ in accepted}
+    result.note(f"{len(late)} registration(s) stored though the client saw a 503")
+    result.unexpected += sum(1 for address in d.smtp.counts() if not address.startswith("r"))
+    for answer in registrar.unclean()[:3]:
+        result.note(f"unclean answer: {answer}")
+
+
+def zip_accepted(registrar):
+    return [(a, email) for email, status, a, _ in registrar.answers if status == 201]
+
+
 DRILLS = {
     "kill-9 consumer": (kill_consumer, 400, 120),
     "before consumer": (before_consumer, 200, 90),
@@ -547,4 +686,6 @@ DRILLS = {
     "session clock restart": (clock_restart, 200, 120),
     "dead webhook endpoint": (dead_endpoint, 240, 120),
     "webhook etiquette": (webhook_etiquette, 150, 120),
+    "outbox crash windows": (outbox_crash, 300, 150),
+    "broker restart": (broker_restart, 300, 150),
 }
