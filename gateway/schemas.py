@@ -11,7 +11,7 @@ from contracts.rpc.expo import (
     MeetingFiltersSchema,
 )
 from contracts.rpc.sessions import TimeZone
-from plumbing.fields import Text
+from plumbing.fields import SingleLine, Text
 
 
 class PageQuery(Schema):
@@ -20,18 +20,18 @@ class PageQuery(Schema):
 
 
 class SessionQuery(PageQuery):
-    track = Text(validate=validate.Length(max=50))
+    track = SingleLine(validate=validate.Length(max=50))
     day = fields.Date()
     tz = TimeZone(metadata={"description": "IANA zone the day is in (default UTC)"})
     kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
-    speaker = Text(validate=validate.Length(min=1, max=200))
-    q = Text(validate=validate.Length(max=200))
+    speaker = SingleLine(validate=validate.Length(min=1, max=200))
+    q = SingleLine(validate=validate.Length(max=200))
 
 
 class ExhibitorQuery(PageQuery):
-    q = Text(validate=validate.Length(max=200))
+    q = SingleLine(validate=validate.Length(max=200))
     tier = fields.String(validate=validate.OneOf(["platinum", "gold", "silver", "standard"]))
-    category = Text(validate=validate.Length(max=50))
+    category = SingleLine(validate=validate.Length(max=50))
 
 
 class LeadQuery(PageQuery, LeadFiltersSchema):

@@ -2,7 +2,16 @@
 
 Every string a service stores or queries with goes through one of these: PostgreSQL
 cannot hold a NUL character, so it is refused here rather than failing in the database.
+
+Text people type is clean at the door: a single-line field (a name, a title, a subject)
+refuses every control and format character and every line or paragraph separator
+(``str.splitlines()`` breaks at ``\r``, ``\x0b``, ``\x0c``, ``\x1c``-``\x1e``, ``\x85``,
+``\u2028``, ``\u2029`` too); such a string later lands in an email header or a log line,
+where it breaks or forges what follows. A multi-line field (a body, an abstract) keeps
+``\n`` and ``\t`` only (a browser's ``\r\n`` becomes ``\n``).
 """
+
+import unicodedata
 
 from marshmallow import ValidationError, fields, validate
 
@@ -27,6 +36,58 @@ class TrimmedText(Text):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+# control (Cc), format (Cf: bidi overrides, invisible marks), line (Zl) and paragraph (Zp)
+# separators, surrogates (Cs)
+UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+# the joiners are format characters that scripts need (Persian names, emoji sequences)
+JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def unprintable(text, allowed=frozenset()):
+    """The first character of ``text`` that a person's text must not hold, or None."""
+    for char in text:
+        if char in allowed or char in JOINERS:
+            continue
+        if unicodedata.category(char) in UNPRINTABLE_CATEGORIES:
+            return char
+    return None
+
+
+def refuse_unprintable(text, allowed=frozenset()):
+    char = unprintable(text, allowed)
+    if char is not None:
+        raise ValidationError(
+            f"Must not contain control characters or line breaks (found U+{ord(char):04X})."
+        )
+    return text
+
+
+class SingleLine(Text):
+    """One line of text a person typed (a name, a title, a subject): no control or
+    format characters, no line or paragraph separators (not even trailing ones), then
+    trimmed."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text.splitlines(keepends=True) != text.splitlines():  # a break of any kind
+            raise ValidationError("Must be a single line.")
+        return refuse_unprintable(text).strip()
+
+
+class MultiLine(Text):
+    """Text of several lines (a body, an abstract): newlines and tabs, nothing else that
+    is not printable. ``trim`` drops the surrounding whitespace too."""
+
+    def __init__(self, trim=False, **kwargs):
+        super().__init__(**kwargs)
+        self.trim = trim
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).replace("\r\n", "\n")
+        text = refuse_unprintable(text, allowed=frozenset("\n\t"))
+        return text.strip() if self.trim else text
 
 
 class Url(Text, fields.Url):

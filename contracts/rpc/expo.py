@@ -8,7 +8,7 @@ from marshmallow import (
 )
 
 from contracts.enums import INTERACTION_KINDS, MEETING_ANSWERS, MEETING_STATUSES, TIERS
-from plumbing.fields import Id, Text, TrimmedText, Url, not_blank
+from plumbing.fields import Id, MultiLine, SingleLine, Url, not_blank
 from plumbing.pagination import Cursor, Limit, integer, text
 from plumbing.schemas import load_or_invalid
 
@@ -34,19 +34,19 @@ def web_url(**kwargs):
 
 
 def category_field(**kwargs):
-    return TrimmedText(validate=[validate.Length(min=1, max=50), not_blank], **kwargs)
+    return SingleLine(validate=[validate.Length(min=1, max=50), not_blank], **kwargs)
 
 
 class StaffInputSchema(Schema):
-    name = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    role = TrimmedText(load_default="", validate=validate.Length(max=100))
+    name = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    role = SingleLine(load_default="", validate=validate.Length(max=100))
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
 
 
 class ProductInputSchema(Schema):
-    name = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    description = Text(load_default="", validate=validate.Length(max=2000))
-    category = TrimmedText(load_default="", validate=validate.Length(max=50))
+    name = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    description = MultiLine(load_default="", validate=validate.Length(max=2000))
+    category = SingleLine(load_default="", validate=validate.Length(max=50))
     media_url = web_url(load_default=None)
     resource_url = web_url(
         load_default=None, metadata={"description": "What a download of this product fetches."}
@@ -56,9 +56,9 @@ class ProductInputSchema(Schema):
 class ProductChangeSchema(Schema):
     """Body of PATCH /v1/exhibitors/{id}/products/{product_id}: any subset."""
 
-    name = TrimmedText(validate=[validate.Length(min=1, max=200), not_blank])
-    description = Text(validate=validate.Length(max=2000))
-    category = TrimmedText(validate=validate.Length(max=50))
+    name = SingleLine(validate=[validate.Length(min=1, max=200), not_blank])
+    description = MultiLine(validate=validate.Length(max=2000))
+    category = SingleLine(validate=validate.Length(max=50))
     media_url = web_url()
     resource_url = web_url()
 
@@ -76,8 +76,8 @@ def distinct_categories(categories):
 class ExhibitorProfileSchema(Schema):
     """The fields an exhibitor edits itself (PATCH /v1/exhibitors/{id}): any subset."""
 
-    name = TrimmedText(validate=[validate.Length(min=1, max=200), not_blank])
-    description = Text(validate=validate.Length(max=5000))
+    name = SingleLine(validate=[validate.Length(min=1, max=200), not_blank])
+    description = MultiLine(validate=validate.Length(max=5000))
     website = web_url()
     logo_url = web_url()
     categories = fields.List(category_field(), validate=validate.Length(max=20))
@@ -94,10 +94,10 @@ class ExhibitorInputSchema(ExhibitorProfileSchema):
     """Payload of create_exhibitor (POST /v1/exhibitors, organizers only): tier and
     booth are the organizer's to set."""
 
-    name = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    description = Text(load_default="", validate=validate.Length(max=5000))
+    name = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    description = MultiLine(load_default="", validate=validate.Length(max=5000))
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
-    booth = TrimmedText(load_default="", validate=validate.Length(max=50))
+    booth = SingleLine(load_default="", validate=validate.Length(max=50))
     website = web_url(load_default=None)
     logo_url = web_url(load_default=None)
     categories = fields.List(category_field(), load_default=list, validate=validate.Length(max=20))
@@ -112,9 +112,9 @@ class ExhibitorInputSchema(ExhibitorProfileSchema):
 
 
 class ExhibitorFiltersSchema(Schema):
-    q = TrimmedText(load_default="", allow_none=True, validate=validate.Length(max=200))
+    q = SingleLine(load_default="", allow_none=True, validate=validate.Length(max=200))
     tier = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TIERS))
-    category = TrimmedText(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    category = SingleLine(load_default=None, allow_none=True, validate=validate.Length(max=50))
 
 
 class ExhibitorsPageArgs(Schema):
@@ -143,7 +143,7 @@ class InteractionInputSchema(Schema):
 
     kind = fields.String(required=True, validate=validate.OneOf(INTERACTION_KINDS))
     product_id = Id(load_default=None, allow_none=True)
-    message = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    message = MultiLine(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     proposed_times = fields.List(
         fields.AwareDateTime(),
         load_default=list,
@@ -189,7 +189,7 @@ class MeetingAnswerSchema(Schema):
 
     status = fields.String(required=True, validate=validate.OneOf(MEETING_ANSWERS))
     accepted_time = fields.AwareDateTime(load_default=None, allow_none=True)
-    message = Text(load_default="", validate=validate.Length(max=2000))
+    message = MultiLine(load_default="", validate=validate.Length(max=2000))
 
     @validates_schema
     def acceptance_names_a_time(self, data, **kwargs):

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from contracts.enums import WEBHOOK_EVENT_TYPES
-from plumbing.fields import Id, StrictBoolean, TrimmedText, Url, not_blank
+from plumbing.fields import Id, MultiLine, SingleLine, StrictBoolean, Url, not_blank
 from plumbing.pagination import NewestFirstPageArgs
 
 # the kinds an attendee can choose channels for, with their defaults
@@ -72,8 +72,10 @@ class PreferencesSchema(Schema):
 
 
 class AnnouncementPayload(Schema):
-    title = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    body = TrimmedText(required=True, validate=[validate.Length(min=1, max=5000), not_blank])
+    title = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    body = MultiLine(
+        trim=True, required=True, validate=[validate.Length(min=1, max=5000), not_blank]
+    )
 
 
 class AnnouncementSchema(Schema):

@@ -4,7 +4,7 @@ import zoneinfo
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from contracts.enums import ATTENDEE_STATUSES, TICKET_TYPES
-from plumbing.fields import StrictBoolean, Text, TrimmedText, not_blank
+from plumbing.fields import MultiLine, SingleLine, StrictBoolean, Text, not_blank
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
 TIME_ZONES = frozenset(zoneinfo.available_timezones())
@@ -29,25 +29,25 @@ def is_time_zone(name):
 class ProfileFields(Schema):
     """The profile fields an attendee gives at registration and may change later."""
 
-    full_name = TrimmedText(validate=[validate.Length(min=1, max=200), not_blank])
-    organization = TrimmedText(validate=validate.Length(max=200))
-    job_title = TrimmedText(validate=validate.Length(max=200))
+    full_name = SingleLine(validate=[validate.Length(min=1, max=200), not_blank])
+    organization = SingleLine(validate=validate.Length(max=200))
+    job_title = SingleLine(validate=validate.Length(max=200))
     country = Text(
         allow_none=True,
         validate=validate.Regexp(COUNTRY_CODE, error="An ISO 3166-1 alpha-2 code, e.g. FR."),
     )
     time_zone = Text(allow_none=True, validate=is_time_zone)
-    accessibility_needs = TrimmedText(validate=validate.Length(max=1000))
+    accessibility_needs = MultiLine(trim=True, validate=validate.Length(max=1000))
 
 
 class RegistrationSchema(ProfileFields):
     """Body of POST /v1/registrations."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    full_name = TrimmedText(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    organization = TrimmedText(load_default="", validate=validate.Length(max=200))
-    job_title = TrimmedText(load_default="", validate=validate.Length(max=200))
-    accessibility_needs = TrimmedText(load_default="", validate=validate.Length(max=1000))
+    full_name = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    organization = SingleLine(load_default="", validate=validate.Length(max=200))
+    job_title = SingleLine(load_default="", validate=validate.Length(max=200))
+    accessibility_needs = MultiLine(trim=True, load_default="", validate=validate.Length(max=1000))
     ticket_type = fields.String(load_default="non_member", validate=validate.OneOf(TICKET_TYPES))
     consent = fields.Nested(
         ConsentSchema, load_default=lambda: {"share_with_exhibitors": False, "marketing": False}
@@ -109,7 +109,7 @@ class TokenRequestSchema(Schema):
     """Body of POST /v1/auth/token: the address and the code mailed to it."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    code = Text(required=True, validate=validate.Length(min=1, max=64))
+    code = SingleLine(required=True, validate=validate.Length(min=1, max=64))
 
 
 class AccessTokenSchema(Schema):
@@ -144,7 +144,7 @@ class CancellationArgs(Schema):
 
 
 class AttendeeFiltersSchema(Schema):
-    q = Text(validate=validate.Length(min=1, max=200))
+    q = SingleLine(validate=validate.Length(min=1, max=200))
     ticket_type = fields.String(validate=validate.OneOf(TICKET_TYPES))
     status = fields.String(validate=validate.OneOf(ATTENDEE_STATUSES))
 

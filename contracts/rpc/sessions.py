@@ -4,7 +4,15 @@ from datetime import UTC, date, datetime
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from contracts.enums import MESSAGE_KINDS, SESSION_KINDS
-from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, Url, not_blank
+from plumbing.fields import (
+    Id,
+    MultiLine,
+    SingleLine,
+    StrictBoolean,
+    Text,
+    Url,
+    not_blank,
+)
 from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
 # Plausible conference dates; also keeps date arithmetic far from datetime's limits.
@@ -34,9 +42,9 @@ class TimeZone(Text):
 
 
 class SpeakerSchema(Schema):
-    name = Text(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    organization = Text(load_default="", validate=validate.Length(max=200))
-    bio = Text(load_default="", validate=validate.Length(max=2000))
+    name = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    organization = SingleLine(load_default="", validate=validate.Length(max=200))
+    bio = MultiLine(load_default="", validate=validate.Length(max=2000))
     # never shown publicly: an attendee signed in with this email moderates the session
     email = fields.Email(validate=validate.Length(max=320))
 
@@ -44,9 +52,9 @@ class SpeakerSchema(Schema):
 class NewSessionSchema(Schema):
     """Payload of create_session."""
 
-    title = Text(required=True, validate=[validate.Length(min=1, max=200), not_blank])
-    abstract = Text(load_default="", validate=validate.Length(max=5000))
-    track = Text(required=True, validate=validate.Length(min=1, max=40))
+    title = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    abstract = MultiLine(load_default="", validate=validate.Length(max=5000))
+    track = SingleLine(required=True, validate=validate.Length(min=1, max=40))
     kind = fields.String(required=True, validate=validate.OneOf(SESSION_KINDS))
     starts_at = fields.AwareDateTime(required=True, validate=WITHIN_PROGRAM_YEARS)
     ends_at = fields.AwareDateTime(required=True, validate=WITHIN_PROGRAM_YEARS)
@@ -87,7 +95,7 @@ class SessionChangesSchema(NewSessionSchema):
 
 
 class CancellationSchema(Schema):
-    reason = Text(load_default="", validate=validate.Length(max=500))
+    reason = SingleLine(load_default="", validate=validate.Length(max=500))
 
 
 class NewTrackSchema(Schema):
@@ -95,17 +103,17 @@ class NewTrackSchema(Schema):
         required=True,
         validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,39}$", error="Use 1-40 of a-z, 0-9, -."),
     )
-    name = Text(required=True, validate=[validate.Length(min=1, max=100), not_blank])
-    description = Text(load_default="", validate=validate.Length(max=500))
+    name = SingleLine(required=True, validate=[validate.Length(min=1, max=100), not_blank])
+    description = MultiLine(load_default="", validate=validate.Length(max=500))
 
 
 class SessionFiltersSchema(Schema):
-    track = Text(validate=validate.Length(min=1, max=40))
+    track = SingleLine(validate=validate.Length(min=1, max=40))
     day = fields.Date(validate=validate.Range(min=EARLIEST.date(), max=date(2099, 12, 31)))
     tz = TimeZone()
     kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
-    speaker = Text(validate=validate.Length(min=1, max=200))
-    q = Text(validate=validate.Length(max=200))
+    speaker = SingleLine(validate=validate.Length(min=1, max=200))
+    q = SingleLine(validate=validate.Length(max=200))
 
 
 class SessionsPageSchema(Schema):
@@ -136,7 +144,7 @@ class AttendeeSchema(Schema):
     """Who is acting, as the gateway authenticated them."""
 
     attendee_id = Id(required=True)
-    full_name = Text(required=True, validate=validate.Length(max=200))
+    full_name = SingleLine(required=True, validate=validate.Length(max=200))
     email = Text(required=True, validate=validate.Length(max=320))
 
 
@@ -151,8 +159,10 @@ class ReportPageSchema(SessionIdSchema):
 
 class NewMessageSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(MESSAGE_KINDS))
-    body = TrimmedText(
-        required=True, validate=[validate.Length(min=1, max=MESSAGE_MAX_CHARS), not_blank]
+    body = MultiLine(
+        trim=True,
+        required=True,
+        validate=[validate.Length(min=1, max=MESSAGE_MAX_CHARS), not_blank],
     )
 
 
