@@ -48,6 +48,9 @@ DEFAULTS = {
     "MAIL_FROM": "Plenary <no-reply@plenary.local>",
     "OUTGOING_POLL_INTERVAL": 1.0,
     "EMAIL_RETRY_DELAYS_SECONDS": "30,120,600,1800",
+    # a leased email is not leased again for this long (longer than one send may take:
+    # the SMTP timeout is 30 s); a crash delays the message in flight by this much
+    "EMAIL_LEASE_SECONDS": 120,
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",
     "WEBHOOK_ALLOW_PRIVATE_URLS": "false",

@@ -55,6 +55,9 @@ class _Metrics:
         "plenary_webhook_attempts_total", "Webhook delivery attempts by outcome", ["outcome"]
     )
     emails_sent = Counter("plenary_emails_total", "Emails by outcome", ["outcome"])
+    emails_parked = Gauge(
+        "plenary_emails_parked", "Emails given up (status failed), for an operator to retry"
+    )
 
 
 metrics = _Metrics()

@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from plumbing.config import flag
+from plumbing.fields import unprintable
 from plumbing.tokens import new_id
 
 SMTP_TIMEOUT_SECONDS = 30
@@ -50,6 +51,12 @@ def email_row(to_address, name, context, dedupe_key, now, attendee_id=None, send
 
 
 def build_message(email, mail_from):
+    """The message for an ``outgoing_emails`` row; ValueError if a header would hold a
+    control or format character or a line break (rows older than the checks at the door)."""
+    for header, value in (("To", email.to_address), ("Subject", email.subject)):
+        char = unprintable(value)
+        if char is not None:
+            raise ValueError(f"{header} holds U+{ord(char):04X}: not a header value")
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = email.to_address

@@ -1,11 +1,13 @@
 """Timers: the side effects. They send due emails and webhook deliveries and record
 the outcome."""
 
+import contextlib
 import logging
 import smtplib
+import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plumbing.config import flag, number_list
 from plumbing.events import utcnow
@@ -16,7 +18,9 @@ from services.notifications.models import OutgoingEmail, WebhookDelivery, Webhoo
 
 log = logging.getLogger(__name__)
 
+# emails one timer tick sends at most (then the next tick goes on)
 EMAIL_BATCH_SIZE = 50
+PARKED_REPORT_SECONDS = 30
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
@@ -27,28 +31,64 @@ class Senders:
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def send_due_emails(self):
-        due = self._claim_due(OutgoingEmail, EMAIL_BATCH_SIZE)
-        if not due:
-            return
+        """Send due emails one at a time, each with its own outcome: a row is leased
+        (its next attempt pushed past the time one send may take, committed) before it
+        is sent, and its outcome is committed right after. A crash re-sends at most the
+        message in flight (with the same Message-ID); a message that cannot be built or
+        is refused for good is parked, never holding up the others."""
+        self._report_parked_emails()
+        smtp = None
         try:
-            smtp = emails.connect(self.config)
+            for _ in range(EMAIL_BATCH_SIZE):
+                email = self._lease_due_email()
+                if email is None:
+                    return
+                if smtp is None:
+                    smtp = self._connect_or_defer(email)
+                    if smtp is None:
+                        return
+                if not self._send_email(smtp, email):
+                    return  # the connection is gone: the next tick connects again
+        finally:
+            if smtp is not None:
+                with contextlib.suppress(OSError, smtplib.SMTPException):
+                    smtp.quit()
+
+    def _lease_due_email(self):
+        [email] = self._claim_due(OutgoingEmail, 1) or [None]
+        if email is None:
+            return None
+        lease = float(self.config["EMAIL_LEASE_SECONDS"])
+        email.next_attempt_at = utcnow() + timedelta(seconds=lease)
+        self.db.commit()
+        return email
+
+    def _connect_or_defer(self, email):
+        try:
+            return emails.connect(self.config)
         except (OSError, smtplib.SMTPException) as exc:
-            for email in due:
-                self._email_failed(email, exc, permanent=False)
-            return
-        with smtp:
-            for email in due:
-                self._send_email(smtp, email)
+            self._email_failed(email, exc, permanent=False)
+            return None
 
     def _send_email(self, smtp, email):
+        """Send one leased email and commit its outcome; False if the connection broke."""
         try:
-            smtp.send_message(emails.build_message(email, self.config["MAIL_FROM"]))
+            message = emails.build_message(email, self.config["MAIL_FROM"])
+        except (ValueError, TypeError, LookupError) as exc:  # e.g. a line break in a header
+            self._email_failed(email, exc, permanent=True)
+            return True
+        try:
+            smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
-            self._email_failed(email, exc, permanent=emails.is_permanent(exc))
-            return
+            permanent = emails.is_permanent(exc)
+            self._email_failed(email, exc, permanent=permanent)
+            return permanent or isinstance(exc, smtplib.SMTPRecipientsRefused)
         email.attempts += 1
         email.status, email.sent_at, email.next_attempt_at = "sent", utcnow(), None
+        email.last_error = None
+        self.db.commit()
         metrics.emails_sent.labels("sent").inc()
+        return True
 
     def _email_failed(self, email, exc, permanent):
         delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
@@ -57,7 +97,7 @@ class Senders:
         if permanent or email.attempts > len(delays):
             email.status, email.next_attempt_at = "failed", None
             log.error(
-                "giving up on email %s after %d attempt(s): %s",
+                "parked email %s after %d attempt(s): %s",
                 email.id,
                 email.attempts,
                 email.last_error,
@@ -66,6 +106,18 @@ class Senders:
         else:
             email.next_attempt_at = utcnow() + timedelta(seconds=delays[email.attempts - 1])
             metrics.emails_sent.labels("retrying").inc()
+        self.db.commit()
+
+    def _report_parked_emails(self):
+        now = time.monotonic()
+        if now - getattr(self, "_parked_reported_at", float("-inf")) < PARKED_REPORT_SECONDS:
+            return
+        type(self)._parked_reported_at = now  # per process: workers are new instances
+        parked = self.db.scalar(
+            select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == "failed")
+        )
+        metrics.emails_parked.set(parked)
+        self.db.commit()
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def deliver_due_webhooks(self):

@@ -5,7 +5,6 @@ import collections
 import time
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
 from plumbing.testing import wait_until
@@ -29,11 +28,6 @@ def pending_email(address, subject="Your registration is confirmed"):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 defect 1: build_message's ValueError rolls back the whole email batch "
-    "(mails SMTP accepted are sent again on every poll; the rest never leave)",
-)
 def test_a_hostile_subject_blocks_nothing_and_repeats_nothing(notifications, smtp_sink, db_session):
     db = db_session("notifications")
     good = [f"member{n}@example.org" for n in range(5)]
