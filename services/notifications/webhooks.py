@@ -12,6 +12,7 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import eventlet
@@ -109,16 +110,42 @@ class Policy:
     disable_after_seconds: float
 
 
+# a receiver asking for more than this (Retry-After) is tried again after this
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
+
+
 @dataclass(frozen=True)
 class AttemptOutcome:
     attempted_at: object
     status_code: int | None
     latency_ms: int
     error: str | None
+    retry_after: float | None = None  # seconds the receiver asked us to wait (429, 503)
 
     @property
     def succeeded(self):
         return self.status_code is not None and 200 <= self.status_code < 300
+
+    @property
+    def gone(self):
+        """410 Gone: the receiver says the endpoint is no more; deliveries stop."""
+        return self.status_code == 410
+
+
+def retry_after_seconds(response):
+    """Seconds from a 429 or 503 answer's ``Retry-After`` (delta-seconds or an HTTP
+    date), capped; None when absent or unreadable."""
+    if response.status_code not in (429, 503):
+        return None
+    value = (response.headers.get("Retry-After") or "").strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            seconds = (parsedate_to_datetime(value) - utcnow()).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 def signed_headers(job, timestamp):
@@ -138,7 +165,7 @@ def post(job, timeout):
     """POST one delivery; never raises. ``timeout`` bounds the whole exchange."""
     attempted_at = utcnow()
     started = time.monotonic()
-    status_code = error = None
+    status_code = error = retry_after = None
     # checked again now, not only at creation: the name may resolve elsewhere today
     refused = None if job.allow_private else private_url_problem(job.url)
     if refused is not None:
@@ -156,6 +183,7 @@ def post(job, timeout):
             )
             response.close()  # the receiver's answer body is of no use to us
         status_code = response.status_code
+        retry_after = retry_after_seconds(response)
         if not 200 <= status_code < 300:
             error = f"HTTP {status_code}"
     except eventlet.Timeout as exc:
@@ -165,12 +193,17 @@ def post(job, timeout):
     except requests.RequestException as exc:
         error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     latency_ms = int((time.monotonic() - started) * 1000)
-    return AttemptOutcome(attempted_at, status_code, latency_ms, error)
+    return AttemptOutcome(attempted_at, status_code, latency_ms, error, retry_after)
 
 
 def send_and_record(engine, job, policy):
     """Send one claimed delivery and record the attempt in its own transaction."""
-    outcome = post(job, policy.timeout)
+    try:
+        outcome = post(job, policy.timeout)
+    except Exception as exc:  # e.g. a secret that cannot sign: recorded, not lost in a log
+        outcome = AttemptOutcome(
+            utcnow(), None, 0, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+        )
     with Session(engine) as session, session.begin():
         record_attempt(session, job, outcome, policy)
 
@@ -193,13 +226,19 @@ def record_attempt(session, job, outcome, policy):
     if outcome.succeeded:
         delivery.status, delivery.next_attempt_at = "succeeded", None
         endpoint.failing_since = None
+    elif outcome.gone:
+        delivery.status, delivery.next_attempt_at = "failed", None
+        give_up(session, endpoint, delivery)
+        if endpoint.disabled_at is None:
+            endpoint.failing_since = endpoint.failing_since or outcome.attempted_at
+            disable(session, endpoint, policy)
     elif delivery.attempt_count <= len(policy.retry_delays):
-        delay = policy.retry_delays[delivery.attempt_count - 1]
+        delay = max(policy.retry_delays[delivery.attempt_count - 1], outcome.retry_after or 0)
         delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
     else:
         delivery.status, delivery.next_attempt_at = "failed", None
         give_up(session, endpoint, delivery)
-    if not outcome.succeeded:
+    if not outcome.succeeded and not outcome.gone:
         endpoint_failed(session, endpoint, outcome.attempted_at, policy)
     metrics.webhook_deliveries.labels(
         delivery.status if delivery.status != "pending" else "retrying"
