@@ -4,6 +4,7 @@ plenary run <service>        run registration|sessions|expo|notifications|gatewa
 plenary migrate [service..]  apply each service's Alembic migrations
 plenary declare [service..]  declare the RabbitMQ queues the services consume from
 plenary dlq ...              list, inspect and replay dead-lettered messages
+plenary mail ...             list, inspect and retry parked emails (notifications)
 """
 
 import argparse
@@ -90,6 +91,8 @@ def main(argv=None):
     from plumbing import dlq
 
     dlq.add_commands(commands)
+    # by name, like the service classes: plumbing does not import services
+    importlib.import_module("services.notifications.mail_cli").add_commands(commands)
 
     args = parser.parse_args(argv)
     return args.func(args)
