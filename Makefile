@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install run test lint format bench migrate declare dlq clean up down
+.PHONY: help install run test lint format bench drills migrate declare dlq clean up down
 
 help:
 	@echo "make run    - run the whole platform locally with demo data (Ctrl-C stops it)"
 	@echo "make test   - run the test suite against the local RabbitMQ and PostgreSQL"
 	@echo "make lint   - ruff check + format check"
 	@echo "make bench  - throughput benchmarks against the raw broker/database rates"
+	@echo "make drills - fault drills on real processes (kill -9, outages); < 15 min"
 	@echo "make up     - the platform in containers (docker compose; PLENARY_ORGANIZER_TOKEN=...)"
 	@echo "make down   - stop the containers (volumes are kept)"
 
@@ -37,6 +38,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+drills: $(STAMP)
+	$(BIN)/python -m drills
 
 migrate: $(STAMP)
 	$(BIN)/plenary migrate

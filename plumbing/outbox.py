@@ -181,7 +181,12 @@ class OutboxRelay(DependencyProvider):
             published = []
             try:
                 for row in rows:
-                    self.publish(producer, row)
+                    try:
+                        body = json.loads(row.envelope)
+                    except ValueError:  # one bad row must not hold up the rest
+                        log.error("outbox row %s of %s is not JSON", row.seq, self.service_name)
+                        continue
+                    self.publish(producer, row, body)
                     published.append(row.seq)
             finally:
                 # mark what the broker confirmed even if a later publish failed
@@ -195,12 +200,12 @@ class OutboxRelay(DependencyProvider):
             metrics.events_published.labels(self.service_name, row.event_type).inc()
         return len(rows)
 
-    def publish(self, producer, row):
+    def publish(self, producer, row, body):
         headers = {}
         if row.correlation_id:
             headers["nameko.correlation_id"] = row.correlation_id
         producer.publish(
-            json.loads(row.envelope),
+            body,
             exchange=self.exchange,
             routing_key=row.event_type,
             serializer="json",

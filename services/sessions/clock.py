@@ -5,6 +5,7 @@ window (``SESSION_REMINDER_LEAD_SECONDS`` before the start); ``cancelled`` sessi
 never move.  ``SessionClock.tick`` is the timer that applies ``next_status``.
 """
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -15,6 +16,8 @@ from plumbing.outbox import emit
 from plumbing.timer import timer_from_config
 from services.sessions.models import ProgramSession
 from services.sessions.program import event_data
+
+log = logging.getLogger(__name__)
 
 LIFECYCLE = ("scheduled", "starting", "live", "ended")
 EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted, "ended": SessionEnded}
@@ -55,8 +58,18 @@ class SessionClock:
         lead = float(self.config["SESSION_REMINDER_LEAD_SECONDS"])
         for session in self._lock_due_sessions(now, lead):
             target = next_status(session.status, session.starts_at, session.ends_at, now, lead)
-            if target is not None and self._move(session, target):
-                emit(self.db, EVENT_ON_ENTERING[target], event_data(session))
+            if target is not None:
+                self._transition(session, target)
+
+    def _transition(self, session, target):
+        """One session's move and event, in a savepoint: a session whose event cannot
+        be built is logged and left for the next tick, never rolling back the others."""
+        try:
+            with self.db.begin_nested():
+                if self._move(session, target):
+                    emit(self.db, EVENT_ON_ENTERING[target], event_data(session))
+        except Exception:
+            log.exception("session %s could not move to %s", session.id, target)
 
     def _lock_due_sessions(self, now, lead):
         session = ProgramSession
