@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@echo "make run    - run the whole platform locally with demo data (Ctrl-C stops it)"
 	@echo "make test   - run the test suite against the local RabbitMQ and PostgreSQL"
-	@echo "make lint   - ruff check + format check"
+	@echo "make lint   - ruff check + format check + import rules (lint-imports)"
 	@echo "make bench  - throughput benchmarks against the raw broker/database rates"
 	@echo "make up     - the platform in containers (docker compose; PLENARY_ORGANIZER_TOKEN=...)"
 	@echo "make down   - stop the containers (volumes are kept)"
@@ -30,6 +30,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
