@@ -48,6 +48,8 @@ HOP_BY_HOP = {"connection", "transfer-encoding", "keep-alive", "content-length"}
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     if not (DIST / "index.html").exists() or not AXE.exists():
         pytest.fail("the web app is not built: run `make web`")
     with sync_playwright() as playwright:
