@@ -7,8 +7,11 @@ test-artifacts/screenshots/ (and a failing test one more), and each page is scan
 with axe-core (from web/node_modules, never a CDN) for serious or critical violations.
 """
 
+import contextlib
 import mimetypes
+import os
 import re
+import signal
 from pathlib import Path
 
 import eventlet
@@ -52,10 +55,16 @@ def chromium():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
     if not (DIST / "index.html").exists() or not AXE.exists():
         pytest.fail("the web app is not built: run `make web`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    playwright = sync_playwright()
+    browser = playwright.start().chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    # Playwright's own stop() waits forever under eventlet's monkey-patching (its asyncio
+    # loop never sees the driver exit): end the driver process ourselves.
+    driver = playwright._client._transport._proc.pid
+    os.kill(driver, signal.SIGTERM)
+    with contextlib.suppress(ChildProcessError):  # reaped already
+        os.waitpid(driver, 0)
 
 
 class StaticSite:
