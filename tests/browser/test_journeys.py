@@ -56,6 +56,22 @@ def create_exhibitor(api, name="Archival Co"):
     return response.json()
 
 
+def mailed_code(smtp_sink, address):
+    """The 8-digit sign-in code in the latest mail to ``address``."""
+
+    def code():
+        for message in reversed(smtp_sink.messages()):
+            if message["To"] == address and "sign-in" in message["Subject"]:
+                for part in message.walk():
+                    if part.get_content_type() == "text/plain":
+                        text = part.get_payload(decode=True).decode()
+                        if found := re.search(r"\b(\d{8})\b", text):
+                            return found.group(1)
+        return None
+
+    return wait_until(code, timeout=15, what=f"a sign-in code mailed to {address}")
+
+
 def register(api, email, name, consent=True):
     response = api.post(
         "/v1/registrations",
@@ -70,7 +86,7 @@ def register(api, email, name, consent=True):
     return response.json()
 
 
-def test_attendee_journey(journey, site):
+def test_attendee_journey(journey, site, smtp_sink):
     api = site.api
     session = schedule(api, "Rebuild: collections after the flood", timedelta(seconds=2))
     schedule(api, "Reinspire: opening keynote", timedelta(days=1), track="reinspire")
@@ -151,6 +167,8 @@ def test_attendee_journey(journey, site):
     page.get_by_role("link", name="Expo hall").click()
     page.get_by_label("Search exhibitors and products", exact=True).fill("Archival")
     page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("link", name="Archival Co")).to_be_visible()
+    journey.visit("expo-hall-searched")
     page.get_by_role("link", name="Archival Co").click()
     expect(page.get_by_test_id("consent-note")).to_contain_text(
         "You agreed to share your name, email and organization"
@@ -167,6 +185,18 @@ def test_attendee_journey(journey, site):
     page.get_by_role("link", name="My profile").click()
     expect(page.get_by_label("Full name", exact=True)).to_have_value("Grace Hopper")
     journey.visit("profile")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("navigation", name="Attendee").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email", exact=True).fill("grace@example.org")
+    page.get_by_role("button", name="Email me a code").click()
+    code = mailed_code(smtp_sink, "grace@example.org")
+    page.get_by_label("8-digit code from the email").fill(code)
+    journey.visit("sign-in-code")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="My agenda")).to_be_visible()
+    expect(page.get_by_role("link", name=session["title"])).to_be_visible()
+    journey.visit("signed-in-again")
 
 
 def test_exhibitor_journey(journey, site, webhook_receiver):
@@ -198,6 +228,10 @@ def test_exhibitor_journey(journey, site, webhook_receiver):
     page.get_by_role("link", name="Analytics").click()
     expect(page.get_by_role("img", name="Visits per day (UTC)")).to_be_visible()
     journey.visit("analytics")
+
+    page.get_by_role("link", name="Meetings").click()
+    expect(page.get_by_role("heading", name="Meeting requests")).to_be_visible()
+    journey.visit("meetings")
 
     page.get_by_role("link", name="Webhooks").click()
     expect(page.get_by_test_id("delivery-status")).to_have_text("succeeded")
@@ -260,3 +294,13 @@ def test_organizer_journey(journey, site):
     expect(page.get_by_test_id("attendees")).to_contain_text("bea@example.org")
     expect(page.get_by_role("img", name="Registrations per day")).to_be_visible()
     journey.visit("attendees-and-stats")
+
+    page.get_by_role("link", name="Moderation").click()
+    session_picker = page.get_by_label("Session", exact=True)
+    session_picker.select_option(label="Reengage: visitors after the pandemic")
+    expect(page.get_by_text("No messages in this session.")).to_be_visible()
+    journey.visit("moderation")
+
+    page.get_by_role("link", name="The event").click()
+    expect(page.get_by_label("Name", exact=True)).to_be_visible()
+    journey.visit("event-editor")

@@ -31,6 +31,7 @@ const router = createBrowserRouter([
       { path: "/me", element: <Profile /> },
       { path: "/register", element: <Register /> },
       { path: "/sign-in", element: <SignIn /> },
+      { path: "/login", element: <SignIn /> }, // the link in the sign-in email
       // issue 14 (networking, FAQ): pages arrive with their routes in /v1
       { path: "/faq", element: <ComingSoon title="FAQ" /> },
       { path: "/networking", element: <ComingSoon title="Networking" /> },

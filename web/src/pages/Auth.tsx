@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { ok, publicApi, setToken, type Schemas } from "../api/client";
 import { Checkbox, ErrorNote, Field, Select } from "../components/ui";
@@ -75,16 +75,30 @@ export function SignIn() {
       setError(err as Error);
     }
   };
-  const exchange = async (e: FormEvent) => {
-    e.preventDefault();
+  const signIn = async (address: string, mailed: string) => {
     try {
-      const token = await ok(publicApi.POST("/v1/auth/token", { body: { email, code: code.trim() } }));
+      const token = await ok(publicApi.POST("/v1/auth/token", { body: { email: address, code: mailed.trim() } }));
       setToken("attendee", token.access_token!);
       navigate("/agenda");
     } catch (err) {
       setError(err as Error);
     }
   };
+  const exchange = (e: FormEvent) => {
+    e.preventDefault();
+    signIn(email, code);
+  };
+
+  // the mailed link: /login#email=...&code=... (a fragment, so the code never reaches a server log)
+  useEffect(() => {
+    const link = new URLSearchParams(window.location.hash.slice(1));
+    const [address, mailed] = [link.get("email"), link.get("code")];
+    if (address && mailed) {
+      window.history.replaceState(null, "", window.location.pathname);
+      setEmail(address);
+      signIn(address, mailed);
+    }
+  }, []);
   return (
     <>
       <h1>Sign in</h1>
