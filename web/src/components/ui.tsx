@@ -89,17 +89,17 @@ export function DayChart({ title, rows }: { title: string; rows: { day: string; 
   return (
     <figure className="chart">
       <figcaption id={id}>{title}</figcaption>
-      <svg role="img" aria-labelledby={id} viewBox={`0 0 ${width} ${height + 40}`} width={width} height={height + 40}>
+      <svg role="img" aria-labelledby={id} viewBox={`0 0 ${width} ${height + 50}`} width={width} height={height + 50}>
         {rows.map((r, i) => {
           const h = Math.round((r.value / max) * height);
           const x = 12 + i * (barWidth + 12);
           return (
             <g key={r.day}>
-              <rect x={x} y={height - h + 10} width={barWidth} height={h} className="bar" />
-              <text x={x + barWidth / 2} y={height - h + 4} textAnchor="middle" className="bar-value">
+              <rect x={x} y={height - h + 20} width={barWidth} height={h} className="bar" />
+              <text x={x + barWidth / 2} y={height - h + 14} textAnchor="middle" className="bar-value">
                 {r.value}
               </text>
-              <text x={x + barWidth / 2} y={height + 28} textAnchor="middle" className="bar-label">
+              <text x={x + barWidth / 2} y={height + 38} textAnchor="middle" className="bar-label">
                 {r.day.slice(5)}
               </text>
             </g>
