@@ -2038,9 +2038,9 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string | null;
-                q?: string;
-                tier?: "platinum" | "gold" | "silver" | "standard";
-                category?: string;
+                q?: string | null;
+                tier?: "platinum" | "gold" | "silver" | "standard" | null;
+                category?: string | null;
             };
             header?: never;
             path?: never;
