@@ -1,21 +1,44 @@
-"""The light form of every drill (``python -m drills --light``: small counts, short
-outages) as part of the suite: the same processes, faults and counting as
-``make drills``, and the same verdict."""
+"""Three drills in their light form (``python -m drills --light``: small counts, short
+outages) as part of the suite, on the machine's RabbitMQ: the same processes, faults and
+counting as ``make drills``, which runs all eleven in full. Left out here: the poison
+drill (its dead-letter count comes from the management API, which lags), the ones that
+restart a broker or kill -9 under a thousand requests, and those that take minutes."""
 
 import subprocess
 import sys
 
 from drills.procs import REPO_ROOT
 
+SMOKE = ("before consumer", "connection closed", "database outage")
 
-def test_every_drill_in_its_light_form_loses_doubles_and_surprises_nothing():
-    completed = subprocess.run(
-        [sys.executable, "-m", "drills", "--light"],
+
+def run_light(names):
+    return subprocess.run(
+        [sys.executable, "-m", "drills", "--light", "--shared-broker", "--only", *names],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=240,
     )
+
+
+def table_rows(stdout):
+    rows = [line.split(" | ") for line in stdout.splitlines() if " | " in line]
+    header = [cell.strip() for cell in rows[0]]
+    return {
+        row[0].strip(): dict(zip(header, (c.strip() for c in row), strict=True)) for row in rows[1:]
+    }
+
+
+def test_the_light_drills_lose_nothing_and_double_at_most_the_mail_in_flight():
+    completed = run_light(SMOKE)
     assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
-    rows = [line for line in completed.stdout.splitlines() if " | " in line][1:]
-    assert len(rows) == 11, completed.stdout
+    rows = table_rows(completed.stdout)
+    assert set(rows) == set(SMOKE), completed.stdout
+    for name, row in rows.items():
+        assert row["lost"] == row["unexpected"] == "0", (name, completed.stdout)
+        assert int(row["doubled"]) <= int(row["in flight"]), (name, completed.stdout)
+        assert int(row["delivered"]) == int(row["sent"]) > 0, (name, completed.stdout)
+    # only a fault that cuts a send short may leave a mail in flight
+    assert rows["before consumer"]["in flight"] == rows["connection closed"]["in flight"] == "0"
+    assert rows["database outage"]["in flight"] == "1"

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from gateway.http import ROUTES
+from plumbing.registry import BACKEND_SERVICES
 from tests.conftest import ORGANIZER_TOKEN
 
 GARBAGE_BODIES = [
@@ -70,7 +71,7 @@ def concrete(path, exhibitor_id, hostile_id):
 
 def row_counts(db_session):
     counts = {}
-    for service in ("registration", "sessions", "expo", "notifications"):
+    for service in BACKEND_SERVICES:
         session = db_session(service)
         metadata = MetaData()
         metadata.reflect(session.get_bind())

@@ -14,7 +14,14 @@ from plumbing.events import utcnow
 from plumbing.observability import metrics
 from plumbing.timer import timer_from_config
 from services.notifications import emails, webhooks
-from services.notifications.models import OutgoingEmail, WebhookDelivery, WebhookEndpoint
+from services.notifications.models import (
+    FAILED,
+    PENDING,
+    SENT,
+    OutgoingEmail,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +33,95 @@ PARKED_REPORT_SECONDS = 30
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
 
 
-class Senders:
+def claim_due(session, model, limit, *where):
+    """Due rows of ``model`` (emails or deliveries), locked; other replicas skip them."""
+    if limit <= 0:
+        return []
+    return session.scalars(
+        select(model)
+        .where(model.status == PENDING, model.next_attempt_at <= utcnow(), *where)
+        .order_by(model.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def lease_due_email(session, lease_seconds):
+    """The next due email, its next attempt pushed past one send's time (committed)."""
+    [email] = claim_due(session, OutgoingEmail, 1) or [None]
+    if email is None:
+        return None
+    email.next_attempt_at = utcnow() + timedelta(seconds=lease_seconds)
+    session.commit()
+    return email
+
+
+def send_email(session, smtp, email, mail_from, retry_delays):
+    """Send one leased email and commit its outcome; False if the connection broke."""
+    try:
+        message = emails.build_message(email, mail_from)
+    except (ValueError, TypeError, LookupError) as exc:  # e.g. a line break in a header
+        email_failed(session, email, exc, True, retry_delays)
+        return True
+    try:
+        smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        permanent = emails.is_permanent(exc)
+        email_failed(session, email, exc, permanent, retry_delays)
+        return permanent or isinstance(exc, smtplib.SMTPRecipientsRefused)
+    email.attempts += 1
+    email.status, email.sent_at, email.next_attempt_at = SENT, utcnow(), None
+    email.last_error = None
+    session.commit()
+    metrics.emails_sent.labels(SENT).inc()
+    return True
+
+
+def email_failed(session, email, exc, permanent, retry_delays):
+    """Retry after the next of ``retry_delays``, or park it when they are spent (committed)."""
+    email.attempts += 1
+    email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
+    if permanent or email.attempts > len(retry_delays):
+        email.status, email.next_attempt_at = FAILED, None
+        log.error(
+            "parked email %s after %d attempt(s): %s",
+            email.id,
+            email.attempts,
+            email.last_error,
+        )
+        metrics.emails_sent.labels(FAILED).inc()
+    else:
+        email.next_attempt_at = utcnow() + timedelta(seconds=retry_delays[email.attempts - 1])
+        metrics.emails_sent.labels("retrying").inc()
+    session.commit()
+
+
+_parked_reported_at = float("-inf")  # per process: workers are new instances
+
+
+def report_parked_emails(session):
+    """Set the parked-mail gauge, at most every PARKED_REPORT_SECONDS."""
+    global _parked_reported_at
+    now = time.monotonic()
+    if now - _parked_reported_at < PARKED_REPORT_SECONDS:
+        return
+    _parked_reported_at = now
+    parked = session.scalar(
+        select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == FAILED)
+    )
+    metrics.emails_parked.set(parked)
+    session.commit()
+
+
+def webhook_policy(config):
+    return webhooks.Policy(
+        timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
+        retry_delays=number_list(config, "WEBHOOK_RETRY_DELAYS_SECONDS"),
+        disable_after_seconds=float(config["WEBHOOK_DISABLE_AFTER_SECONDS"]),
+    )
+
+
+class SenderTimers:
     """Mixin: the timers that send emails and deliver webhooks."""
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
@@ -36,88 +131,32 @@ class Senders:
         is sent, and its outcome is committed right after. A crash re-sends at most the
         message in flight (with the same Message-ID); a message that cannot be built or
         is refused for good is parked, never holding up the others."""
-        self._report_parked_emails()
+        report_parked_emails(self.db)
+        retry_delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
+        lease_seconds = float(self.config["EMAIL_LEASE_SECONDS"])
         smtp = None
         try:
             for _ in range(EMAIL_BATCH_SIZE):
-                email = self._lease_due_email()
+                email = lease_due_email(self.db, lease_seconds)
                 if email is None:
                     return
                 if smtp is None:
-                    smtp = self._connect_or_defer(email)
+                    smtp = self._connect_or_defer(email, retry_delays)
                     if smtp is None:
                         return
-                if not self._send_email(smtp, email):
+                if not send_email(self.db, smtp, email, self.config["MAIL_FROM"], retry_delays):
                     return  # the connection is gone: the next tick connects again
         finally:
             if smtp is not None:
                 with contextlib.suppress(OSError, smtplib.SMTPException):
                     smtp.quit()
 
-    def _lease_due_email(self):
-        [email] = self._claim_due(OutgoingEmail, 1) or [None]
-        if email is None:
-            return None
-        lease = float(self.config["EMAIL_LEASE_SECONDS"])
-        email.next_attempt_at = utcnow() + timedelta(seconds=lease)
-        self.db.commit()
-        return email
-
-    def _connect_or_defer(self, email):
+    def _connect_or_defer(self, email, retry_delays):
         try:
             return emails.connect(self.config)
         except (OSError, smtplib.SMTPException) as exc:
-            self._email_failed(email, exc, permanent=False)
+            email_failed(self.db, email, exc, False, retry_delays)
             return None
-
-    def _send_email(self, smtp, email):
-        """Send one leased email and commit its outcome; False if the connection broke."""
-        try:
-            message = emails.build_message(email, self.config["MAIL_FROM"])
-        except (ValueError, TypeError, LookupError) as exc:  # e.g. a line break in a header
-            self._email_failed(email, exc, permanent=True)
-            return True
-        try:
-            smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            permanent = emails.is_permanent(exc)
-            self._email_failed(email, exc, permanent=permanent)
-            return permanent or isinstance(exc, smtplib.SMTPRecipientsRefused)
-        email.attempts += 1
-        email.status, email.sent_at, email.next_attempt_at = "sent", utcnow(), None
-        email.last_error = None
-        self.db.commit()
-        metrics.emails_sent.labels("sent").inc()
-        return True
-
-    def _email_failed(self, email, exc, permanent):
-        delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
-        email.attempts += 1
-        email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
-        if permanent or email.attempts > len(delays):
-            email.status, email.next_attempt_at = "failed", None
-            log.error(
-                "parked email %s after %d attempt(s): %s",
-                email.id,
-                email.attempts,
-                email.last_error,
-            )
-            metrics.emails_sent.labels("failed").inc()
-        else:
-            email.next_attempt_at = utcnow() + timedelta(seconds=delays[email.attempts - 1])
-            metrics.emails_sent.labels("retrying").inc()
-        self.db.commit()
-
-    def _report_parked_emails(self):
-        now = time.monotonic()
-        if now - getattr(self, "_parked_reported_at", float("-inf")) < PARKED_REPORT_SECONDS:
-            return
-        type(self)._parked_reported_at = now  # per process: workers are new instances
-        parked = self.db.scalar(
-            select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == "failed")
-        )
-        metrics.emails_parked.set(parked)
-        self.db.commit()
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def deliver_due_webhooks(self):
@@ -125,9 +164,10 @@ class Senders:
         send each in its own green thread, which records its outcome itself. An endpoint
         gets at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT of the senders: a slow or dead
         receiver holds up only its own deliveries."""
-        policy = self._webhook_policy()
+        policy = webhook_policy(self.config)
         cap = int(self.config["WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT"])
-        due = self._claim_due(
+        due = claim_due(
+            self.db,
             WebhookDelivery,
             self.webhook_senders.free(),
             WebhookDelivery.endpoint_id.not_in(self.webhook_senders.saturated(cap)),
@@ -166,22 +206,3 @@ class Senders:
             self.webhook_senders.spawn(
                 endpoint_id, webhooks.send_and_record, self.db.get_bind(), job, policy
             )
-
-    def _webhook_policy(self):
-        return webhooks.Policy(
-            timeout=float(self.config["WEBHOOK_TIMEOUT_SECONDS"]),
-            retry_delays=number_list(self.config, "WEBHOOK_RETRY_DELAYS_SECONDS"),
-            disable_after_seconds=float(self.config["WEBHOOK_DISABLE_AFTER_SECONDS"]),
-        )
-
-    def _claim_due(self, model, limit, *where):
-        """Due rows of ``model``, locked; other replicas skip them."""
-        if limit <= 0:
-            return []
-        return self.db.scalars(
-            select(model)
-            .where(model.status == "pending", model.next_attempt_at <= utcnow(), *where)
-            .order_by(model.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
