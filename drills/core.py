@@ -120,8 +120,7 @@ class Drill:
         return engine
 
     def scalar(self, service, sql, **params):
-        with self.dbs.engine(service).connect() as conn:
-            return conn.execute(text(sql), params).scalar()
+        return self.rows(service, sql, **params)[0][0]
 
     def rows(self, service, sql, **params):
         engine = self.dbs.engine(service)

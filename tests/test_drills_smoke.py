@@ -1,6 +1,7 @@
 """Three drills in their light form (``python -m drills --light``: small counts, short
-outages) as part of the suite, on the machine's RabbitMQ: the same processes, faults and
-counting as ``make drills``, which runs all eleven in full. Left out here: the poison
+outages) as part of the suite, on a RabbitMQ node of the run's own (a minute in all, and
+apart from the shared broker's load): the same processes, faults and counting as
+``make drills``, which runs all eleven in full. Left out here: the poison
 drill (its dead-letter count comes from the management API, which lags), the ones that
 restart a broker or kill -9 under a thousand requests, and those that take minutes."""
 
@@ -14,7 +15,7 @@ SMOKE = ("before consumer", "connection closed", "database outage")
 
 def run_light(names):
     return subprocess.run(
-        [sys.executable, "-m", "drills", "--light", "--shared-broker", "--only", *names],
+        [sys.executable, "-m", "drills", "--light", "--only", *names],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
