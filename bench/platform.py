@@ -1,26 +1,28 @@
-"""The platform under test: a throw-away RabbitMQ vhost, one PostgreSQL database per
-service (created like conftest's TestDatabases, dropped afterwards), and every service
-as its own ``plenary run <service>`` process, as in production."""
+"""The platform under test: a RabbitMQ node of the bench's own (the shared node's
+load from other work on this machine would be measured too, and creating a vhost on it
+can take a minute), one PostgreSQL database per service (created like conftest's
+TestDatabases, dropped afterwards), and every service as its own ``plenary run
+<service>`` process, as in production."""
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import requests
 from sqlalchemy import create_engine, text
 
 from plumbing.migrations import upgrade
-from plumbing.testing import free_port
+from plumbing.testing import free_port, wait_for_port
 
 ADMIN_DB = os.environ.get(
     "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 )
-MANAGEMENT_API = "http://guest:guest@127.0.0.1:15672/api"
 BACKENDS = ("registration", "sessions", "expo", "notifications")
 BIN = Path(sys.executable).parent
 ORGANIZER_TOKEN = "bench-organizer-token"
@@ -31,35 +33,24 @@ class Platform:
 
     def __init__(self, log_dir):
         self.run_id = uuid.uuid4().hex[:8]
-        self.vhost = f"plenary_bench_{self.run_id}"
-        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
         self.log_dir = Path(log_dir)
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.broker = Broker(self.run_id)
+        self.amqp_uri = self.broker.amqp_uri
         self.db_urls = {}
         self.processes = {}
         self.ports = {}
         self.admin = create_engine(ADMIN_DB, isolation_level="AUTOCOMMIT")
 
     def create(self):
-        management("PUT", f"vhosts/{self.vhost}")
-        management(
-            "PUT",
-            f"permissions/{self.vhost}/guest",
-            json={"configure": ".*", "write": ".*", "read": ".*"},
-        )
+        self.broker.start()
         for service in BACKENDS:
             name = f"plenary_bench_{self.run_id}_{service}"
             self.db_urls[service] = ADMIN_DB.rsplit("/", 1)[0] + f"/{name}"
             with self.admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             upgrade(service, self.db_urls[service])
-        for attempt in range(3):  # the shared broker is sometimes slow to answer
-            try:
-                self.plenary("declare")
-                break
-            except subprocess.CalledProcessError:
-                if attempt == 2:
-                    raise
+        self.plenary("declare")
         return self
 
     def close(self):
@@ -70,7 +61,7 @@ class Platform:
                 name = url.rsplit("/", 1)[1]
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
-        management("DELETE", f"vhosts/{quote(self.vhost)}")
+        self.broker.stop()
 
     def env(self, **overrides):
         env = {
@@ -138,18 +129,48 @@ class Platform:
         return create_engine(self.db_urls[service], pool_size=2)
 
 
-def management(method, path, **options):
-    """A call to RabbitMQ's management API, which the shared broker sometimes drops."""
-    for attempt in range(5):
-        try:
-            answer = requests.request(method, f"{MANAGEMENT_API}/{path}", timeout=120, **options)
-            if not (method == "DELETE" and answer.status_code == 404):  # a retry after success
-                answer.raise_for_status()
-            return answer
-        except requests.RequestException:
-            if attempt == 4:
-                raise
-            time.sleep(1 + attempt)
+class Broker:
+    """A RabbitMQ node of our own on free ports, its data in ``directory`` (the recipe
+    of STACK.md's drill node); ``stop()`` ends it."""
+
+    def __init__(self, run_id):
+        self.directory = None
+        self.node = f"bench{run_id}@localhost"
+        self.port = free_port()
+        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.started = False
+
+    def start(self, timeout=90):
+        self.directory = Path(tempfile.mkdtemp(prefix="plenary-bench-broker-"))
+        self.directory.chmod(0o777)  # rabbitmq-server drops to the rabbitmq user when root
+        (self.directory / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
+        )
+        (self.directory / "enabled_plugins").write_text("[].\n")
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(self.directory / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.directory / "log"),
+            "RABBITMQ_CONFIG_FILE": str(self.directory / "rabbitmq"),
+            "RABBITMQ_PID_FILE": str(self.directory / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.directory / "enabled_plugins"),
+        }
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, timeout=60)
+        self.started = True
+        wait_for_port(self.port, timeout)
+
+    def stop(self):
+        if self.started:
+            subprocess.run(
+                ["rabbitmqctl", "-n", self.node, "stop"],
+                env=self.env,
+                timeout=60,
+                capture_output=True,
+            )
+            self.started = False
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def healthy(port, path="/healthz"):

@@ -17,8 +17,14 @@ from bench.load import wrk
 from bench.platform import ORGANIZER_TOKEN, cpu_meter
 
 ORGANIZER = {"Authorization": f"Bearer {ORGANIZER_TOKEN}"}
-TIERS = ("platinum", "gold", "silver", "bronze")
+TIERS = ("platinum", "gold", "silver", "standard")
 TRACKS = ("reinspire", "rebuild", "reengage", "reconnect")
+
+
+def checked(answer):
+    if not answer.ok:
+        raise RuntimeError(f"{answer.request.method} {answer.url}: {answer.status_code} {answer.text}")
+    return answer
 
 
 # -- the program and the hall, created through the API -------------------------------
@@ -34,13 +40,13 @@ def create_program(platform, count):
             "title": f"Session {n}: collections care",
             "abstract": "What we learned rebuilding the storage rooms. " * 4,
             "track": TRACKS[n % len(TRACKS)],
-            "kind": "talk",
+            "kind": "panel",
             "starts_at": begins.isoformat(),
             "ends_at": (begins + timedelta(minutes=45)).isoformat(),
             "speakers": [{"name": f"Speaker {n}", "bio": "Conservator."}],
         }
         answer = requests.post(platform.url("/v1/sessions"), json=body, headers=ORGANIZER)
-        answer.raise_for_status()
+        checked(answer)
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(create, range(count)))
@@ -60,7 +66,7 @@ def create_hall(platform, count, receiver_port):
             "products": [{"name": f"Box {n}", "description": "Acid-free."}],
         }
         answer = requests.post(platform.url("/v1/exhibitors"), json=body, headers=ORGANIZER)
-        answer.raise_for_status()
+        checked(answer)
         exhibitor = answer.json()
         hook = requests.post(
             platform.url(f"/v1/exhibitors/{exhibitor['id']}/webhooks"),
@@ -70,7 +76,7 @@ def create_hall(platform, count, receiver_port):
             },
             headers={"Authorization": f"Bearer {exhibitor['api_key']}"},
         )
-        hook.raise_for_status()
+        checked(hook)
         return exhibitor["id"], hook.json()["secret"]
 
     with ThreadPoolExecutor(8) as pool:
@@ -207,7 +213,7 @@ def fan_out(platform, settings, holders, streams, mail_log):
                 "ends_at": (begins + timedelta(hours=1)).isoformat(),
             },
         )
-        answer.raise_for_status()
+        checked(answer)
         session_id = answer.json()["id"]
         seed.agenda(platform, session_id, holders)
         with cpu_meter(platform.pids()) as cpu:
