@@ -10,7 +10,7 @@ import subprocess
 
 from bench.platform import BIN
 
-OURS = re.compile(r"/(gateway|services|plumbing|contracts)/")
+OURS = re.compile(r"\((gateway|services|plumbing|contracts)/")
 TOP = 25
 
 

@@ -123,11 +123,10 @@ def registration(platform, settings, mail_log):
         with cpu_meter(platform.pids()) as cpu:
             run = wrk(url, settings.registration_seconds, script="register.lua", args=(tag,))
         burst_end = time.time()
-        with engine.connect() as conn:
-            registered = conn.scalar(
-                text("SELECT count(*) FROM attendees WHERE email LIKE :p"), {"p": f"b{tag}-%"}
-            )
+        time.sleep(1)  # requests wrk cut off at the end still finish
+        registered = registrations(engine, tag)
         arrived = wait_for_mails(mail_log, f"b{tag}-", registered, burst_end, 30)
+        registered = registrations(engine, tag)
         run.update(
             cpu_seconds=cpu,
             registered=registered,
@@ -138,6 +137,13 @@ def registration(platform, settings, mail_log):
         runs.append(run)
     engine.dispose()
     return {"registrations": runs}
+
+
+def registrations(engine, tag):
+    with engine.connect() as conn:
+        return conn.scalar(
+            text("SELECT count(*) FROM attendees WHERE email LIKE :p"), {"p": f"b{tag}-%"}
+        )
 
 
 def mails_to(mail_log, prefix):
