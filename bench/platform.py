@@ -91,7 +91,9 @@ class Platform:
         env = self.env(**settings, **{f"{service.upper()}_HTTP_PORT": port})
         log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 (lives with the process)
         self.processes[service] = (
-            subprocess.Popen([str(BIN / "plenary"), "run", service], env=env, stdout=log, stderr=log),
+            subprocess.Popen(
+                [str(BIN / "plenary"), "run", service], env=env, stdout=log, stderr=log
+            ),
             log,
         )
         self.ports[service] = port

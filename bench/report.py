@@ -86,7 +86,15 @@ def table(results):
             "x const",
             ">=200/s (>=0.1x), p99<250ms",
         ),
-        ("  machine CPU per registration", "ms", spread(runs, "cpu_ms_per_registration"), None, None, "", ""),
+        (
+            "  machine CPU per registration",
+            "ms",
+            spread(runs, "cpu_ms_per_registration"),
+            None,
+            None,
+            "",
+            "",
+        ),
         (
             "  confirmation mails within 30 s / registered",
             "mails",
@@ -96,16 +104,20 @@ def table(results):
             "of all",
             "1.00",
         ),
-        ("  last mail after the burst's end", "s", spread(runs, "last_mail_after_s"), None, None, "", "<=30 s"),
+        (
+            "  last mail after the burst's end",
+            "s",
+            spread(runs, "last_mail_after_s"),
+            None,
+            None,
+            "",
+            "<=30 s",
+        ),
     ]
     runs = results["fan_out"]["fan_out"]
     feed = spread(runs, "feed_items_s")
     feed_rate = (
-        None
-        if feed is None
-        else {
-            k: runs[0]["holders"] / v if v else 0 for k, v in feed.items()
-        }
+        None if feed is None else {k: runs[0]["holders"] / v if v else 0 for k, v in feed.items()}
     )
     mails = spread(runs, "mail_rate")
     rows += [
@@ -118,7 +130,15 @@ def table(results):
             "x batch rows/s",
             "<=5 s",
         ),
-        ("  reminder mails handed to SMTP", "mails/s", mails, None, ratio(mails, commits), "x commits/s", ">=500/s"),
+        (
+            "  reminder mails handed to SMTP",
+            "mails/s",
+            mails,
+            None,
+            ratio(mails, commits),
+            "x commits/s",
+            ">=500/s",
+        ),
         (
             f"  {runs[0]['streams']:,} live streams: last one received",
             "s",
@@ -129,7 +149,10 @@ def table(results):
             "all, <=8 s",
         ),
     ]
-    for variant, label in (("leads", "leads"), ("leads_10pct_dead", "leads, 10% endpoints hanging")):
+    for variant, label in (
+        ("leads", "leads"),
+        ("leads_10pct_dead", "leads, 10% endpoints hanging"),
+    ):
         runs = results["leads"][variant]
         rate = spread(runs, "rate")
         rows += [
@@ -142,7 +165,15 @@ def table(results):
                 "x const",
                 ">=300/s",
             ),
-            ("  interaction -> verified webhook p50", "s", spread(runs, "webhook_p50_s"), None, None, "", ""),
+            (
+                "  interaction -> verified webhook p50",
+                "s",
+                spread(runs, "webhook_p50_s"),
+                None,
+                None,
+                "",
+                "",
+            ),
             (
                 "  interaction -> verified webhook p99 (healthy endpoints)",
                 "s",
@@ -182,6 +213,7 @@ def _format(rows):
         digits = 2 if unit in ("s", "x") else 0
         rel_text = f"{rel} {rel_unit}".strip() if rel else ""
         lines.append(
-            f"{name:66} {unit:>9} {shown(figure, digits):>24} {shown(p99):>18} {rel_text:>16}  {goal}"
+            f"{name:66} {unit:>9} {shown(figure, digits):>24} {shown(p99):>18}"
+            f" {rel_text:>16}  {goal}"
         )
     return "\n".join(lines)

@@ -23,7 +23,9 @@ TRACKS = ("reinspire", "rebuild", "reengage", "reconnect")
 
 def checked(answer):
     if not answer.ok:
-        raise RuntimeError(f"{answer.request.method} {answer.url}: {answer.status_code} {answer.text}")
+        raise RuntimeError(
+            f"{answer.request.method} {answer.url}: {answer.status_code} {answer.text}"
+        )
     return answer
 
 
@@ -176,7 +178,14 @@ class Streams:
         self.closed = 0
         self.ready = threading.Event()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.sse", platform.url(), str(tokens_file), "session_starting"],
+            [
+                sys.executable,
+                "-m",
+                "bench.sse",
+                platform.url(),
+                str(tokens_file),
+                "session_starting",
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -245,7 +254,9 @@ def fan_out(platform, settings, holders, streams, mail_log):
             }
         )
         with engines["notifications"].begin() as conn:  # the next repetition starts clean
-            conn.execute(text("UPDATE outgoing_emails SET status = 'failed' WHERE status = 'pending'"))
+            conn.execute(
+                text("UPDATE outgoing_emails SET status = 'failed' WHERE status = 'pending'")
+            )
     for engine in engines.values():
         engine.dispose()
     return {"fan_out": runs}

@@ -9,6 +9,7 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 OPENING_AT_ONCE = 50
@@ -43,7 +44,7 @@ async def stream(number, host, port, token, kind, opened, gate):
 
 async def main(url, tokens_file, kind):
     parts = urlsplit(url)
-    tokens = [line.strip() for line in open(tokens_file) if line.strip()]
+    tokens = Path(tokens_file).read_text().split()
     count = [0]
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
