@@ -38,7 +38,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench
 
 migrate: $(STAMP)
