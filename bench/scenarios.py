@@ -176,6 +176,7 @@ class Streams:
     def __init__(self, platform, tokens_file, count):
         self.received = []
         self.closed = 0
+        self.refused = []
         self.ready = threading.Event()
         self.process = subprocess.Popen(
             [
@@ -191,7 +192,7 @@ class Streams:
         )
         threading.Thread(target=self._read, daemon=True).start()
         if not self.ready.wait(60 + count / 20):
-            raise RuntimeError("the live streams did not all open")
+            raise RuntimeError(f"the live streams did not all open: {self.refused[:3]}")
 
     def _read(self):
         for line in self.process.stdout:
@@ -200,7 +201,9 @@ class Streams:
                 self.ready.set()
             elif parts[0] == "closed":
                 self.closed += 1
-            elif parts[0] != "refused":
+            elif parts[0] == "refused":
+                self.refused.append(line.strip())
+            else:
                 self.received.append((float(parts[0]), int(parts[1]), parts[2]))
 
     def of(self, session_id):

@@ -67,35 +67,21 @@ def attendees(platform, count, run_tag):
             for attendee_id, token, _ in people
         ],
     )
-    insert(
-        engines["expo"],
-        "attendee_contacts",
-        [
-            {
-                "attendee_id": attendee_id,
-                "full_name": "Seeded Attendee",
-                "email": email,
-                "organization": "Bench",
-                "share_with_exhibitors": True,
-                "updated_at": now,
-            }
-            for attendee_id, _, email in people
-        ],
-    )
-    insert(
-        engines["notifications"],
-        "attendees",
-        [
-            {
-                "attendee_id": attendee_id,
-                "email": email,
-                "full_name": "Seeded Attendee",
-                "active": True,
-                "updated_at": now,
-            }
-            for attendee_id, _, email in people
-        ],
-    )
+    replica = [
+        {
+            "attendee_id": attendee_id,
+            "email": email,
+            "full_name": "Seeded Attendee",
+            "organization": "Bench",
+            "share_with_exhibitors": True,
+            "marketing": False,
+            "active": True,
+            "updated_at": now,
+        }
+        for attendee_id, _, email in people
+    ]
+    for service in ("expo", "notifications"):  # plumbing.replica's table in both
+        insert(engines[service], "attendee_replica", replica)
     for engine in engines.values():
         engine.dispose()
     return [(attendee_id, token) for attendee_id, token, _ in people]
