@@ -13,7 +13,6 @@ from contracts.rpc.networking import (
     ConnectionRequestPayload,
     ConnectionRequestSchema,
     ConnectionSchema,
-    ConnectResultSchema,
     IdArgs,
     PageArgs,
     RequestQuery,
@@ -49,15 +48,11 @@ class ConnectionRpcs:
         theirs = self._pending_request(other.attendee_id, me.attendee_id, now)
         if theirs is not None:
             connection = self._accept(theirs, me, other, now)
-            return ConnectResultSchema().dump(
-                {"status": "connected", "request": None, "connection": connection}
-            )
+            return {"status": "connected", "request": None, "connection": connection}
         mine = self._pending_request(me.attendee_id, other.attendee_id, now)
         if mine is None:
             mine = self._new_request(me, other, fields["message"], now)
-        return ConnectResultSchema().dump(
-            {"status": "pending", "request": self._request_dump(mine), "connection": None}
-        )
+        return {"status": "pending", "request": self._request_dump(mine), "connection": None}
 
     def _new_request(self, me, other, message, now):
         rules = ratelimits.parse_rules(self.config["CONNECTION_REQUEST_RATE_LIMIT"])

@@ -207,7 +207,7 @@ class MessagingRpcs:
                 )
             )
         }
-        schema = ConversationSchema()
+        schema = ConversationSchema(exclude=["last_message"])
 
         def dump(conversation):
             other = others[other_member(conversation, me)]
@@ -217,15 +217,15 @@ class MessagingRpcs:
                 .order_by(DirectMessage.sent_at.desc(), DirectMessage.id.desc())
                 .limit(1)
             ).first()
-            return schema.dump(
+            dumped = schema.dump(
                 {
                     "id": conversation.id,
                     "other": {"attendee_id": other.attendee_id, "full_name": other.full_name},
-                    "last_message": message_dump(last) if last else None,
                     "unread_count": unread.get(conversation.id, 0),
                     "updated_at": conversation.updated_at,
                 }
             )
+            return {**dumped, "last_message": message_dump(last) if last else None}
 
         page_out = keyset_page(rows, page["limit"], dump, lambda c: (c.updated_at, c.id))
         return {**page_out, "unread_count": sum(self._unread(me).values())}
