@@ -77,7 +77,8 @@ class MeetingRpcs:
                 AttendeeMeeting.id != (except_meeting or ""),
             )
         )
-        busy += [(m.starts_at, m.ends_at, f"an accepted meeting of {label}") for m in accepted]
+        owner = "yours" if label == "your" else "theirs"
+        busy += [(m.starts_at, m.ends_at, f"an accepted meeting of {owner}") for m in accepted]
         return busy
 
     def _check_slots(self, slots, me, other, except_meeting=None):

@@ -34,25 +34,26 @@ def actor(full_name, organization="Town Museum"):
     }
 
 
+def make_listed(networking, full_name, organization="Town Museum", **profile):
+    """An attendee listed in the directory."""
+    person = actor(full_name, organization)
+    networking.put_my_profile(person, {"listed": True, **profile})
+    return person
+
+
+def make_connected(networking, one, other):
+    """Connect two attendees (a request and its acceptance)."""
+    networking.request_connection(one, {"attendee_id": other["attendee_id"]})
+    result = networking.request_connection(other, {"attendee_id": one["attendee_id"]})
+    assert result["status"] == "connected"
+
+
 @pytest.fixture
 def listed(networking):
     """``listed("Ada Lovelace", interests=[...])`` -> an attendee listed in the directory."""
-
-    def make(full_name, organization="Town Museum", **profile):
-        person = actor(full_name, organization)
-        networking.put_my_profile(person, {"listed": True, **profile})
-        return person
-
-    return make
+    return lambda *args, **profile: make_listed(networking, *args, **profile)
 
 
 @pytest.fixture
 def connect(networking):
-    """Connect two attendees (a request and its acceptance)."""
-
-    def make(one, other):
-        networking.request_connection(one, {"attendee_id": other["attendee_id"]})
-        result = networking.request_connection(other, {"attendee_id": one["attendee_id"]})
-        assert result["status"] == "connected"
-
-    return make
+    return lambda one, other: make_connected(networking, one, other)

@@ -4,7 +4,7 @@ import pytest
 
 from contracts.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from plumbing.testing import outbox_envelopes
-from services.networking.tests.conftest import actor
+from services.networking.tests.conftest import actor, make_connected, make_listed
 
 
 def test_messages_between_connected_attendees_with_unread_counts_and_read_markers(
@@ -120,11 +120,12 @@ def test_moderation_hides_a_message_for_everyone_and_silence_stops_writing_not_r
     assert networking.send_direct_message(ada, {"to": ben["attendee_id"], "body": "Sorry"})
 
 
-def test_direct_messages_are_rate_limited(start_service, rpc_proxy, listed, connect):
+def test_direct_messages_are_rate_limited(start_service, rpc_proxy):
     start_service("networking", DM_RATE_LIMIT="3/minute")
     networking = rpc_proxy("networking")
-    ada, ben = listed("Ada Archivist"), listed("Ben Curator")
-    connect(ada, ben)
+    ada = make_listed(networking, "Ada Archivist")
+    ben = make_listed(networking, "Ben Curator")
+    make_connected(networking, ada, ben)
     for n in range(3):
         networking.send_direct_message(ada, {"to": ben["attendee_id"], "body": f"#{n}"})
     with pytest.raises(TooManyRequests) as limited:
