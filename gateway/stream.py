@@ -5,7 +5,7 @@ The notifications service publishes a live message per new feed batch and per ch
 message to the ``notifications.live`` fanout exchange. Each gateway replica binds its
 own exclusive, auto-delete queue to it and hands every message to the local streams it
 concerns: feed items to their attendee, chat messages to the streams following that
-session. A stream's body is a generator that eventlet's WSGI server writes out after
+session, direct messages to the streams of their sender and recipient. A stream's body is a generator that eventlet's WSGI server writes out after
 the request's worker has finished, so an open stream holds a connection, not a worker.
 
 Feed events carry the notification id as their SSE ``id``; a client reconnecting with
@@ -126,6 +126,10 @@ class LiveStreams(DependencyProvider):
                     if notification_id not in stream.sent_ids:
                         item = {**template, "id": notification_id}
                         stream.offer(sse("notification", item, notification_id))
+        elif body.get("type") == "direct_message":
+            for attendee_id in body["attendee_ids"]:
+                for stream in list(self.by_attendee.get(attendee_id, ())):
+                    stream.offer(sse("direct_message", body["message"]))
         elif body.get("type") == "message":
             for stream in list(self.by_session.get(body["session_id"], ())):
                 stream.offer(sse("message", body["message"]))

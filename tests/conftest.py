@@ -6,7 +6,7 @@ import pytest
 import requests
 
 ORGANIZER_TOKEN = "organizer-test-token"
-BACKENDS = ("registration", "sessions", "expo", "notifications")
+BACKENDS = ("registration", "sessions", "expo", "notifications", "networking")
 
 
 class Api:

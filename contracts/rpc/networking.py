@@ -354,7 +354,7 @@ class MeetingAcceptPayload(Schema):
     )
 
 
-class MeetingQuery(Schema):
+class AttendeeMeetingQuery(Schema):
     status = fields.String(validate=validate.OneOf(MEETING_STATUSES))
     limit = Limit()
     cursor = Cursor(aware_datetime, text)
@@ -492,3 +492,13 @@ class IdArgs(Schema):
     """Any one id argument (request, conversation, meeting, table, report, entry...)."""
 
     id = Id(required=True)
+
+
+class FaqListSchema(Schema):
+    categories = fields.List(fields.String(), metadata={"description": "in their FAQ order"})
+    items = fields.List(fields.Nested(FaqEntrySchema))
+
+
+class HiddenSchema(Schema):
+    message_id = fields.String()
+    hidden = fields.Boolean()

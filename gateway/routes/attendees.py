@@ -14,7 +14,7 @@ from gateway.http import api, created, read_json
 from gateway.problems import HttpProblem
 from plumbing.events import utcnow
 
-EXPORTING_SERVICES = ("registration", "sessions", "expo", "notifications")
+EXPORTING_SERVICES = ("registration", "sessions", "expo", "notifications", "networking")
 
 
 class AttendeeRoutes:

@@ -26,6 +26,7 @@ from contracts.rpc.sessions import (
     TrackSchema,
 )
 from gateway.auth import bearer_token
+from gateway.calendars import merge_calendars
 from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
@@ -163,10 +164,18 @@ class ProgramRoutes:
         attendee = self.require_attendee(request)
         return self.sessions.get_agenda(attendee["attendee_id"])
 
-    @api("GET", "/v1/me/agenda.ics", "My agenda as iCalendar", "agenda", auth="attendee")
+    @api(
+        "GET",
+        "/v1/me/agenda.ics",
+        "My agenda as iCalendar: my sessions and my accepted meetings with attendees",
+        "agenda",
+        auth="attendee",
+    )
     def agenda_ics(self, request):
-        attendee = self.require_attendee(request)
-        feed = self.sessions.agenda_ics(attendee["attendee_id"])
+        attendee_id = self.require_attendee(request)["attendee_id"]
+        feed = merge_calendars(
+            self.sessions.agenda_ics(attendee_id), self.networking.meetings_ics(attendee_id)
+        )
         return cacheable(request, feed, 0, CALENDAR, private=True)
 
     @api(

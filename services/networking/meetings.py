@@ -19,11 +19,11 @@ from contracts.events.networking import (
 )
 from contracts.rpc.networking import (
     AttendeeIdArgs,
+    AttendeeMeetingQuery,
     AttendeeMeetingSchema,
     IdArgs,
     MeetingAcceptPayload,
     MeetingPayload,
-    MeetingQuery,
 )
 from plumbing.events import utcnow
 from plumbing.outbox import emit
@@ -269,7 +269,7 @@ class MeetingRpcs:
     def list_meetings(self, actor, query=None):
         """Mine (proposed by me or to me), newest first; filter ``status``."""
         me = self._me(actor).attendee_id
-        args = load_or_invalid(MeetingQuery, query or {}, "The query is not valid.")
+        args = load_or_invalid(AttendeeMeetingQuery, query or {}, "The query is not valid.")
         statement = select(AttendeeMeeting).where(
             or_(AttendeeMeeting.organizer_id == me, AttendeeMeeting.invitee_id == me)
         )

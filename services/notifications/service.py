@@ -14,6 +14,7 @@ The service class composes one mixin per part:
 - ``gdpr.py``: ``export_attendee`` and the ``attendee_erased`` consumer;
 - ``webhook_endpoints.py``: exhibitors' webhook endpoint and delivery RPCs;
 - ``consumers.py``: the event consumers, which only write rows;
+- ``networking.py``: the consumers of the networking service's events;
 - ``fanout.py``: ``notification_batch`` events and notifying their attendees;
 - ``senders.py``: the timers that send emails and deliver webhooks.
 """
@@ -29,6 +30,7 @@ from services.notifications.extensions import GreenThreads, LivePublisher
 from services.notifications.fanout import FanOut
 from services.notifications.feed import FeedRpcs
 from services.notifications.gdpr import Gdpr
+from services.notifications.networking import NetworkingConsumers
 from services.notifications.senders import Senders
 from services.notifications.webhook_endpoints import WebhookEndpointRpcs
 
@@ -36,7 +38,14 @@ WEBHOOK_CONCURRENCY = 50
 
 
 class NotificationsService(
-    OpsEndpoints, FeedRpcs, Gdpr, WebhookEndpointRpcs, Consumers, FanOut, Senders
+    OpsEndpoints,
+    FeedRpcs,
+    Gdpr,
+    WebhookEndpointRpcs,
+    Consumers,
+    NetworkingConsumers,
+    FanOut,
+    Senders,
 ):
     name = "notifications"
 

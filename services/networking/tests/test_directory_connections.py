@@ -15,9 +15,7 @@ def names(page):
     return [item["full_name"] for item in page["items"]]
 
 
-def test_only_listed_attendees_are_in_the_directory_with_the_fields_they_chose(
-    networking, listed
-):
+def test_only_listed_attendees_are_in_the_directory_with_the_fields_they_chose(networking, listed):
     viewer = listed("Vera Viewer")
     listed("Ada Archivist", job_title="Registrar", bio="Loves boxes.", interests=["collections"])
     listed("Bo Private", job_title="Hidden", shown_fields=["job_title"], organization="Secret Co")
@@ -79,7 +77,9 @@ def test_single_line_fields_refuse_line_breaks(networking):
 
 def test_a_request_accepted_shares_emails_between_the_two_only(networking, listed):
     ada, ben, cy = listed("Ada Archivist"), listed("Ben Curator"), listed("Cy Other")
-    result = networking.request_connection(ada, {"attendee_id": ben["attendee_id"], "message": "Hi"})
+    result = networking.request_connection(
+        ada, {"attendee_id": ben["attendee_id"], "message": "Hi"}
+    )
     assert result["status"] == "pending"
     assert networking.get_directory_profile(ada, ben["attendee_id"])["connection"] == "pending_out"
     assert networking.get_directory_profile(ada, ben["attendee_id"])["email"] is None

@@ -20,18 +20,29 @@ from services.networking.models import (
 
 def test_faq_published_entries_by_position_with_search_and_category(networking):
     networking.create_faq_entry(
-        {"question": "Are sessions recorded?", "answer": "Yes, for 90 days.", "position": 2,
-         "category": "Sessions"}
+        {
+            "question": "Are sessions recorded?",
+            "answer": "Yes, for 90 days.",
+            "position": 2,
+            "category": "Sessions",
+        }
     )
     networking.create_faq_entry(
-        {"question": "How do I register?", "answer": "Use the form.", "position": 1,
-         "category": "Registration"}
+        {
+            "question": "How do I register?",
+            "answer": "Use the form.",
+            "position": 1,
+            "category": "Registration",
+        }
     )
     draft = networking.create_faq_entry(
         {"question": "Secret?", "answer": "Not yet.", "published": False}
     )
     page = networking.list_faq()
-    assert [e["question"] for e in page["items"]] == ["How do I register?", "Are sessions recorded?"]
+    assert [e["question"] for e in page["items"]] == [
+        "How do I register?",
+        "Are sessions recorded?",
+    ]
     assert page["categories"] == ["Registration", "Sessions"]
     assert [e["question"] for e in networking.list_faq({"q": "recorded days"})["items"]] == [
         "Are sessions recorded?"
@@ -60,7 +71,9 @@ def test_export_covers_everything_and_erasure_removes_it(
     networking.block(ada, cy["attendee_id"])
 
     export = networking.export_attendee(ada["attendee_id"])
-    assert export["profile"]["bio"] == "Boxes." and export["profile"]["interests"] == ["collections"]
+    assert export["profile"]["bio"] == "Boxes." and export["profile"]["interests"] == [
+        "collections"
+    ]
     assert [c["attendee_id"] for c in export["connections"]] == [ben["attendee_id"]]
     assert export["conversations"][0]["messages"][0]["body"] == "Hi Ben"
     assert [b["attendee_id"] for b in export["blocks"]] == [cy["attendee_id"]]
@@ -68,9 +81,7 @@ def test_export_covers_everything_and_erasure_removes_it(
     assert [r["status"] for r in export["connection_requests"]] == ["accepted"]
 
     publish(AttendeeErased, {"attendee_id": ada["attendee_id"], "erased_at": utcnow()})
-    wait_until(
-        lambda: count_rows(networking_db, ErasedAttendee) == 1, timeout=10, what="erasure"
-    )
+    wait_until(lambda: count_rows(networking_db, ErasedAttendee) == 1, timeout=10, what="erasure")
     mine = ada["attendee_id"]
     assert count_rows(networking_db, Attendee, Attendee.attendee_id == mine) == 0
     assert count_rows(networking_db, Profile, Profile.attendee_id == mine) == 0

@@ -25,7 +25,10 @@ def at(hours, minutes=0):
 
 
 def slot(start_hours, minutes=30):
-    return {"starts_at": at(start_hours).isoformat(), "ends_at": at(start_hours, minutes).isoformat()}
+    return {
+        "starts_at": at(start_hours).isoformat(),
+        "ends_at": at(start_hours, minutes).isoformat(),
+    }
 
 
 def test_slots_may_not_overlap_either_agenda(sessions, networking, listed):

@@ -22,7 +22,9 @@ def test_messages_between_connected_attendees_with_unread_counts_and_read_marker
     assert inbox["items"][0]["other"]["full_name"] == "Ada Archivist"
     assert inbox["items"][0]["last_message"]["body"] == "Coffee?"
     assert networking.list_conversations(ada)["unread_count"] == 0  # my own are read
-    bodies = [m["body"] for m in networking.list_conversation_messages(ben, conversation_id)["items"]]
+    bodies = [
+        m["body"] for m in networking.list_conversation_messages(ben, conversation_id)["items"]
+    ]
     assert bodies == ["Coffee?", "Hello!"]
     assert networking.mark_conversation_read(ben, conversation_id)["unread_count"] == 0
     assert networking.list_conversations(ben)["items"][0]["unread_count"] == 0
