@@ -548,7 +548,7 @@ class NetworkingRoutes:
         query=AttendeeMeetingsQuery,
         response=page_of(AttendeeMeetingSchema),
     )
-    def list_meetings(self, request):
+    def list_attendee_meetings(self, request):
         me = self.me_actor(request)
         query = read_query(request, AttendeeMeetingsQuery)
         return self.networking.list_meetings(me, page_args(query))
@@ -672,7 +672,7 @@ class NetworkingRoutes:
         "tables",
         auth="attendee",
         status=204,
-        errors=[422],
+        errors=[404, 422],
     )
     def leave_table(self, request, table_id):
         self.networking.leave_table(self.me_actor(request), table_id)

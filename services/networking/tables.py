@@ -196,9 +196,11 @@ class TableRpcs:
 
     @rpc
     def leave_table(self, actor, table_id):
-        """Idempotent."""
+        """Idempotent (a removed table can still be left); an unknown table is not found."""
         me = self._me(actor)
         table_id = load_args(IdArgs, id=table_id)["id"]
+        if self.db.get(NetworkingTable, table_id) is None:
+            raise NotFound("No such table.")
         self.db.execute(
             update(TablePresence)
             .where(
