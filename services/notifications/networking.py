@@ -143,7 +143,8 @@ class NetworkingConsumers:
                 "attendee_meeting_reminder",
                 f"Soon: your meeting with {other}",
                 f"Your meeting with {other} starts at {when(meeting['starts_at'])}.",
-                f"{reminder_key(meeting['meeting_id'])}:{meeting['starts_at'].isoformat()}",
+                f"{reminder_key(meeting['meeting_id'])}:{attendee_id}:"
+                f"{meeting['starts_at'].isoformat()}",
                 meeting["starts_at"] - timedelta(minutes=minutes),
             )
 
@@ -194,5 +195,3 @@ class NetworkingConsumers:
             {"round_id": speed_round["round_id"], "room_url": speed_round["room_url"]},
             f"speed_round_started:{speed_round['round_id']}",
         )
-
-
