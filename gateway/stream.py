@@ -5,8 +5,9 @@ The notifications service publishes a live message per new feed batch and per ch
 message to the ``notifications.live`` fanout exchange. Each gateway replica binds its
 own exclusive, auto-delete queue to it and hands every message to the local streams it
 concerns: feed items to their attendee, chat messages to the streams following that
-session, direct messages to the streams of their sender and recipient. A stream's body is a generator that eventlet's WSGI server writes out after
-the request's worker has finished, so an open stream holds a connection, not a worker.
+session, direct messages to the streams of their sender and recipient. A stream's body
+is a generator that eventlet's WSGI server writes out after the request's worker has
+finished, so an open stream holds a connection, not a worker.
 
 Feed events carry the notification id as their SSE ``id``; a client reconnecting with
 ``Last-Event-ID`` first gets what it missed (asked of notifications by RPC), then the

@@ -111,9 +111,10 @@ def test_connected_attendees_message_live_and_mail_is_batched(people, db_session
     assert read.json()["unread_count"] == 0
 
     notifications = db_session("notifications")
-    emails = lambda: count_rows(
-        notifications, OutgoingEmail, OutgoingEmail.kind == "direct_message"
-    )  # noqa: E731
+
+    def emails():
+        return count_rows(notifications, OutgoingEmail, OutgoingEmail.kind == "direct_message")
+
     wait_until(lambda: emails() == 1, what="the batched email")
     too_long = api.post(
         f"/v1/me/conversations/{conversation}/messages",
