@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from gateway.http import ROUTES
-from tests.conftest import ORGANIZER_TOKEN
+from tests.conftest import BACKENDS, ORGANIZER_TOKEN
 
 GARBAGE_BODIES = [
     ("{broken", "application/json"),
@@ -70,7 +70,7 @@ def concrete(path, exhibitor_id, hostile_id):
 
 def row_counts(db_session):
     counts = {}
-    for service in ("registration", "sessions", "expo", "notifications"):
+    for service in BACKENDS:
         session = db_session(service)
         metadata = MetaData()
         metadata.reflect(session.get_bind())
