@@ -6,9 +6,12 @@ The public program (tracks, sessions, the iCalendar feed) answers with an ETag a
 for attendees whose email is one of the session's speakers'.
 """
 
+import logging
+
 from marshmallow import fields, validate
 
 from contracts.enums import MESSAGE_KINDS
+from contracts.errors import Unavailable
 from contracts.rpc.sessions import (
     ORGANIZER,
     AgendaEntrySchema,
@@ -31,6 +34,8 @@ from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
 CALENDAR = "text/calendar; charset=utf-8"
+
+log = logging.getLogger(__name__)
 
 
 class MessageQuery(PageQuery):
@@ -173,9 +178,12 @@ class ProgramRoutes:
     )
     def agenda_ics(self, request):
         attendee_id = self.require_attendee(request)["attendee_id"]
-        feed = merge_calendars(
-            self.sessions.agenda_ics(attendee_id), self.networking.meetings_ics(attendee_id)
-        )
+        feed = self.sessions.agenda_ics(attendee_id)
+        try:
+            feed = merge_calendars(feed, self.networking.meetings_ics(attendee_id))
+        except Unavailable:
+            # the sessions stay subscribable; calendars re-fetch, and meetings come back
+            log.warning("networking is unavailable: agenda.ics without meetings")
         return cacheable(request, feed, 0, CALENDAR, private=True)
 
     @api(
