@@ -791,7 +791,7 @@ class NetworkingRoutes:
 
     @api(
         "GET",
-        "/v1/faq/all",
+        "/v1/networking/faq",
         "Every FAQ entry, drafts too",
         "faq",
         auth="organizer",
