@@ -4,12 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help install run test lint format bench migrate declare dlq clean up down
+.PHONY: help install run test lint format bench migrate declare dlq clean up down web web-client
 
 help:
 	@echo "make run    - run the whole platform locally with demo data (Ctrl-C stops it)"
 	@echo "make test   - run the test suite against the local RabbitMQ and PostgreSQL"
-	@echo "make lint   - ruff check + format check"
+	@echo "make web    - build the web app into web/dist (npm ci + vite build)"
+	@echo "make lint   - ruff check + format check + import rules (lint-imports)"
 	@echo "make bench  - throughput benchmarks against the raw broker/database rates"
 	@echo "make up     - the platform in containers (docker compose; PLENARY_ORGANIZER_TOKEN=...)"
 	@echo "make down   - stop the containers (volumes are kept)"
@@ -21,15 +22,16 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) web
 	$(BIN)/python scripts/run_local.py
 
-test: $(STAMP)
+test: $(STAMP) web
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -54,4 +56,22 @@ down:
 	docker compose down
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var web/node_modules web/dist
+
+# -- the web app (web/): pinned npm packages, the typed API client, the build ----------
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+	web/vite.config.ts web/tsconfig.json web/openapi.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+web: web/dist/index.html
+
+# after changing a route or schema: regenerate web/openapi.json and the client's types
+web-client: $(STAMP) web/node_modules/.installed
+	$(BIN)/python scripts/openapi_dump.py
+	cd web && npm run client

@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 from sqlalchemy import MetaData, create_engine, text  # noqa: E402
 
-from plumbing.config import DEFAULTS  # noqa: E402
+from plumbing.config import defaults  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
 from plumbing.events import new_envelope  # noqa: E402
 from plumbing.migrations import upgrade  # noqa: E402
@@ -166,8 +166,8 @@ def service_config(rabbit_config, database_url):
     """``service_config("expo", SMTP_PORT=...)`` -> nameko config for a test container."""
 
     def make(service, **overrides):
-        config = dict(DEFAULTS)
-        config.update(FAST_SETTINGS)
+        config = defaults(service)
+        config.update({key: value for key, value in FAST_SETTINGS.items() if key in config})
         config.update(
             {
                 "SERVICE_NAME": service,
@@ -187,7 +187,7 @@ def service_config(rabbit_config, database_url):
 @pytest.fixture
 def start_service(container_factory, service_config):
     """Declare a service's queues, then run it in a container; returns the container."""
-    from plumbing.cli import load_service
+    from plumbing.registry import load_service
     from plumbing.topology import declare
 
     def start(service, **overrides):

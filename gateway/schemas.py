@@ -1,16 +1,17 @@
-"""Schemas of the HTTP layer itself: query strings and list envelopes. Bodies use the
-owning service's schemas, so the gateway and the service validate alike."""
+"""Schemas of the HTTP layer itself: query strings and list envelopes. Bodies and the
+filters in query strings use the contracts' schemas, so the gateway and the service
+validate alike."""
 
 from marshmallow import Schema, fields, validate
 
-from contracts.enums import SESSION_KINDS
 from contracts.rpc.expo import (
     AnalyticsArgs,
+    ExhibitorFiltersSchema,
     ExhibitorSchema,
     LeadFiltersSchema,
     MeetingFiltersSchema,
 )
-from contracts.rpc.sessions import TimeZone
+from contracts.rpc.sessions import SessionFiltersSchema
 from plumbing.fields import Text
 
 
@@ -19,19 +20,13 @@ class PageQuery(Schema):
     cursor = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class SessionQuery(PageQuery):
-    track = Text(validate=validate.Length(max=50))
-    day = fields.Date()
-    tz = TimeZone(metadata={"description": "IANA zone the day is in (default UTC)"})
-    kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
-    speaker = Text(validate=validate.Length(min=1, max=200))
-    q = Text(validate=validate.Length(max=200))
+# in this order of bases limit and cursor come first, as in the other list queries
+class SessionQuery(SessionFiltersSchema, PageQuery):
+    pass
 
 
-class ExhibitorQuery(PageQuery):
-    q = Text(validate=validate.Length(max=200))
-    tier = fields.String(validate=validate.OneOf(["platinum", "gold", "silver", "standard"]))
-    category = Text(validate=validate.Length(max=50))
+class ExhibitorQuery(ExhibitorFiltersSchema, PageQuery):
+    pass
 
 
 class LeadQuery(PageQuery, LeadFiltersSchema):

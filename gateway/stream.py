@@ -2,12 +2,14 @@
 gateway replica.
 
 The notifications service publishes a live message per new feed batch and per chat
-message to the ``notifications.live`` fanout exchange. Each gateway replica binds its
-own exclusive, auto-delete queue to it and hands every message to the local streams it
-concerns: feed items to their attendee, chat messages to the streams following that
-session, direct messages to the streams of their sender and recipient. A stream's body
-is a generator that eventlet's WSGI server writes out after the request's worker has
-finished, so an open stream holds a connection, not a worker.
+message to the ``notifications.live`` fanout exchange (both described in
+``contracts.live``). Each gateway replica binds its own exclusive, auto-delete queue to
+it and hands every valid message to the local streams it concerns: feed items to their
+attendee, chat messages to the streams following that session, direct messages to the streams
+of their sender and recipient; a malformed one is
+logged and dropped. A stream's body is a generator that eventlet's WSGI server writes
+out after the request's worker has finished, so an open stream holds a connection, not
+a worker.
 
 Feed events carry the notification id as their SSE ``id``; a client reconnecting with
 ``Last-Event-ID`` first gets what it missed (asked of notifications by RPC), then the
@@ -22,14 +24,15 @@ from collections import defaultdict
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
-from kombu import Connection, Queue
+from kombu import Connection, Exchange, Queue
 from nameko.extensions import DependencyProvider
 
+from contracts import live
 from gateway.problems import HttpProblem
-from services.notifications.extensions import LIVE_EXCHANGE
 
 log = logging.getLogger(__name__)
 
+LIVE_EXCHANGE = Exchange(**live.EXCHANGE)
 STREAM_BUFFER = 500  # messages a stream may have waiting before it is dropped
 RECONNECT_SECONDS = 1.0
 
@@ -109,7 +112,11 @@ class LiveStreams(DependencyProvider):
                 with (
                     Connection(self.amqp_uri) as connection,
                     connection.Consumer(
-                        queue, callbacks=[self.dispatch], accept=["json"], no_ack=True
+                        queue,
+                        callbacks=[self.dispatch],
+                        accept=["json"],
+                        no_ack=True,
+                        on_decode_error=self.drop_undecodable,
                     ),
                 ):
                     while self.running:
@@ -119,19 +126,26 @@ class LiveStreams(DependencyProvider):
                 log.warning("live queue lost (%s); reconnecting", exc)
             eventlet.sleep(RECONNECT_SECONDS)
 
+    def drop_undecodable(self, message, exc):
+        log.warning("dropping an undecodable live message: %s", exc)
+
     def dispatch(self, body, message):
-        if body.get("type") == "notification":
+        errors = live.errors(body)
+        if errors:  # one bad message must not take the replica's live queue down
+            log.warning("dropping a malformed live message: %s", errors)
+            return
+        if body["type"] == "notification":
             template = body["notification"]
             for attendee_id, notification_id in body["recipients"].items():
                 for stream in list(self.by_attendee.get(attendee_id, ())):
                     if notification_id not in stream.sent_ids:
                         item = {**template, "id": notification_id}
                         stream.offer(sse("notification", item, notification_id))
-        elif body.get("type") == "direct_message":
+        elif body["type"] == "direct_message":
             for attendee_id in body["attendee_ids"]:
                 for stream in list(self.by_attendee.get(attendee_id, ())):
                     stream.offer(sse("direct_message", body["message"]))
-        elif body.get("type") == "message":
+        else:
             for stream in list(self.by_session.get(body["session_id"], ())):
                 stream.offer(sse("message", body["message"]))
 

@@ -7,28 +7,14 @@ plenary dlq ...              list, inspect and replay dead-lettered messages
 """
 
 import argparse
-import importlib
 import sys
 import warnings
+
+from plumbing.registry import BACKEND_SERVICES, SERVICES, load_service
 
 # eventlet announces its deprecation on import, from every process; say it once, here:
 # nameko 2 needs eventlet (see STACK.md), so there is nothing for an operator to do.
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-
-SERVICE_CLASSES = {
-    "registration": "services.registration.service:RegistrationService",
-    "sessions": "services.sessions.service:SessionsService",
-    "expo": "services.expo.service:ExpoService",
-    "notifications": "services.notifications.service:NotificationsService",
-    "networking": "services.networking.service:NetworkingService",
-    "gateway": "gateway.service:GatewayService",
-}
-BACKEND_SERVICES = ("registration", "sessions", "expo", "notifications", "networking")
-
-
-def load_service(name):
-    module_name, class_name = SERVICE_CLASSES[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
 
 
 def cmd_run(args):
@@ -77,7 +63,7 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one service")
-    run.add_argument("service", choices=sorted(SERVICE_CLASSES))
+    run.add_argument("service", choices=sorted(SERVICES))
     run.set_defaults(func=cmd_run)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

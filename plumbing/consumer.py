@@ -7,9 +7,11 @@ second delivery of the same event finds the row and does nothing.
 
 A handler that raises is retried after each delay in ``EVENT_RETRY_DELAYS_MS`` (the
 message waits in a TTL queue), then parked in its dead-letter queue.  A message that
-is not JSON, or not a valid envelope for the event, is parked at once: retrying
-cannot fix it.  Parking publishes with confirms *before* the original is acked, so a
-crash in between duplicates (harmless) rather than loses.
+is not JSON, or not a valid envelope for the event, or of another major version than
+the handler's schema (``version``) is parked at once: retrying cannot fix it, and a
+handler never acts on data its schema may misread.  Parking publishes with confirms
+*before* the original is acked, so a crash in between duplicates (harmless) rather
+than loses.
 """
 
 import logging
@@ -27,7 +29,7 @@ from sqlalchemy import Column, String
 from sqlalchemy import Table as SqlTable
 
 from plumbing.db import UtcDateTime, insert_ignoring_duplicates, plumbing_metadata
-from plumbing.events import parse_envelope, utcnow
+from plumbing.events import UnsupportedVersion, parse_envelope, utcnow
 from plumbing.observability import metrics
 from plumbing.topology import (
     dead_letter_queue,
@@ -122,6 +124,9 @@ class ReliableEventHandler(EventHandler):
     def handle_message(self, body, message):
         try:
             envelope, data = parse_envelope(body, self.schema_cls)
+        except UnsupportedVersion as exc:
+            self.park(message, str(exc))
+            return
         except ValidationError as exc:
             self.park(message, f"invalid event: {exc.messages}")
             return

@@ -1,6 +1,6 @@
 """Event contracts: the envelope every event travels in, and the base for data schemas.
 
-Each producing service declares its events in its own ``events.py``::
+Each producing service's events are declared in ``contracts/events/<service>.py``::
 
     class AttendeeRegistered(EventSchema):
         source_service = "registration"
@@ -8,7 +8,10 @@ Each producing service declares its events in its own ``events.py``::
         version = 1
         attendee_id = fields.String(required=True)
 
-and consumers import that class: the schema is the contract between them.
+and consumers import that class: the schema is the contract between them.  ``version``
+is the event's major version: fields may be added within it (consumers ignore what they
+do not know), a breaking change is a new major, and a consumer parks an event of a
+major its schema does not describe (docs/events.md).
 """
 
 import uuid
@@ -62,12 +65,26 @@ def new_envelope(schema_cls, data):
     }
 
 
+class UnsupportedVersion(Exception):
+    """An event of a major version its consumer's schema does not describe."""
+
+    def __init__(self, version, schema_cls):
+        super().__init__(
+            f"unsupported version {version} of {schema_cls.event_type} "
+            f"(this consumer knows {schema_cls.version})"
+        )
+
+
 def parse_envelope(body, schema_cls):
-    """Return ``(envelope, data)`` or raise ValidationError for a malformed message."""
+    """Return ``(envelope, data)``; raise ValidationError for a malformed message and
+    UnsupportedVersion for another major version than ``schema_cls``'s (its data is not
+    read: the schema cannot tell what it means)."""
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["event body must be a JSON object"]})
     envelope = EnvelopeSchema().load(body)
     if envelope["type"] != schema_cls.event_type:
         raise ValidationError({"type": [f"expected {schema_cls.event_type}"]})
+    if envelope["version"] != schema_cls.version:
+        raise UnsupportedVersion(envelope["version"], schema_cls)
     data = schema_cls().load(envelope["data"])
     return envelope, data

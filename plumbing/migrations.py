@@ -1,7 +1,8 @@
 """Alembic, one history per service: ``services/<name>/migrations``.
 
 Each service's ``migrations/env.py`` calls :func:`run_env` with its models' metadata;
-the plumbing tables (outbox, processed_events) are migrated with every service.
+the plumbing tables (outbox, processed_events) are migrated with every service, the
+attendee replica's (``plumbing.replica``) with those that keep one.
 """
 
 from pathlib import Path
@@ -27,14 +28,15 @@ def upgrade(service, database_url, revision="head"):
     command.upgrade(alembic_config(service, database_url), revision)
 
 
-def run_env(metadata):
-    """Body of every service's migrations/env.py (online mode only)."""
+def run_env(*metadata):
+    """Body of every service's migrations/env.py (online mode only): the service's
+    models' metadata, and ``replica_metadata`` if it keeps an attendee replica."""
     url = context.config.attributes["database_url"]
     engine = create_db_engine(url, pool_size=1)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=[metadata, plumbing_metadata],
+            target_metadata=[*metadata, plumbing_metadata],
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )
@@ -80,3 +82,20 @@ def drop_plumbing_tables():
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_published_at"))
     op.drop_table("outbox")
+
+
+# The attendee replica's row table (plumbing.replica) as a service's migration creates
+# it; frozen too. Expo's and notifications' tombstone tables predate it (see their 0003).
+def create_attendee_replica_table():
+    op.create_table(
+        "attendee_replica",
+        sa.Column("attendee_id", sa.String(length=64), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("full_name", sa.String(length=300), nullable=False),
+        sa.Column("organization", sa.String(length=200), nullable=False),
+        sa.Column("share_with_exhibitors", sa.Boolean(), nullable=False),
+        sa.Column("marketing", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("attendee_id"),
+    )

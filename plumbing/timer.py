@@ -4,8 +4,6 @@ before any config exists."""
 
 from nameko.timer import Timer
 
-from plumbing.config import DEFAULTS
-
 
 class ConfiguredTimer(Timer):
     def __init__(self, interval_config_key, **kwargs):
@@ -13,8 +11,7 @@ class ConfiguredTimer(Timer):
         self.interval_config_key = interval_config_key
 
     def setup(self):
-        key = self.interval_config_key
-        self.interval = float(self.container.config.get(key, DEFAULTS[key]))
+        self.interval = float(self.container.config[self.interval_config_key])
 
 
 timer_from_config = ConfiguredTimer.decorator

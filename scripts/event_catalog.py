@@ -9,8 +9,8 @@ import inspect
 import sys
 from pathlib import Path
 
-from plumbing.cli import BACKEND_SERVICES, load_service
 from plumbing.events import EventSchema
+from plumbing.registry import BACKEND_SERVICES, load_service
 from plumbing.topology import event_handlers
 
 CATALOG = Path(__file__).resolve().parent.parent / "docs" / "events.md"
@@ -28,10 +28,23 @@ Every event travels in the same envelope, published to the exchange
 | `id` | string (uuid) | unique per event; consumers de-duplicate on it |
 | `type` | string | the event type, e.g. `attendee_registered` |
 | `occurred_at` | ISO 8601 with offset | when the state change committed |
-| `version` | integer | version of the `data` schema |
+| `version` | integer | the major version of the `data` schema (`vN` below) |
 | `data` | object | the event's own fields, below |
 
-Consumers ignore fields they do not know, so producers may add fields within a version.
+## How an event evolves
+
+- **Within a major, add fields freely.** Consumers ignore fields they do not know, so a
+  producer may add a field without telling anyone. A consumer that comes to need the new
+  field reads it as optional until no event without it is left in flight.
+- **A breaking change is a new major version**: a field removed, renamed or retyped, or
+  its meaning changed. The new major is a schema of its own (`version = 2`) under its
+  own event type (`attendee_registered_v2`), so each consumer's queue carries the one
+  major it reads. During the rollout the producer publishes both, old and new, for each
+  change, until every consumer reads the new one; then the old one is retired.
+- **Consumers park majors they do not know.** A consumer checks the envelope's `version`
+  against its schema's; an event of any other major is parked in its dead-letter queue
+  at once with the reason (`unsupported version 2 of attendee_registered (this consumer
+  knows 1)`), never half-handled.
 """
 
 

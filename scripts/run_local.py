@@ -5,9 +5,10 @@ migrates the databases, declares the queues, starts every service as its own
 `plenary run <service>` process, waits until all of them are ready, seeds demo data and
 prints where everything is.  Ctrl-C (or SIGTERM) stops every process it started.
 
-Settings come from the environment like everywhere else (see plumbing/config.py); this
-script only adds development defaults: text logs, webhooks to loopback allowed, the SMTP
-sink, and a fresh organizer token unless PLENARY_ORGANIZER_TOKEN is set.
+Settings come from the environment like everywhere else (see plumbing/config.py and each
+service's settings.py); this script only adds development defaults: text logs, webhooks to
+loopback allowed, the SMTP sink, and a fresh organizer token unless PLENARY_ORGANIZER_TOKEN
+is set.
 """
 
 import collections
@@ -25,7 +26,8 @@ from urllib.parse import urlsplit
 import requests
 from seed_demo import SeedError, seed  # scripts/ is on sys.path: this file runs as a script
 
-from plumbing.config import DEFAULTS, OPS_PORTS, SERVICES
+from plumbing.config import SHARED_SETTINGS
+from plumbing.registry import BACKEND_SERVICES, OPS_PORTS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLENARY = str(Path(sys.executable).with_name("plenary"))
@@ -103,7 +105,7 @@ def main():
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
     env = child_environment()
-    require_rabbitmq(env.get("AMQP_URI", DEFAULTS["AMQP_URI"]))
+    require_rabbitmq(env.get("AMQP_URI", SHARED_SETTINGS["AMQP_URI"]))
     smtp_port = int(env["SMTP_PORT"])
     require_free_ports([*OPS_PORTS.values(), smtp_port])
     children = []
@@ -112,7 +114,8 @@ def main():
         children.append(Child("smtp", smtp_sink_command(smtp_port), env))
         run_plenary("migrate", env)
         run_plenary("declare", env)
-        services = [Child(name, [PLENARY, "run", name], env) for name in (*SERVICES, "gateway")]
+        names = (*BACKEND_SERVICES, "gateway")
+        services = [Child(name, [PLENARY, "run", name], env) for name in names]
         children.extend(services)
         wait_until_ready(services, children)
         seed_demo_data(env["PLENARY_ORGANIZER_TOKEN"])

@@ -5,8 +5,9 @@ root conftest's SMTP sink, and an HTTP client for the gateway."""
 import pytest
 import requests
 
+from plumbing.registry import BACKEND_SERVICES
+
 ORGANIZER_TOKEN = "organizer-test-token"
-BACKENDS = ("registration", "sessions", "expo", "notifications", "networking")
 
 
 class Api:
@@ -47,7 +48,7 @@ def platform(start_service, smtp_sink):
             "PLENARY_ORGANIZER_TOKEN": ORGANIZER_TOKEN,
             **overrides,
         }
-        for backend in backends or BACKENDS:
+        for backend in backends or BACKEND_SERVICES:
             start_service(backend, **settings)
         gateway = start_service("gateway", **settings)
         return Api(f"http://{gateway.config['WEB_SERVER_ADDRESS']}")

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import MetaData, func, select
 
 from gateway.http import ROUTES
-from tests.conftest import BACKENDS, ORGANIZER_TOKEN
+from plumbing.registry import BACKEND_SERVICES
+from tests.conftest import ORGANIZER_TOKEN
 
 GARBAGE_BODIES = [
     ("{broken", "application/json"),
@@ -70,7 +71,7 @@ def concrete(path, exhibitor_id, hostile_id):
 
 def row_counts(db_session):
     counts = {}
-    for service in BACKENDS:
+    for service in BACKEND_SERVICES:
         session = db_session(service)
         metadata = MetaData()
         metadata.reflect(session.get_bind())

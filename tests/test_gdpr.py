@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import MetaData
 
+from plumbing.registry import BACKEND_SERVICES
 from plumbing.testing import wait_until
-from tests.conftest import BACKENDS, ORGANIZER_TOKEN
+from tests.conftest import ORGANIZER_TOKEN
 
 ZELDA = {
     "email": "Zelda.Quillfeather@example.org",
@@ -46,7 +47,7 @@ def personal_traces(db, service, attendee_id, needles):
 
 
 def assert_erased_everywhere(db_session, attendee_id, needles):
-    databases = {service: db_session(service) for service in BACKENDS}
+    databases = {service: db_session(service) for service in BACKEND_SERVICES}
 
     def traces():
         return {

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 import requests
+from kombu import Connection, Exchange
 
+from contracts import live
 from contracts.events.sessions import MessagePosted
+from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, wait_until
-from services.notifications.models import AttendeeReplica, Preferences, WebhookEndpoint
+from services.notifications.models import Preferences, WebhookEndpoint
 from tests.conftest import ORGANIZER_TOKEN
 
 
@@ -129,6 +132,35 @@ def test_the_stream_carries_chat_of_the_sessions_asked_for(world, publish):
     finally:
         following.close()
         other.close()
+
+
+def test_a_malformed_live_message_is_dropped_and_the_stream_goes_on(world, publish, rabbit_config):
+    api, ada = world
+    client = SseClient(stream_url(api, "?sessions=ses-1"), ada["access_token"])
+    try:
+        wait_until(lambda: client.comments)
+        exchange = Exchange(**live.EXCHANGE)
+        with Connection(rabbit_config["AMQP_URI"]) as connection:
+            producer = connection.Producer()
+            for body in ({"type": "notification"}, {"type": "message", "session_id": "ses-1"}):
+                producer.publish(body, exchange=exchange, routing_key="live", serializer="json")
+            producer.publish("{not json", exchange=exchange, content_type="application/json")
+        publish(
+            MessagePosted,
+            {
+                "message_id": "m-2",
+                "session_id": "ses-1",
+                "kind": "chat",
+                "author_id": "att-bob",
+                "author_name": "Bob",
+                "body": "Still here",
+                "posted_at": datetime(2026, 5, 4, 14, 6, tzinfo=UTC),
+            },
+        )
+        [message] = wait_until(lambda: client.of("message"))
+        assert message["data"]["body"] == "Still here"
+    finally:
+        client.close()
 
 
 def rows(db_session, model):

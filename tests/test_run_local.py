@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from plumbing.registry import BACKEND_SERVICES, OPS_PORTS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-GATEWAY_URL = "http://127.0.0.1:8000"
-FIXED_PORTS = (8000, 8001, 8002, 8003, 8004, 1025)
-BACKEND_SERVICES = ("registration", "sessions", "expo", "notifications")
+GATEWAY_URL = f"http://127.0.0.1:{OPS_PORTS['gateway']}"
+FIXED_PORTS = (*OPS_PORTS.values(), 1025)
 TRACKS = {"reinspire", "rebuild", "reengage", "reconnect"}
 STARTUP_TIMEOUT_SECONDS = 120
 EXIT_TIMEOUT_SECONDS = 20

@@ -8,8 +8,8 @@ from marshmallow import (
 )
 
 from contracts.enums import INTERACTION_KINDS, MEETING_ANSWERS, MEETING_STATUSES, TIERS
+from plumbing.cursors import Cursor, Limit, integer, text
 from plumbing.fields import Id, Text, TrimmedText, Url, not_blank
-from plumbing.pagination import Cursor, Limit, integer, text
 from plumbing.schemas import load_or_invalid
 
 # in the order exhibitors are listed

@@ -1,8 +1,8 @@
 from marshmallow import Schema, fields, validate
 
 from contracts.enums import WEBHOOK_EVENT_TYPES
+from plumbing.cursors import NewestFirstPageArgs
 from plumbing.fields import Id, StrictBoolean, TrimmedText, Url, not_blank
-from plumbing.pagination import NewestFirstPageArgs
 
 # the kinds an attendee can choose channels for, with their defaults
 PREFERENCE_DEFAULTS = {

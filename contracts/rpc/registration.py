@@ -1,11 +1,11 @@
 import re
 import zoneinfo
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from contracts.enums import ATTENDEE_STATUSES, TICKET_TYPES
+from contracts.enums import ATTENDEE_STATUSES, CANCELLERS, TICKET_TYPES
+from plumbing.cursors import Cursor, Limit, aware_datetime, text
 from plumbing.fields import StrictBoolean, Text, TrimmedText, not_blank
-from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
 TIME_ZONES = frozenset(zoneinfo.available_timezones())
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
@@ -91,6 +91,28 @@ class AttendeeSchema(Schema):
     cancelled_at = fields.AwareDateTime(allow_none=True)
 
 
+class ConsentAnswer(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    share_with_exhibitors = fields.Boolean(required=True)
+    marketing = fields.Boolean(required=True)
+
+
+class AttendeeContactAnswer(Schema):
+    """What another service reads of get_attendee's answer (an AttendeeSchema) to keep
+    an attendee's contact and consent; the rest of the answer is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    attendee_id = fields.String(required=True)
+    email = fields.String(required=True)
+    full_name = fields.String(required=True)
+    organization = fields.String(required=True)
+    consent = fields.Nested(ConsentAnswer, required=True)
+
+
 class RegisteredSchema(Schema):
     """Answer to POST /v1/registrations."""
 
@@ -140,7 +162,7 @@ class TicketTypeArgs(Schema):
 
 
 class CancellationArgs(Schema):
-    cancelled_by = fields.String(required=True, validate=validate.OneOf(["attendee", "organizer"]))
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(CANCELLERS))
 
 
 class AttendeeFiltersSchema(Schema):

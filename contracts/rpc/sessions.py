@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from contracts.enums import MESSAGE_KINDS, SESSION_KINDS
+from plumbing.cursors import Cursor, Limit, aware_datetime, text
 from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, Url, not_blank
-from plumbing.pagination import Cursor, Limit, aware_datetime, text
 
 # Plausible conference dates; also keeps date arithmetic far from datetime's limits.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -102,37 +102,37 @@ class NewTrackSchema(Schema):
 class SessionFiltersSchema(Schema):
     track = Text(validate=validate.Length(min=1, max=40))
     day = fields.Date(validate=validate.Range(min=EARLIEST.date(), max=date(2099, 12, 31)))
-    tz = TimeZone()
+    tz = TimeZone(metadata={"description": "IANA zone the day is in (default UTC)"})
     kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
     speaker = Text(validate=validate.Length(min=1, max=200))
     q = Text(validate=validate.Length(max=200))
 
 
-class SessionsPageSchema(Schema):
+class SessionsPageArgs(Schema):
     filters = fields.Nested(SessionFiltersSchema, required=True)
     limit = Limit()
     cursor = Cursor(aware_datetime, text)
 
 
-class HoldersPageSchema(Schema):
+class HoldersPageArgs(Schema):
     session_id = Id(required=True)
     limit = Limit(default=1000, maximum=5000)
     cursor = Cursor(text)
 
 
-class SessionIdSchema(Schema):
+class SessionIdArgs(Schema):
     session_id = Id(required=True)
 
 
-class AttendeeIdSchema(Schema):
+class AttendeeIdArgs(Schema):
     attendee_id = Id(required=True)
 
 
-class AgendaChangeSchema(AttendeeIdSchema, SessionIdSchema):
+class AttendeeSessionArgs(AttendeeIdArgs, SessionIdArgs):
     pass
 
 
-class AttendeeSchema(Schema):
+class ActingAttendeeArgs(Schema):
     """Who is acting, as the gateway authenticated them."""
 
     attendee_id = Id(required=True)
@@ -140,11 +140,11 @@ class AttendeeSchema(Schema):
     email = Text(required=True, validate=validate.Length(max=320))
 
 
-class AttendeeArgsSchema(SessionIdSchema):
-    attendee = fields.Nested(AttendeeSchema, required=True)
+class SessionActorArgs(SessionIdArgs):
+    attendee = fields.Nested(ActingAttendeeArgs, required=True)
 
 
-class ReportPageSchema(SessionIdSchema):
+class ReportPageArgs(SessionIdArgs):
     limit = Limit()
     cursor = Cursor(text)
 
@@ -166,13 +166,13 @@ class MessageChangesSchema(Schema):
             raise ValidationError("Give answered, hidden or both.")
 
 
-class MessagesPageSchema(SessionIdSchema):
+class MessagesPageArgs(SessionIdArgs):
     kind = fields.String(validate=validate.OneOf(MESSAGE_KINDS))
     limit = Limit()
     cursor = Cursor(aware_datetime, text)
 
 
-class MessageIdSchema(Schema):
+class MessageIdArgs(Schema):
     message_id = Id(required=True)
 
 

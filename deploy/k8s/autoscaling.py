@@ -17,7 +17,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from plumbing.cli import BACKEND_SERVICES, load_service  # noqa: E402
+from plumbing.registry import BACKEND_SERVICES, load_service  # noqa: E402
 from plumbing.topology import event_handlers, work_queue_name  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "base" / "autoscaling.yaml"

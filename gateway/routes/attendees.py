@@ -1,3 +1,4 @@
+from contracts.enums import BY_ATTENDEE
 from contracts.rpc.registration import (
     AccessTokenSchema,
     AttendeeSchema,
@@ -13,8 +14,7 @@ from gateway.auth import bearer_token
 from gateway.http import api, created, read_json
 from gateway.problems import HttpProblem
 from plumbing.events import utcnow
-
-EXPORTING_SERVICES = ("registration", "sessions", "expo", "notifications", "networking")
+from plumbing.registry import BACKEND_SERVICES
 
 
 class AttendeeRoutes:
@@ -83,7 +83,7 @@ class AttendeeRoutes:
     def export_me(self, request):
         attendee_id = self.require_attendee(request)["attendee_id"]
         export = {"attendee_id": attendee_id, "exported_at": utcnow().isoformat()}
-        for service in EXPORTING_SERVICES:
+        for service in BACKEND_SERVICES:
             export[service] = getattr(self, service).export_attendee(attendee_id)
         return export
 
@@ -97,7 +97,7 @@ class AttendeeRoutes:
     )
     def cancel_me(self, request):
         attendee = self.require_attendee(request)
-        return self.registration.cancel_registration(attendee["attendee_id"], "attendee")
+        return self.registration.cancel_registration(attendee["attendee_id"], BY_ATTENDEE)
 
     @api(
         "POST",

@@ -1,6 +1,7 @@
 """Organizer tools over registrations: search, CSV export, cancellation, erasure,
 ticket types and their capacity, statistics."""
 
+from contracts.enums import BY_ORGANIZER
 from contracts.rpc.registration import (
     AttendeeFiltersSchema,
     AttendeeSchema,
@@ -69,7 +70,7 @@ class OrganizerRoutes:
     )
     def cancel_registration(self, request, attendee_id):
         self.require_organizer(request)
-        return self.registration.cancel_registration(attendee_id, "organizer")
+        return self.registration.cancel_registration(attendee_id, BY_ORGANIZER)
 
     @api(
         "DELETE",

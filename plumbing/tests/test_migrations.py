@@ -4,8 +4,8 @@ can be rolled back and re-applied."""
 import pytest
 from alembic import command
 
-from plumbing.cli import BACKEND_SERVICES
 from plumbing.migrations import alembic_config
+from plumbing.registry import BACKEND_SERVICES
 
 
 @pytest.mark.parametrize("service", BACKEND_SERVICES)

@@ -209,6 +209,28 @@ def test_malformed_messages_are_parked_and_consumption_goes_on(
     assert [row.attendee_id for row in received_rows(recorder)] == ["after"]
 
 
+def test_an_event_of_an_unknown_major_version_is_parked_with_its_reason_unhandled(
+    rabbit_config, recorder, monkeypatch
+):
+    amqp_uri = rabbit_config["AMQP_URI"]
+    dead_letters = dead_letter_queue_name(WORK_QUEUE)
+    # data this consumer could load: version 2 may mean something else by the same fields
+    publish_raw(amqp_uri, json.dumps({**an_event("v2"), "version": 2}))
+    wait_until(lambda: queue_depth(amqp_uri, dead_letters) == 1)
+
+    monkeypatch.setenv("AMQP_URI", amqp_uri)
+    [parked] = dlq.peek(dead_letters, limit=10)
+    assert parked["headers"]["x-plenary-error"] == (
+        "unsupported version 2 of attendee_registered (this consumer knows 1)"
+    )
+    assert parked["headers"]["x-plenary-attempt"] == 0  # parked at once, never retried
+    assert json.loads(parked["body"])["version"] == 2
+
+    publish_raw(amqp_uri, json.dumps(an_event("v1")))
+    wait_until(lambda: received_rows(recorder))
+    assert [row.attendee_id for row in received_rows(recorder)] == ["v1"]
+
+
 def test_the_correlation_id_travels_from_rpc_through_the_outbox_to_the_consumer(
     start_service, rabbit_config, recorder
 ):

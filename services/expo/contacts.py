@@ -1,31 +1,24 @@
-"""The attendee replica's rows: an attendee's contact and consent, as stored and as
-shown to exhibitors."""
+"""An attendee's contact as expo finds it (in the replica, or asked of registration) and
+as it shows it to exhibitors."""
 
-from plumbing.db import upsertable_insert
-from services.expo.models import AttendeeContact, ErasedAttendee
+from contracts.errors import NotFound
+from contracts.rpc.registration import AttendeeContactAnswer
+from plumbing import replica
+from plumbing.events import utcnow
 
 
-def upsert_contact(session, attendee, updated_at):
-    """Store an attendee's contact and consent unless a newer fact is already stored,
-    or the attendee was erased."""
-    if session.get(ErasedAttendee, attendee["attendee_id"]) is not None:
-        return
-    row = {
-        "attendee_id": attendee["attendee_id"],
-        "full_name": attendee["full_name"],
-        "email": attendee["email"],
-        "organization": attendee["organization"],
-        "share_with_exhibitors": attendee["consent"]["share_with_exhibitors"],
-        "updated_at": updated_at,
-    }
-    statement = upsertable_insert(session, AttendeeContact).values(row)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["attendee_id"],
-            set_={column: statement.excluded[column] for column in row if column != "attendee_id"},
-            where=AttendeeContact.updated_at <= statement.excluded.updated_at,
-        )
-    )
+def find_contact(session, registration, attendee_id):
+    """The attendee's replicated contact; asks ``registration`` (an RPC proxy) if the
+    attendee_registered event has not arrived yet."""
+    contact = replica.get(session, attendee_id)
+    if contact is not None:
+        return contact
+    if replica.is_erased(session, [attendee_id]):
+        raise NotFound("No such attendee.")
+    attendee = AttendeeContactAnswer().load(registration.get_attendee(attendee_id))
+    # read now, so at least as new as any event about this attendee still in flight
+    replica.upsert(session, attendee, occurred_at=utcnow())
+    return replica.get(session, attendee["attendee_id"])
 
 
 def contact_dump(contact):

@@ -93,9 +93,17 @@ def category_rows(categories):
     ]
 
 
+def find_exhibitor(session, exhibitor_id):
+    """The exhibitor, for every area that works on one; NotFound if there is none."""
+    exhibitor_id = load_args(ExhibitorIdArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
+    exhibitor = session.get(Exhibitor, exhibitor_id)
+    if exhibitor is None:
+        raise NotFound("No such exhibitor.")
+    return exhibitor
+
+
 class ExhibitorRpcs:
-    """Mixin for ExpoService: needs ``self.db``.  Its ``_exhibitor`` is used by every
-    area that works on one exhibitor."""
+    """Mixin for ExpoService: exhibitors, their API keys and the hall."""
 
     @rpc
     def create_exhibitor(self, payload):
@@ -126,7 +134,7 @@ class ExhibitorRpcs:
         """Change the exhibitor's own profile: any of name, description, website,
         logo_url, categories, staff."""
         fields = load_or_invalid(ExhibitorProfileSchema, payload)
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         categories = fields.pop("categories", None)
         for name, value in fields.items():
             setattr(exhibitor, name, value)
@@ -140,7 +148,7 @@ class ExhibitorRpcs:
     @rpc
     def rotate_api_key(self, exhibitor_id):
         """A new API key for the exhibitor; the old one stops working at once."""
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         api_key = new_secret(API_KEY_PREFIX)
         exhibitor.api_key_hash = secret_hash(api_key)
         return {"id": exhibitor.id, "api_key": api_key}
@@ -178,13 +186,4 @@ class ExhibitorRpcs:
 
     @rpc
     def get_exhibitor(self, exhibitor_id):
-        return ExhibitorSchema().dump(self._exhibitor(exhibitor_id))
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _exhibitor(self, exhibitor_id):
-        exhibitor_id = load_args(ExhibitorIdArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
-        exhibitor = self.db.get(Exhibitor, exhibitor_id)
-        if exhibitor is None:
-            raise NotFound("No such exhibitor.")
-        return exhibitor
+        return ExhibitorSchema().dump(find_exhibitor(self.db, exhibitor_id))

@@ -4,20 +4,21 @@ from nameko.rpc import rpc
 from sqlalchemy import select
 
 from contracts.rpc.expo import AttendeeIdArgs, ExportedInteractionSchema, MeetingSchema
+from plumbing import replica
 from plumbing.schemas import load_args
 from services.expo.contacts import contact_dump
-from services.expo.models import AttendeeContact, Exhibitor, Interaction, Lead, Meeting
+from services.expo.models import Exhibitor, Interaction, Lead, Meeting
 
 
-class AttendeeExport:
-    """Mixin for ExpoService: needs ``self.db``."""
+class GdprRpcs:
+    """Mixin for ExpoService: the attendee's data export."""
 
     @rpc
     def export_attendee(self, attendee_id):
         """Everything expo holds on this attendee.  Interactions made without consent
         are anonymous: nothing ties them to the attendee, so they are not here."""
         attendee_id = load_args(AttendeeIdArgs, attendee_id=attendee_id)["attendee_id"]
-        contact = self.db.get(AttendeeContact, attendee_id)
+        contact = replica.get(self.db, attendee_id)
         names = dict(self.db.execute(select(Exhibitor.id, Exhibitor.name)).all())
         interactions = self.db.scalars(
             select(Interaction)

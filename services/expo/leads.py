@@ -9,9 +9,9 @@ from nameko.rpc import rpc
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
-from contracts.errors import Invalid, NotFound
+from contracts.enums import DOWNLOAD, MEETING_PENDING, MEETING_REQUEST, VISIT
+from contracts.errors import Invalid
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingRequested
-from contracts.events.registration import AttendeeRegistered
 from contracts.rpc.expo import (
     AnalyticsArgs,
     AttendeeIdArgs,
@@ -27,8 +27,9 @@ from plumbing.outbox import emit
 from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
-from services.expo.contacts import contact_dump, upsert_contact
-from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
+from services.expo.contacts import contact_dump, find_contact
+from services.expo.exhibitors import find_exhibitor
+from services.expo.models import Interaction, Lead, Meeting
 
 # What each kind of interaction says about a visitor's interest.  A lead's score is a
 # pure function of the *set* of its interactions (see lead_score): the same whatever
@@ -37,16 +38,16 @@ from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, L
 #   download         5 points per distinct product downloaded
 #   meeting_request 10 points, once
 LEAD_SCORE_WEIGHTS = {
-    "visit": 1,
-    "download": 5,
-    "meeting_request": 10,
+    VISIT: 1,
+    DOWNLOAD: 5,
+    MEETING_REQUEST: 10,
 }
 
 
 def score_signal(kind, product_id, day):
-    if kind == "visit":
+    if kind == VISIT:
         return kind, day
-    if kind == "download":
+    if kind == DOWNLOAD:
         return kind, product_id
     return (kind,)
 
@@ -63,9 +64,95 @@ def visitor_hash(exhibitor_id, day, attendee_id):
     return hashlib.sha256(f"{exhibitor_id}|{day.isoformat()}|{attendee_id}".encode()).hexdigest()
 
 
+def check_product(exhibitor, product_id):
+    if product_id is not None and all(p.id != product_id for p in exhibitor.products):
+        raise Invalid(
+            "The product is not one of this exhibitor's.",
+            {"product_id": ["Not a product of this exhibitor."]},
+        )
+
+
+def locked_lead(session, exhibitor_id, attendee_id, now):
+    """(the lead, locked for this transaction; whether it was just created)."""
+    row = {
+        "id": new_id(),
+        "exhibitor_id": exhibitor_id,
+        "attendee_id": attendee_id,
+        "score": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    unique_key = ["exhibitor_id", "attendee_id"]
+    created = insert_ignoring_duplicates(session, Lead.__table__, [row], unique_key) == 1
+    lead = session.scalars(
+        select(Lead)
+        .where(Lead.exhibitor_id == exhibitor_id, Lead.attendee_id == attendee_id)
+        .with_for_update()
+    ).one()
+    return lead, created
+
+
+def stored_score(session, lead_id):
+    return lead_score(
+        session.execute(
+            select(Interaction.kind, Interaction.product_id, Interaction.day).where(
+                Interaction.lead_id == lead_id
+            )
+        ).all()
+    )
+
+
+def request_meeting(session, exhibitor, lead, interaction, proposed_times):
+    meeting = Meeting(
+        exhibitor_id=exhibitor.id,
+        attendee_id=lead.attendee_id,
+        lead_id=lead.id,
+        interaction_id=interaction.id,
+        message=interaction.message,
+        proposed_times=[time.isoformat() for time in proposed_times],
+        status=MEETING_PENDING,
+        created_at=interaction.occurred_at,
+    )
+    session.add(meeting)
+    session.flush()
+    emit(
+        session,
+        MeetingRequested,
+        {
+            "exhibitor_id": exhibitor.id,
+            "attendee_id": lead.attendee_id,
+            "lead_id": lead.id,
+            "message": interaction.message,
+            "meeting_id": meeting.id,
+            "exhibitor_name": exhibitor.name,
+            "proposed_times": proposed_times,
+        },
+    )
+    return meeting.id
+
+
+def announce(session, lead, contact, interaction, first_interaction):
+    emit(
+        session,
+        LeadCaptured if first_interaction else LeadUpdated,
+        {
+            "lead_id": lead.id,
+            "exhibitor_id": lead.exhibitor_id,
+            "attendee": contact_dump(contact),
+            "score": lead.score,
+            "interaction": {
+                "interaction_id": interaction.id,
+                "kind": interaction.kind,
+                "product_id": interaction.product_id,
+                "message": interaction.message,
+                "occurred_at": interaction.occurred_at,
+            },
+        },
+    )
+
+
 class LeadRpcs:
-    """Mixin for ExpoService: needs ``self.db``, ``self.registration`` and
-    ``self._exhibitor``."""
+    """Mixin for ExpoService: interactions, leads and booth analytics."""
 
     @rpc
     def record_interaction(self, exhibitor_id, attendee_id, payload):
@@ -73,9 +160,9 @@ class LeadRpcs:
         with this exhibitor only if the attendee consented to share their contact."""
         attendee_id = load_args(AttendeeIdArgs, attendee_id=attendee_id)["attendee_id"]
         fields = load_or_invalid(InteractionInputSchema, payload)
-        exhibitor = self._exhibitor(exhibitor_id)
-        self._check_product(exhibitor, fields["product_id"])
-        contact = self._contact(attendee_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
+        check_product(exhibitor, fields["product_id"])
+        contact = find_contact(self.db, self.registration, attendee_id)
         now = utcnow()
         interaction = Interaction(
             exhibitor_id=exhibitor.id,
@@ -91,19 +178,19 @@ class LeadRpcs:
             self.db.flush()
             return {**answer, "interaction_id": interaction.id}
 
-        lead, first_interaction = self._lead(exhibitor.id, contact.attendee_id, now)
+        lead, first_interaction = locked_lead(self.db, exhibitor.id, contact.attendee_id, now)
         interaction.attendee_id = contact.attendee_id
         interaction.lead_id = lead.id
         interaction.message = fields["message"]
         self.db.add(interaction)
         self.db.flush()
-        lead.score = self._score(lead.id)
+        lead.score = stored_score(self.db, lead.id)
         lead.updated_at = max(lead.updated_at, now)
-        self._announce(lead, contact, interaction, first_interaction)
+        announce(self.db, lead, contact, interaction, first_interaction)
         answer.update(interaction_id=interaction.id, lead_id=lead.id)
-        if interaction.kind == "meeting_request":
-            answer["meeting_id"] = self._request_meeting(
-                exhibitor, lead, interaction, fields["proposed_times"]
+        if interaction.kind == MEETING_REQUEST:
+            answer["meeting_id"] = request_meeting(
+                self.db, exhibitor, lead, interaction, fields["proposed_times"]
             )
         return answer
 
@@ -111,7 +198,7 @@ class LeadRpcs:
     def list_leads(self, exhibitor_id, limit=50, cursor=None, filters=None):
         """This exhibitor's leads, newest first, each with its interactions; filters
         ``min_score``, ``since`` and ``until`` (when the lead was captured)."""
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         page = load_args(NewestFirstPageArgs, limit=limit, cursor=cursor)
         filters = load_filters(LeadFiltersSchema, filters)
         query = select(Lead).where(Lead.exhibitor_id == exhibitor.id, Lead.attendee_id.is_not(None))
@@ -135,7 +222,7 @@ class LeadRpcs:
     def booth_analytics(self, exhibitor_id, start=None, end=None):
         """Per UTC day: visits, unique visitors, downloads, meeting requests (anonymous
         ones included) and leads captured."""
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         args = load_args(AnalyticsArgs, start=start, end=end)
         by_day = {}
 
@@ -159,7 +246,7 @@ class LeadRpcs:
             in_range.append(Interaction.day <= args["end"])
         counts = select(Interaction.day, Interaction.kind, func.count()).where(*in_range)
         for day, kind, count in self.db.execute(counts.group_by(Interaction.day, Interaction.kind)):
-            column = {"visit": "visits", "download": "downloads"}.get(kind, "meeting_requests")
+            column = {VISIT: "visits", DOWNLOAD: "downloads"}.get(kind, "meeting_requests")
             day_row(day)[column] = count
         visitors = select(Interaction.day, func.count(distinct(Interaction.visitor_hash))).where(
             *in_range
@@ -182,103 +269,6 @@ class LeadRpcs:
         }
         return BoothAnalyticsSchema().dump(
             {"exhibitor_id": exhibitor.id, "days": days, "totals": totals}
-        )
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _check_product(self, exhibitor, product_id):
-        if product_id is not None and all(p.id != product_id for p in exhibitor.products):
-            raise Invalid(
-                "The product is not one of this exhibitor's.",
-                {"product_id": ["Not a product of this exhibitor."]},
-            )
-
-    def _contact(self, attendee_id):
-        """The attendee's replicated contact; asks registration if the
-        attendee_registered event has not arrived yet."""
-        contact = self.db.get(AttendeeContact, attendee_id)
-        if contact is not None:
-            return contact
-        if self.db.get(ErasedAttendee, attendee_id) is not None:
-            raise NotFound("No such attendee.")
-        attendee = AttendeeRegistered().load(self.registration.get_attendee(attendee_id))
-        # read now, so at least as new as any event about this attendee still in flight
-        upsert_contact(self.db, attendee, updated_at=utcnow())
-        return self.db.get(AttendeeContact, attendee["attendee_id"])
-
-    def _lead(self, exhibitor_id, attendee_id, now):
-        """(the lead, locked for this transaction; whether it was just created)."""
-        row = {
-            "id": new_id(),
-            "exhibitor_id": exhibitor_id,
-            "attendee_id": attendee_id,
-            "score": 0,
-            "created_at": now,
-            "updated_at": now,
-        }
-        unique_key = ["exhibitor_id", "attendee_id"]
-        created = insert_ignoring_duplicates(self.db, Lead.__table__, [row], unique_key) == 1
-        lead = self.db.scalars(
-            select(Lead)
-            .where(Lead.exhibitor_id == exhibitor_id, Lead.attendee_id == attendee_id)
-            .with_for_update()
-        ).one()
-        return lead, created
-
-    def _score(self, lead_id):
-        return lead_score(
-            self.db.execute(
-                select(Interaction.kind, Interaction.product_id, Interaction.day).where(
-                    Interaction.lead_id == lead_id
-                )
-            ).all()
-        )
-
-    def _request_meeting(self, exhibitor, lead, interaction, proposed_times):
-        meeting = Meeting(
-            exhibitor_id=exhibitor.id,
-            attendee_id=lead.attendee_id,
-            lead_id=lead.id,
-            interaction_id=interaction.id,
-            message=interaction.message,
-            proposed_times=[time.isoformat() for time in proposed_times],
-            status="pending",
-            created_at=interaction.occurred_at,
-        )
-        self.db.add(meeting)
-        self.db.flush()
-        emit(
-            self.db,
-            MeetingRequested,
-            {
-                "exhibitor_id": exhibitor.id,
-                "attendee_id": lead.attendee_id,
-                "lead_id": lead.id,
-                "message": interaction.message,
-                "meeting_id": meeting.id,
-                "exhibitor_name": exhibitor.name,
-                "proposed_times": proposed_times,
-            },
-        )
-        return meeting.id
-
-    def _announce(self, lead, contact, interaction, first_interaction):
-        emit(
-            self.db,
-            LeadCaptured if first_interaction else LeadUpdated,
-            {
-                "lead_id": lead.id,
-                "exhibitor_id": lead.exhibitor_id,
-                "attendee": contact_dump(contact),
-                "score": lead.score,
-                "interaction": {
-                    "interaction_id": interaction.id,
-                    "kind": interaction.kind,
-                    "product_id": interaction.product_id,
-                    "message": interaction.message,
-                    "occurred_at": interaction.occurred_at,
-                },
-            },
         )
 
 

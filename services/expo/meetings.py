@@ -6,6 +6,7 @@ from nameko.rpc import rpc
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from contracts.enums import MEETING_PENDING
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.events.expo import MeetingAnswered
 from contracts.rpc.expo import (
@@ -19,16 +20,17 @@ from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.pagination import NewestFirstPageArgs, creation_key, keyset_page, newest_first
 from plumbing.schemas import load_args, load_or_invalid
+from services.expo.exhibitors import find_exhibitor
 from services.expo.models import Meeting
 
 
 class MeetingRpcs:
-    """Mixin for ExpoService: needs ``self.db`` and ``self._exhibitor``."""
+    """Mixin for ExpoService: an exhibitor's meeting requests and its answers."""
 
     @rpc
     def list_meetings(self, exhibitor_id, limit=50, cursor=None, filters=None):
         """This exhibitor's meeting requests, newest first; filter ``status``."""
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         page = load_args(NewestFirstPageArgs, limit=limit, cursor=cursor)
         filters = load_filters(MeetingFiltersSchema, filters)
         query = select(Meeting).where(
@@ -47,7 +49,7 @@ class MeetingRpcs:
     def answer_meeting(self, exhibitor_id, meeting_id, payload):
         """Accept (at one of the proposed times) or decline a pending meeting request."""
         fields = load_or_invalid(MeetingAnswerSchema, payload)
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         meeting_id = load_args(MeetingIdArgs, meeting_id=meeting_id)["meeting_id"]
         meeting = self.db.scalars(
             select(Meeting)
@@ -60,7 +62,7 @@ class MeetingRpcs:
         ).one_or_none()
         if meeting is None:
             raise NotFound("No such meeting request.")
-        if meeting.status != "pending":
+        if meeting.status != MEETING_PENDING:
             raise Conflict(f"This meeting request was already {meeting.status}.")
         accepted_time = fields["accepted_time"]
         proposed = {datetime_key(time) for time in meeting.proposed_times}

@@ -2,7 +2,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -14,7 +13,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from plumbing.db import UtcDateTime
+from plumbing.replica import AttendeeReplica
 from plumbing.tokens import new_id
+
+# leads, interactions and meetings point at the attendee replica (plumbing.replica)
+ATTENDEE_ID = AttendeeReplica.__table__.c.attendee_id
 
 
 class Base(DeclarativeBase):
@@ -77,31 +80,6 @@ class Product(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class AttendeeContact(Base):
-    """Local replica of registration's attendee: contact details and consent.
-
-    ``updated_at`` is when the source fact was true (the event's ``occurred_at``, or
-    the time of an RPC read), so an older fact never overwrites a newer one."""
-
-    __tablename__ = "attendee_contacts"
-
-    attendee_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))
-    organization: Mapped[str] = mapped_column(String(200), default="")
-    share_with_exhibitors: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class ErasedAttendee(Base):
-    """Tombstone: an attendee_registered/updated arriving after the erasure is ignored."""
-
-    __tablename__ = "erased_attendees"
-
-    attendee_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    erased_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
 class Lead(Base):
     """A consenting attendee's interest in one exhibitor.  When the attendee withdraws
     consent or is erased the lead stays as an anonymous one (``attendee_id`` None,
@@ -115,15 +93,13 @@ class Lead(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     exhibitor_id: Mapped[str] = mapped_column(ForeignKey("exhibitors.id"))
-    attendee_id: Mapped[str | None] = mapped_column(
-        ForeignKey("attendee_contacts.attendee_id"), index=True
-    )
+    attendee_id: Mapped[str | None] = mapped_column(ForeignKey(ATTENDEE_ID), index=True)
     score: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     anonymized_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    contact: Mapped[AttendeeContact] = relationship()
+    contact: Mapped[AttendeeReplica] = relationship()
     interactions: Mapped[list["Interaction"]] = relationship(
         order_by="[Interaction.occurred_at, Interaction.id]"
     )
@@ -137,9 +113,7 @@ class Interaction(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     exhibitor_id: Mapped[str] = mapped_column(ForeignKey("exhibitors.id"), index=True)
-    attendee_id: Mapped[str | None] = mapped_column(
-        ForeignKey("attendee_contacts.attendee_id"), index=True
-    )
+    attendee_id: Mapped[str | None] = mapped_column(ForeignKey(ATTENDEE_ID), index=True)
     lead_id: Mapped[str | None] = mapped_column(ForeignKey("leads.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     product_id: Mapped[str | None] = mapped_column(ForeignKey("products.id"))
@@ -160,17 +134,15 @@ class Meeting(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     exhibitor_id: Mapped[str] = mapped_column(ForeignKey("exhibitors.id"))
-    attendee_id: Mapped[str | None] = mapped_column(
-        ForeignKey("attendee_contacts.attendee_id"), index=True
-    )
+    attendee_id: Mapped[str | None] = mapped_column(ForeignKey(ATTENDEE_ID), index=True)
     lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"))
     interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id"))
     message: Mapped[str | None] = mapped_column(Text)
     proposed_times: Mapped[list] = mapped_column(JSON)  # ISO 8601 strings
-    status: Mapped[str] = mapped_column(String(20))  # pending|accepted|declined|withdrawn
+    status: Mapped[str] = mapped_column(String(20))  # one of MEETING_STATUSES
     accepted_time: Mapped[datetime | None] = mapped_column(UtcDateTime())
     answer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    contact: Mapped[AttendeeContact | None] = relationship()
+    contact: Mapped[AttendeeReplica | None] = relationship()

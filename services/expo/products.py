@@ -12,16 +12,27 @@ from contracts.rpc.expo import (
 )
 from plumbing.events import utcnow
 from plumbing.schemas import load_args, load_or_invalid
+from services.expo.exhibitors import find_exhibitor
 from services.expo.models import Product
 
 
+def find_product(session, exhibitor_id, product_id, removed_too=False):
+    """A listed product of this exhibitor (another's is not found)."""
+    exhibitor = find_exhibitor(session, exhibitor_id)
+    product_id = load_args(ProductIdArgs, product_id=product_id)["product_id"]
+    for product in exhibitor.product_rows if removed_too else exhibitor.products:
+        if product.id == product_id:
+            return product
+    raise NotFound("No such product at this booth.")
+
+
 class ProductRpcs:
-    """Mixin for ExpoService: needs ``self.db`` and ``self._exhibitor``."""
+    """Mixin for ExpoService: an exhibitor's products."""
 
     @rpc
     def add_product(self, exhibitor_id, payload):
         fields = load_or_invalid(ProductInputSchema, payload)
-        exhibitor = self._exhibitor(exhibitor_id)
+        exhibitor = find_exhibitor(self.db, exhibitor_id)
         if len(exhibitor.products) >= MAX_PRODUCTS:
             raise Conflict(f"An exhibitor lists at most {MAX_PRODUCTS} products.")
         product = Product(position=len(exhibitor.product_rows), **fields)
@@ -32,7 +43,7 @@ class ProductRpcs:
     @rpc
     def update_product(self, exhibitor_id, product_id, payload):
         fields = load_or_invalid(ProductChangeSchema, payload)
-        product = self._product(exhibitor_id, product_id)
+        product = find_product(self.db, exhibitor_id, product_id)
         for name, value in fields.items():
             setattr(product, name, value)
         self.db.flush()
@@ -42,16 +53,5 @@ class ProductRpcs:
     def remove_product(self, exhibitor_id, product_id):
         """Take a product off the booth (again is harmless); the downloads that name it
         keep their meaning."""
-        product = self._product(exhibitor_id, product_id, removed_too=True)
+        product = find_product(self.db, exhibitor_id, product_id, removed_too=True)
         product.removed_at = product.removed_at or utcnow()
-
-    # -- helpers ------------------------------------------------------------------------
-
-    def _product(self, exhibitor_id, product_id, removed_too=False):
-        """A listed product of this exhibitor (another's is not found)."""
-        exhibitor = self._exhibitor(exhibitor_id)
-        product_id = load_args(ProductIdArgs, product_id=product_id)["product_id"]
-        for product in exhibitor.product_rows if removed_too else exhibitor.products:
-            if product.id == product_id:
-                return product
-        raise NotFound("No such product at this booth.")

@@ -1,16 +1,16 @@
 """The attendee replica: contacts and consent from registration's events, and
 anonymizing an attendee who withdraws consent or is erased."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
+from contracts.enums import MEETING_PENDING, MEETING_WITHDRAWN
 from contracts.events.registration import AttendeeErased, AttendeeRegistered, AttendeeUpdated
+from plumbing import replica
 from plumbing.consumer import consume
-from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.outbox import forget_attendee
-from services.expo.contacts import upsert_contact
 from services.expo.leads import visitor_hash
-from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
+from services.expo.models import Interaction, Lead, Meeting
 
 
 def anonymize(session, attendee_id, now):
@@ -28,8 +28,8 @@ def anonymize(session, attendee_id, now):
     )
     session.execute(
         update(Meeting)
-        .where(Meeting.attendee_id == attendee_id, Meeting.status == "pending")
-        .values(status="withdrawn")
+        .where(Meeting.attendee_id == attendee_id, Meeting.status == MEETING_PENDING)
+        .values(status=MEETING_WITHDRAWN)
     )
     session.execute(
         update(Meeting)
@@ -57,26 +57,24 @@ def forget_visits(session, attendee_id):
         )
 
 
-class AttendeeReplica:
-    """Mixin for ExpoService: needs ``self.db``."""
+class ReplicaConsumers:
+    """Mixin for ExpoService: registration's events about attendees."""
 
     @consume(AttendeeRegistered)
     def on_attendee_registered(self, event):
-        upsert_contact(self.db, event.data, updated_at=event.occurred_at)
+        replica.upsert(self.db, event.data, event.occurred_at)
 
     @consume(AttendeeUpdated)
     def on_attendee_updated(self, event):
         """A newer profile; if consent to share is now withdrawn, leads are anonymized."""
-        upsert_contact(self.db, event.data, updated_at=event.occurred_at)
-        contact = self.db.get(AttendeeContact, event.data["attendee_id"])
+        replica.upsert(self.db, event.data, event.occurred_at)
+        contact = replica.get(self.db, event.data["attendee_id"])
         if contact is not None and not contact.share_with_exhibitors:
             anonymize(self.db, contact.attendee_id, utcnow())
 
     @consume(AttendeeErased)
     def on_attendee_erased(self, event):
         attendee_id = event.data["attendee_id"]
-        tombstone = {"attendee_id": attendee_id, "erased_at": event.data["erased_at"]}
-        insert_ignoring_duplicates(self.db, ErasedAttendee.__table__, [tombstone], ["attendee_id"])
         anonymize(self.db, attendee_id, utcnow())
         forget_visits(self.db, attendee_id)
-        self.db.execute(delete(AttendeeContact).where(AttendeeContact.attendee_id == attendee_id))
+        replica.erase(self.db, attendee_id, event.data["erased_at"])

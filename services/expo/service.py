@@ -10,38 +10,31 @@ The service is composed of one mixin per area:
 - products.py: an exhibitor's products (ProductRpcs)
 - leads.py: interactions, leads, their scores and booth analytics (LeadRpcs)
 - meetings.py: listing and answering meeting requests (MeetingRpcs)
-- gdpr.py: export_attendee (AttendeeExport)
-- replica.py: the attendee replica's consumers, anonymizing and erasure (AttendeeReplica)
-- contacts.py: storing and showing a replicated contact, shared by the above
+- gdpr.py: export_attendee (GdprRpcs)
+- replica.py: the attendee replica's consumers, anonymizing and erasure (ReplicaConsumers)
+- contacts.py: finding and showing an attendee's contact (plumbing.replica), shared by
+  the above
 """
 
-from nameko.dependency_providers import Config
-
-from plumbing.db import Database
-from plumbing.observability import Observability, OpsEndpoints
-from plumbing.outbox import OutboxRelay
 from plumbing.rpc import TimedRpcProxy
+from plumbing.service import PlenaryService
 from services.expo.exhibitors import ExhibitorRpcs
-from services.expo.gdpr import AttendeeExport
+from services.expo.gdpr import GdprRpcs
 from services.expo.leads import LeadRpcs
 from services.expo.meetings import MeetingRpcs
 from services.expo.products import ProductRpcs
-from services.expo.replica import AttendeeReplica
+from services.expo.replica import ReplicaConsumers
 
 
 class ExpoService(
-    OpsEndpoints,
+    PlenaryService,
     ExhibitorRpcs,
     ProductRpcs,
     LeadRpcs,
     MeetingRpcs,
-    AttendeeExport,
-    AttendeeReplica,
+    GdprRpcs,
+    ReplicaConsumers,
 ):
     name = "expo"
 
-    config = Config()
-    db = Database()
-    outbox = OutboxRelay()
-    observability = Observability()
     registration = TimedRpcProxy("registration")

@@ -21,10 +21,11 @@ from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
 from services.networking import ratelimits
-from services.networking.models import Attendee, Connection, ConnectionRequest, ordered
+from services.networking.models import Connection, ConnectionRequest, ordered
 
 
 def person(attendee):
@@ -150,8 +151,8 @@ class ConnectionRpcs:
         people = {
             row.attendee_id: row
             for row in self.db.scalars(
-                select(Attendee).where(
-                    Attendee.attendee_id.in_([request.requester_id, request.recipient_id])
+                select(AttendeeReplica).where(
+                    AttendeeReplica.attendee_id.in_([request.requester_id, request.recipient_id])
                 )
             )
         }
@@ -225,7 +226,7 @@ class ConnectionRpcs:
             raise Conflict(f"This request was already {request.status}.")
         if request.expires_at <= now:
             raise Conflict("This request has expired.", {"request_id": ["expired"]})
-        other = self.db.get(Attendee, request.requester_id)
+        other = self.db.get(AttendeeReplica, request.requester_id)
         if accept:
             self._accept(request, me, other, now)
         else:
@@ -251,8 +252,8 @@ class ConnectionRpcs:
         me = self._me(actor)
         page = load_args(PageArgs, limit=limit, cursor=cursor)
         mine = me.attendee_id
-        other = Attendee.attendee_id
-        statement = select(Attendee, Connection.connected_at).join(
+        other = AttendeeReplica.attendee_id
+        statement = select(AttendeeReplica, Connection.connected_at).join(
             Connection,
             or_(
                 (Connection.attendee_a == mine) & (Connection.attendee_b == other),
@@ -262,7 +263,7 @@ class ConnectionRpcs:
         rows = self.db.execute(
             keyset(
                 statement,
-                [Connection.connected_at, Attendee.attendee_id],
+                [Connection.connected_at, AttendeeReplica.attendee_id],
                 page["cursor"],
                 page["limit"],
                 descending=True,

@@ -18,9 +18,9 @@ from contracts.rpc.networking import (
 from plumbing.db import upsertable_insert
 from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_or_invalid
 from services.networking.models import (
-    Attendee,
     ConnectionRequest,
     Interest,
     Profile,
@@ -183,25 +183,25 @@ class DirectoryRpcs:
         me = self._me(actor)
         args = load_or_invalid(DirectoryQuery, query or {}, "The query is not valid.")
         statement = (
-            select(Attendee, Profile)
-            .join(Profile, Profile.attendee_id == Attendee.attendee_id)
+            select(AttendeeReplica, Profile)
+            .join(Profile, Profile.attendee_id == AttendeeReplica.attendee_id)
             .where(
                 Profile.listed,
-                Attendee.attendee_id != me.attendee_id,
-                not_(blocked_either_way(me.attendee_id, Attendee.attendee_id)),
+                AttendeeReplica.attendee_id != me.attendee_id,
+                not_(blocked_either_way(me.attendee_id, AttendeeReplica.attendee_id)),
             )
         )
         if args.get("q"):
             statement = statement.where(
                 or_(
-                    Attendee.full_name.icontains(args["q"], autoescape=True),
-                    Attendee.organization.icontains(args["q"], autoescape=True)
+                    AttendeeReplica.full_name.icontains(args["q"], autoescape=True),
+                    AttendeeReplica.organization.icontains(args["q"], autoescape=True)
                     & self._shows("organization"),
                 )
             )
         if args.get("interest"):
             statement = statement.where(
-                Attendee.attendee_id.in_(
+                AttendeeReplica.attendee_id.in_(
                     select(ProfileInterest.attendee_id).where(
                         ProfileInterest.interest_id == args["interest"]
                     )
@@ -209,7 +209,10 @@ class DirectoryRpcs:
                 self._shows("interests"),
             )
         statement = keyset(
-            statement, [Attendee.full_name, Attendee.attendee_id], args["cursor"], args["limit"]
+            statement,
+            [AttendeeReplica.full_name, AttendeeReplica.attendee_id],
+            args["cursor"],
+            args["limit"],
         )
         rows = self.db.execute(statement).all()
         interests = self._interests_of(person.attendee_id for person, _ in rows)

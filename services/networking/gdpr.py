@@ -11,21 +11,20 @@ from sqlalchemy import delete, or_, select, update
 
 from contracts.events.registration import AttendeeErased
 from contracts.rpc.networking import AttendeeIdArgs
+from plumbing import replica
 from plumbing.consumer import consume
-from plumbing.db import insert_ignoring_duplicates
 from plumbing.outbox import forget_attendee
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args
 from services.networking.directory import entry
 from services.networking.messaging import message_dump
 from services.networking.models import (
-    Attendee,
     AttendeeMeeting,
     Block,
     Connection,
     ConnectionRequest,
     Conversation,
     DirectMessage,
-    ErasedAttendee,
     Profile,
     ProfileInterest,
     ReadMarker,
@@ -48,7 +47,7 @@ class Gdpr:
     @rpc
     def export_attendee(self, attendee_id):
         attendee_id = load_args(AttendeeIdArgs, attendee_id=attendee_id)["attendee_id"]
-        me = self.db.get(Attendee, attendee_id)
+        me = self.db.get(AttendeeReplica, attendee_id)
         if me is None:
             return {"profile": None}
         profile = self.db.get(Profile, attendee_id)
@@ -153,8 +152,7 @@ class Gdpr:
     @consume(AttendeeErased)
     def on_attendee_erased(self, event):
         attendee_id = event.data["attendee_id"]
-        tombstone = {"attendee_id": attendee_id, "erased_at": event.data["erased_at"]}
-        insert_ignoring_duplicates(self.db, ErasedAttendee.__table__, [tombstone], ["attendee_id"])
+        replica.erase(self.db, attendee_id, event.data["erased_at"])
         db = self.db
         conversations = select(Conversation.id).where(
             or_(Conversation.attendee_a == attendee_id, Conversation.attendee_b == attendee_id)
@@ -206,7 +204,6 @@ class Gdpr:
             (Silence, Silence.attendee_id),
             (ProfileInterest, ProfileInterest.attendee_id),
             (Profile, Profile.attendee_id),
-            (Attendee, Attendee.attendee_id),
         ):
             db.execute(delete(model).where(column == attendee_id))
         # unsent events name them (messages, requests, meetings): they must not go out now

@@ -28,9 +28,10 @@ from contracts.rpc.networking import (
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from services.networking import ratelimits
-from services.networking.models import Attendee, AttendeeMeeting
+from services.networking.models import AttendeeMeeting
 from services.networking.slots import slot_errors
 
 UID_DOMAIN = "plenary"
@@ -92,9 +93,9 @@ class MeetingRpcs:
         """Serialize meeting changes per person (across replicas): two acceptances of
         overlapping slots cannot both see the other's time free."""
         self.db.scalars(
-            select(Attendee)
-            .where(Attendee.attendee_id.in_(sorted(attendee_ids)))
-            .order_by(Attendee.attendee_id)
+            select(AttendeeReplica)
+            .where(AttendeeReplica.attendee_id.in_(sorted(attendee_ids)))
+            .order_by(AttendeeReplica.attendee_id)
             .with_for_update()
         ).all()
 
@@ -227,8 +228,8 @@ class MeetingRpcs:
         return {
             row.attendee_id: row
             for row in self.db.scalars(
-                select(Attendee).where(
-                    Attendee.attendee_id.in_([meeting.organizer_id, meeting.invitee_id])
+                select(AttendeeReplica).where(
+                    AttendeeReplica.attendee_id.in_([meeting.organizer_id, meeting.invitee_id])
                 )
             )
         }

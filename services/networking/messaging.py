@@ -22,16 +22,11 @@ from plumbing.db import insert_ignoring_duplicates, upsertable_insert
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
 from services.networking import ratelimits
-from services.networking.models import (
-    Attendee,
-    Conversation,
-    DirectMessage,
-    ReadMarker,
-    ordered,
-)
+from services.networking.models import Conversation, DirectMessage, ReadMarker, ordered
 from services.networking.people import blocked_either_way
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -202,8 +197,8 @@ class MessagingRpcs:
         others = {
             person.attendee_id: person
             for person in self.db.scalars(
-                select(Attendee).where(
-                    Attendee.attendee_id.in_([other_member(c, me) for c in shown])
+                select(AttendeeReplica).where(
+                    AttendeeReplica.attendee_id.in_([other_member(c, me) for c in shown])
                 )
             )
         }

@@ -32,28 +32,6 @@ def ordered(one, other):
     return (one, other) if one < other else (other, one)
 
 
-class Attendee(Base):
-    """Replica of registration's attendee: what networking shows and shares.
-    ``updated_at`` is when the source fact was true: an older fact never wins."""
-
-    __tablename__ = "attendees"
-
-    attendee_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254))
-    organization: Mapped[str] = mapped_column(String(200), default="")
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class ErasedAttendee(Base):
-    """Tombstone: an event about an erased attendee arriving late is ignored."""
-
-    __tablename__ = "erased_attendees"
-
-    attendee_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    erased_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
 class Interest(Base):
     """One entry of the organizer-defined interest list."""
 

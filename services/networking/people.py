@@ -5,19 +5,12 @@ from sqlalchemy import and_, exists, or_, select
 
 from contracts.errors import Forbidden, NotFound
 from contracts.rpc.networking import ActorSchema, AttendeeIdArgs
+from plumbing import replica
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
-from services.networking.models import (
-    Attendee,
-    Block,
-    Connection,
-    ErasedAttendee,
-    Profile,
-    Setting,
-    Silence,
-    ordered,
-)
+from services.networking.models import Block, Connection, Profile, Setting, Silence, ordered
 
 SETTING_DEFAULTS = {"open_messaging": False}
 
@@ -43,15 +36,15 @@ class People:
         """The acting attendee's replica row; the gateway's fresh view of them fills it
         in if registration's event has not arrived yet."""
         actor = load_or_invalid(ActorSchema, actor)
-        if self.db.get(ErasedAttendee, actor["attendee_id"]) is not None:
+        if replica.is_erased(self.db, [actor["attendee_id"]]):
             raise NotFound("No such attendee.")
         row = {**actor, "updated_at": utcnow()}
-        insert_ignoring_duplicates(self.db, Attendee.__table__, [row], ["attendee_id"])
-        return self.db.get(Attendee, actor["attendee_id"])
+        insert_ignoring_duplicates(self.db, AttendeeReplica.__table__, [row], ["attendee_id"])
+        return self.db.get(AttendeeReplica, actor["attendee_id"])
 
     def _person(self, attendee_id, field="attendee_id"):
         attendee_id = load_args(AttendeeIdArgs, attendee_id=attendee_id)["attendee_id"]
-        person = self.db.get(Attendee, attendee_id)
+        person = self.db.get(AttendeeReplica, attendee_id)
         if person is None:
             raise NotFound("No such attendee.")
         return person
@@ -72,7 +65,7 @@ class People:
         (unlisted, blocked either way, or me), so nothing tells them apart."""
         if other_id == me or not self._listed(other_id) or self._blocked(me, other_id):
             raise NotFound("No such attendee in the directory.")
-        return self.db.get(Attendee, other_id)
+        return self.db.get(AttendeeReplica, other_id)
 
     def _refuse_silenced(self, attendee_id):
         if self.db.get(Silence, attendee_id) is not None:

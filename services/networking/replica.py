@@ -3,9 +3,10 @@ times of program sessions (sessions)."""
 
 from contracts.events.registration import AttendeeRegistered, AttendeeUpdated
 from contracts.events.sessions import SessionCancelled, SessionScheduled, SessionUpdated
+from plumbing import replica
 from plumbing.consumer import consume
 from plumbing.db import upsertable_insert
-from services.networking.models import Attendee, ErasedAttendee, ProgramSession
+from services.networking.models import ProgramSession
 
 
 def upsert_newer(session, model, row, key, updated_at):
@@ -34,11 +35,7 @@ class Replicas:
         self._replicate_attendee(event)
 
     def _replicate_attendee(self, event):
-        attendee = event.data
-        if self.db.get(ErasedAttendee, attendee["attendee_id"]) is not None:
-            return
-        row = {key: attendee[key] for key in ("attendee_id", "full_name", "email", "organization")}
-        upsert_newer(self.db, Attendee, row, "attendee_id", event.occurred_at)
+        replica.upsert(self.db, event.data, event.occurred_at)
 
     @consume(SessionScheduled)
     def on_session_scheduled(self, event):

@@ -22,9 +22,9 @@ from contracts.rpc.networking import (
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from services.networking.models import (
-    Attendee,
     Block,
     ConnectionRequest,
     Conversation,
@@ -83,8 +83,8 @@ class SafetyRpcs:
     def list_blocks(self, actor):
         me = self._me(actor)
         rows = self.db.execute(
-            select(Block, Attendee)
-            .join(Attendee, Attendee.attendee_id == Block.blocked_id)
+            select(Block, AttendeeReplica)
+            .join(AttendeeReplica, AttendeeReplica.attendee_id == Block.blocked_id)
             .where(Block.blocker_id == me.attendee_id)
             .order_by(Block.created_at.desc())
         ).all()

@@ -15,12 +15,8 @@ The service class composes one mixin per area:
 - ``gdpr.py``: the export and erasure (``Gdpr``).
 """
 
-from nameko.dependency_providers import Config
-
-from plumbing.db import Database
-from plumbing.observability import Observability, OpsEndpoints
-from plumbing.outbox import OutboxRelay
 from plumbing.rpc import TimedRpcProxy
+from plumbing.service import PlenaryService
 from services.networking.connections import ConnectionRpcs
 from services.networking.directory import DirectoryRpcs
 from services.networking.faq import FaqRpcs
@@ -35,7 +31,7 @@ from services.networking.tables import TableRpcs
 
 
 class NetworkingService(
-    OpsEndpoints,
+    PlenaryService,
     People,
     DirectoryRpcs,
     ConnectionRpcs,
@@ -50,8 +46,4 @@ class NetworkingService(
 ):
     name = "networking"
 
-    config = Config()
-    db = Database()
-    outbox = OutboxRelay()
-    observability = Observability()
     sessions = TimedRpcProxy("sessions")

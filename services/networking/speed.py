@@ -18,12 +18,12 @@ from contracts.events.networking import SpeedRoundStarted
 from contracts.rpc.networking import IdArgs, SpeedStatusSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args
 from plumbing.timer import timer_from_config
 from services.networking.directory import entry
 from services.networking.matching import pair_up
 from services.networking.models import (
-    Attendee,
     Block,
     Profile,
     ProfileInterest,
@@ -109,7 +109,7 @@ class SpeedNetworking:
         partner_id = (
             speed_round.attendee_b if speed_round.attendee_a == me else speed_round.attendee_a
         )
-        partner = self.db.get(Attendee, partner_id)
+        partner = self.db.get(AttendeeReplica, partner_id)
         profile = self.db.get(Profile, partner_id)
         interests = self._interests_of([partner_id]).get(partner_id, [])
         return {

@@ -22,15 +22,10 @@ from contracts.rpc.networking import (
 )
 from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from services.networking import ratelimits
-from services.networking.models import (
-    Attendee,
-    NetworkingTable,
-    ProgramSession,
-    TableMessage,
-    TablePresence,
-)
+from services.networking.models import NetworkingTable, ProgramSession, TableMessage, TablePresence
 from services.networking.people import blocked_either_way
 from services.networking.replica import upsert_newer
 
@@ -218,8 +213,8 @@ class TableRpcs:
         table = self._table(table_id)
         now = utcnow()
         rows = self.db.scalars(
-            select(Attendee)
-            .join(TablePresence, TablePresence.attendee_id == Attendee.attendee_id)
+            select(AttendeeReplica)
+            .join(TablePresence, TablePresence.attendee_id == AttendeeReplica.attendee_id)
             .where(TablePresence.table_id == table.id, self._present(now))
             .order_by(TablePresence.joined_at)
         ).all()

@@ -1,10 +1,7 @@
 """Consumers: they only write rows (the attendee replica, feed items, emails to send,
 webhook deliveries); the timers in ``senders.py`` perform the side effects."""
 
-import json
-
-from sqlalchemy import select, update
-
+from contracts.enums import MEETING_ACCEPTED
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from contracts.events.registration import (
     AttendeeCancelled,
@@ -18,29 +15,23 @@ from contracts.events.sessions import (
     SessionStarting,
     SessionUpdated,
 )
+from contracts.live import LiveChatMessage
+from plumbing import replica
 from plumbing.consumer import consume
-from plumbing.db import insert_ignoring_duplicates, upsertable_insert
 from plumbing.events import utcnow
-from services.notifications import emails
-from services.notifications.fanout import feed_item
-from services.notifications.models import (
-    AttendeeReplica,
-    WebhookDelivery,
-    WebhookEndpoint,
-    new_webhook_message_id,
-)
+from services.notifications import emails, fanout, webhooks
 
 
-class Consumers:
+class EventConsumers:
     """Mixin: the event handlers, except the fan-out's and GDPR's."""
 
     @consume(AttendeeRegistered)
     def on_attendee_registered(self, event):
         """Keep the attendee in the replica; welcome them in their feed and by email."""
         attendee, now = event.data, utcnow()
-        if not self._replicate(attendee, now):
+        if not replica.upsert(self.db, attendee, event.occurred_at):
             return
-        welcome = feed_item(
+        welcome = fanout.feed_item(
             attendee["attendee_id"],
             "registration_confirmed",
             "Welcome to Plenary",
@@ -49,7 +40,7 @@ class Consumers:
             "registration_confirmed",
             now,
         )
-        self._insert_feed_items([welcome])
+        fanout.insert_feed_items(self.db, self.live, [welcome])
         email = emails.email_row(
             attendee["email"],
             "welcome",
@@ -58,45 +49,21 @@ class Consumers:
             now,
             attendee_id=attendee["attendee_id"],
         )
-        self._queue_emails([email])
+        fanout.queue_emails(self.db, [email])
 
     @consume(AttendeeUpdated)
     def on_attendee_updated(self, event):
-        self._replicate(event.data, utcnow())
+        replica.upsert(self.db, event.data, event.occurred_at)
 
     @consume(AttendeeCancelled)
     def on_attendee_cancelled(self, event):
         """A cancelled attendee gets no more announcements."""
-        self.db.execute(
-            update(AttendeeReplica)
-            .where(AttendeeReplica.attendee_id == event.data["attendee_id"])
-            .values(active=False, updated_at=utcnow())
-        )
-
-    def _replicate(self, attendee, now):
-        """Upsert the attendee's name and email; False if they were erased."""
-        if self._erased([attendee["attendee_id"]]):
-            return False
-        row = {
-            "attendee_id": attendee["attendee_id"],
-            "email": attendee["email"],
-            "full_name": attendee["full_name"],
-            "active": True,
-            "updated_at": now,
-        }
-        statement = upsertable_insert(self.db, AttendeeReplica.__table__).values(row)
-        self.db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["attendee_id"],
-                set_={"email": row["email"], "full_name": row["full_name"], "updated_at": now},
-            )
-        )
-        return True
+        replica.deactivate(self.db, event.data["attendee_id"], event.occurred_at)
 
     @consume(LoginLinkRequested)
     def on_login_link_requested(self, event):
         request, now = event.data, utcnow()
-        if self._erased([request["attendee_id"]]):
+        if replica.is_erased(self.db, [request["attendee_id"]]):
             return
         context = {
             "full_name": request["full_name"],
@@ -112,7 +79,7 @@ class Consumers:
             now,
             attendee_id=request["attendee_id"],
         )
-        self._queue_emails([email])
+        fanout.queue_emails(self.db, [email])
 
     @consume(SessionStarting)
     def on_session_starting(self, event):
@@ -153,17 +120,31 @@ class Consumers:
             f"session_cancelled:{session['session_id']}",
         )
 
+    def _fan_out_to_agenda_holders(self, session_event, kind, title, body, dedupe_key):
+        fanout.fan_out_to_agenda_holders(
+            self.db,
+            self.sessions,
+            fanout.batch_size(self.config),
+            session_event,
+            kind,
+            title,
+            body,
+            dedupe_key,
+        )
+
     @consume(MessagePosted)
     def on_message_posted(self, event):
         """Chat and questions go to the live streams of those following the session."""
-        message = MessagePosted().dump(event.data)
-        self.live.send({"type": "message", "session_id": message["session_id"], "message": message})
+        message = {"session_id": event.data["session_id"], "message": event.data}
+        self.live.send(LiveChatMessage().dump(message))
 
     @consume(MeetingRequested)
     def on_meeting_requested(self, event):
         meeting = event.data
         exhibitor = meeting["exhibitor_name"] or "the exhibitor"
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [meeting["attendee_id"]],
             "meeting_requested",
             f"Meeting request sent to {exhibitor}",
@@ -171,18 +152,20 @@ class Consumers:
             {"meeting_id": meeting["meeting_id"], "exhibitor_id": meeting["exhibitor_id"]},
             f"meeting_requested:{meeting['meeting_id'] or event.id}",
         )
-        self._queue_webhook_deliveries(event, "meeting.requested", MeetingRequested)
+        webhooks.queue_deliveries(self.db, event, "meeting.requested", MeetingRequested)
 
     @consume(MeetingAnswered)
     def on_meeting_answered(self, event):
         meeting = event.data
-        accepted = meeting["status"] == "accepted"
+        accepted = meeting["status"] == MEETING_ACCEPTED
         when = meeting["accepted_time"]
         body = f"{meeting['exhibitor_name']} {meeting['status']} your meeting request"
         body += f" for {when:%Y-%m-%d %H:%M} UTC." if accepted and when else "."
         if meeting["message"]:
             body += f" {meeting['message']}"
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [meeting["attendee_id"]],
             "meeting_answered",
             f"Meeting {meeting['status']}: {meeting['exhibitor_name']}",
@@ -195,50 +178,12 @@ class Consumers:
             },
             f"meeting_answered:{meeting['meeting_id']}",
         )
-        self._queue_webhook_deliveries(event, "meeting.answered", MeetingAnswered)
+        webhooks.queue_deliveries(self.db, event, "meeting.answered", MeetingAnswered)
 
     @consume(LeadCaptured)
     def on_lead_captured(self, event):
-        self._queue_webhook_deliveries(event, "lead.captured", LeadCaptured)
+        webhooks.queue_deliveries(self.db, event, "lead.captured", LeadCaptured)
 
     @consume(LeadUpdated)
     def on_lead_updated(self, event):
-        self._queue_webhook_deliveries(event, "lead.updated", LeadUpdated)
-
-    def _queue_webhook_deliveries(self, event, webhook_event_type, schema_cls):
-        """One delivery per endpoint of the exhibitor subscribed to this event."""
-        data = schema_cls().dump(event.data)
-        endpoints = self.db.scalars(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
-                WebhookEndpoint.disabled_at.is_(None),
-            )
-        ).all()
-        rows = [
-            self._delivery_row(endpoint, webhook_event_type, data, event.occurred_at, event.id)
-            for endpoint in endpoints
-            if webhook_event_type in endpoint.events
-        ]
-        insert_ignoring_duplicates(
-            self.db, WebhookDelivery.__table__, rows, ["endpoint_id", "source_event_id"]
-        )
-
-    def _delivery_row(self, endpoint, webhook_event_type, data, occurred_at, source_event_id):
-        body = json.dumps(
-            {"type": webhook_event_type, "timestamp": occurred_at.isoformat(), "data": data},
-            separators=(",", ":"),
-        )
-        attendee_id = data.get("attendee_id") or data.get("attendee", {}).get("attendee_id")
-        now = utcnow()
-        return {
-            "id": new_webhook_message_id(),
-            "endpoint_id": endpoint.id,
-            "event_type": webhook_event_type,
-            "payload": body,
-            "source_event_id": source_event_id,
-            "attendee_id": attendee_id,
-            "status": "pending",
-            "attempt_count": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        webhooks.queue_deliveries(self.db, event, "lead.updated", LeadUpdated)

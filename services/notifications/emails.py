@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from plumbing.config import flag
 from plumbing.tokens import new_id
+from services.notifications.models import PENDING
 
 SMTP_TIMEOUT_SECONDS = 30
 
@@ -41,7 +42,7 @@ def email_row(to_address, name, context, dedupe_key, now, attendee_id=None, send
         "subject": subject,
         "text_body": text_body,
         "html_body": html_body,
-        "status": "pending",
+        "status": PENDING,
         "attempts": 0,
         "next_attempt_at": max(now, send_at) if send_at else now,
         "created_at": now,

@@ -8,12 +8,12 @@ from kombu import Exchange
 from nameko.amqp.publish import get_producer
 from nameko.extensions import DependencyProvider
 
+from contracts import live
+
 log = logging.getLogger(__name__)
 
-# Live messages for the gateways' streams: transient, one copy per gateway replica (each
-# binds its own exclusive queue). A missed one is not lost: the feed has it, and a
-# stream resumes from its Last-Event-ID.
-LIVE_EXCHANGE = Exchange("notifications.live", type="fanout", durable=False)
+# the gateways' live streams (contracts/live.py)
+LIVE_EXCHANGE = Exchange(**live.EXCHANGE)
 
 
 class GreenThreads(DependencyProvider):

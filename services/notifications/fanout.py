@@ -1,5 +1,6 @@
-"""The fan-out: recipients are split into ``notification_batch`` events, each handled
-on its own queue into feed items (pushed live) and emails, as each attendee prefers."""
+"""Notifying attendees: feed items (pushed live) and emails, as each attendee prefers. A
+fan-out (a session's agenda holders, every attendee) is split into ``notification_batch``
+events, each handled on its own queue."""
 
 import logging
 from datetime import timedelta
@@ -8,14 +9,17 @@ from sqlalchemy import select
 
 from contracts.errors import NotFound
 from contracts.events.notifications import NotificationBatch
+from contracts.live import LiveNotification
 from contracts.rpc.notifications import PREFERENCE_DEFAULTS
+from plumbing import replica
 from plumbing.consumer import consume
 from plumbing.db import insert_ignoring_duplicates, upsertable_insert
 from plumbing.events import utcnow
 from plumbing.outbox import emit
+from plumbing.replica import AttendeeReplica
 from plumbing.tokens import new_id
 from services.notifications import emails
-from services.notifications.models import AttendeeReplica, Notification, OutgoingEmail, Preferences
+from services.notifications.models import Notification, OutgoingEmail, Preferences
 
 log = logging.getLogger(__name__)
 
@@ -39,65 +43,148 @@ def wants(preferences, kind, channel):
     return chosen.get(channel, PREFERENCE_DEFAULTS.get(kind, {}).get(channel, True))
 
 
-def session_data(session):
+def session_data(session_event):
     return {
-        "session_id": session["session_id"],
-        "title": session["title"],
-        "track": session["track"],
-        "kind": session["kind"],
-        "starts_at": session["starts_at"].isoformat(),
-        "ends_at": session["ends_at"].isoformat(),
+        "session_id": session_event["session_id"],
+        "title": session_event["title"],
+        "track": session_event["track"],
+        "kind": session_event["kind"],
+        "starts_at": session_event["starts_at"].isoformat(),
+        "ends_at": session_event["ends_at"].isoformat(),
     }
 
 
-class FanOut:
-    """Mixin: batches to agenda holders, and notifying a batch's attendees."""
+def batch_size(config):
+    """Recipients per ``notification_batch`` event."""
+    return int(config["FANOUT_BATCH_SIZE"])
 
-    def _fan_out_to_agenda_holders(self, session, kind, title, body, dedupe_key):
-        starts_at = session["starts_at"] if kind == "session_starting" else None
-        for attendee_ids in self._agenda_holders(session["session_id"]):
-            self._emit_batch(
-                attendee_ids, kind, title, body, session_data(session), dedupe_key, starts_at
-            )
 
-    def _agenda_holders(self, session_id):
-        """Pages of attendee ids; none if the session is gone."""
-        cursor = None
-        while True:
-            try:
-                holders = self.sessions.agenda_holders(session_id, cursor, limit=self._batch_size())
-            except NotFound:
-                log.warning("session %s is gone: nobody to notify", session_id)
-                return
-            yield holders["attendee_ids"]
-            cursor = holders["next_cursor"]
-            if cursor is None:
-                return
+def fan_out_to_agenda_holders(
+    session, sessions, size, session_event, kind, title, body, dedupe_key
+):
+    """Batches of ``size`` to every attendee with the session of ``session_event`` in
+    their agenda, asked of ``sessions`` (an RPC proxy) page by page."""
+    starts_at = session_event["starts_at"] if kind == "session_starting" else None
+    data = session_data(session_event)
+    for attendee_ids in agenda_holders(sessions, session_event["session_id"], size):
+        emit_batch(session, attendee_ids, kind, title, body, data, dedupe_key, starts_at)
 
-    def _batch_size(self):
-        return int(self.config["FANOUT_BATCH_SIZE"])
 
-    def _emit_batch(self, attendee_ids, kind, title, body, data, dedupe_key, starts_at=None):
-        if not attendee_ids:
+def agenda_holders(sessions, session_id, size):
+    """Pages of attendee ids; none if the session is gone."""
+    cursor = None
+    while True:
+        try:
+            holders = sessions.agenda_holders(session_id, cursor, limit=size)
+        except NotFound:
+            log.warning("session %s is gone: nobody to notify", session_id)
             return
-        emit(
-            self.db,
-            NotificationBatch,
-            {
-                "kind": kind,
-                "title": title,
-                "body": body,
-                "data": data,
-                "dedupe_key": dedupe_key,
-                "attendee_ids": attendee_ids,
-                "starts_at": starts_at,
-            },
+        yield holders["attendee_ids"]
+        cursor = holders["next_cursor"]
+        if cursor is None:
+            return
+
+
+def emit_batch(session, attendee_ids, kind, title, body, data, dedupe_key, starts_at=None):
+    if not attendee_ids:
+        return
+    emit(
+        session,
+        NotificationBatch,
+        {
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "data": data,
+            "dedupe_key": dedupe_key,
+            "attendee_ids": attendee_ids,
+            "starts_at": starts_at,
+        },
+    )
+
+
+def notify(session, live, attendee_ids, kind, title, body, data, dedupe_key, starts_at=None):
+    """Feed items (pushed to ``live``) and emails for ``attendee_ids``, as each prefers."""
+    now = utcnow()
+    recipients = set(attendee_ids) - replica.is_erased(session, attendee_ids)
+    preferences = {
+        row.attendee_id: row
+        for row in session.scalars(
+            select(Preferences).where(Preferences.attendee_id.in_(list(recipients)))
         )
+    }
+    items = [
+        feed_item(attendee_id, kind, title, body, data, dedupe_key, now)
+        for attendee_id in sorted(recipients)
+        if wants(preferences.get(attendee_id), kind, "feed")
+    ]
+    insert_feed_items(session, live, items)
+    by_email = [a for a in recipients if wants(preferences.get(a), kind, "email")]
+    context = {"kind": kind, "title": title, "body": body}
+    rows = [
+        emails.email_row(
+            attendee.email,
+            "notification",
+            {**context, "full_name": attendee.full_name},
+            f"{dedupe_key}:{attendee.attendee_id}",
+            now,
+            attendee_id=attendee.attendee_id,
+            send_at=reminder_time(starts_at, preferences.get(attendee.attendee_id)),
+        )
+        for attendee in session.scalars(
+            select(AttendeeReplica).where(
+                AttendeeReplica.attendee_id.in_(by_email), AttendeeReplica.active
+            )
+        )
+    ]
+    queue_emails(session, rows)
+
+
+def queue_emails(session, rows):
+    """Queue emails for the email timer; one whose dedupe key is queued already is skipped."""
+    insert_ignoring_duplicates(session, OutgoingEmail.__table__, rows, ["dedupe_key"])
+
+
+def reminder_time(starts_at, preferences):
+    if starts_at is None or preferences is None or not preferences.reminder_minutes_before:
+        return None
+    return starts_at - timedelta(minutes=preferences.reminder_minutes_before)
+
+
+def insert_feed_items(session, live, items):
+    """Insert feed items (a duplicate dedupe key is skipped) and push the new ones to
+    the live streams, once the transaction has committed."""
+    if not items:
+        return
+    table = Notification.__table__
+    inserted = session.execute(
+        upsertable_insert(session, table)
+        .values(items)
+        .on_conflict_do_nothing(index_elements=["attendee_id", "dedupe_key"])
+        .returning(table.c.attendee_id, table.c.id)
+    ).all()
+    if not inserted:
+        return
+    first = items[0]  # a batch shares everything but the attendee and the id
+    live.send(
+        LiveNotification().dump(
+            {
+                "notification": {**first, "read": False},
+                "recipients": {attendee_id: item_id for attendee_id, item_id in inserted},
+            }
+        )
+    )
+
+
+class BatchConsumers:
+    """Mixin: the ``notification_batch`` consumer."""
 
     @consume(NotificationBatch)
     def on_notification_batch(self, event):
         batch = event.data
-        self._notify(
+        notify(
+            self.db,
+            self.live,
             batch["attendee_ids"],
             batch["kind"],
             batch["title"],
@@ -105,80 +192,4 @@ class FanOut:
             batch["data"],
             batch["dedupe_key"],
             batch["starts_at"],
-        )
-
-    def _notify(self, attendee_ids, kind, title, body, data, dedupe_key, starts_at=None):
-        """Feed items (pushed live) and emails for ``attendee_ids``, as each prefers."""
-        now = utcnow()
-        recipients = set(attendee_ids) - self._erased(attendee_ids)
-        preferences = {
-            row.attendee_id: row
-            for row in self.db.scalars(
-                select(Preferences).where(Preferences.attendee_id.in_(list(recipients)))
-            )
-        }
-        items = [
-            feed_item(attendee_id, kind, title, body, data, dedupe_key, now)
-            for attendee_id in sorted(recipients)
-            if wants(preferences.get(attendee_id), kind, "feed")
-        ]
-        self._insert_feed_items(items)
-        by_email = [a for a in recipients if wants(preferences.get(a), kind, "email")]
-        context = {"kind": kind, "title": title, "body": body}
-        rows = [
-            emails.email_row(
-                attendee.email,
-                "notification",
-                {**context, "full_name": attendee.full_name},
-                f"{dedupe_key}:{attendee.attendee_id}",
-                now,
-                attendee_id=attendee.attendee_id,
-                send_at=self._reminder_time(starts_at, preferences.get(attendee.attendee_id)),
-            )
-            for attendee in self.db.scalars(
-                select(AttendeeReplica).where(
-                    AttendeeReplica.attendee_id.in_(by_email), AttendeeReplica.active
-                )
-            )
-        ]
-        self._queue_emails(rows)
-
-    def _queue_emails(self, rows):
-        """Queue emails for the email timer; one whose dedupe key is queued already is skipped."""
-        insert_ignoring_duplicates(self.db, OutgoingEmail.__table__, rows, ["dedupe_key"])
-
-    def _reminder_time(self, starts_at, preferences):
-        if starts_at is None or preferences is None or not preferences.reminder_minutes_before:
-            return None
-        return starts_at - timedelta(minutes=preferences.reminder_minutes_before)
-
-    def _insert_feed_items(self, items):
-        """Insert feed items (a duplicate dedupe key is skipped) and push the new ones
-        to the live streams, once the transaction has committed."""
-        if not items:
-            return
-        table = Notification.__table__
-        inserted = self.db.execute(
-            upsertable_insert(self.db, table)
-            .values(items)
-            .on_conflict_do_nothing(index_elements=["attendee_id", "dedupe_key"])
-            .returning(table.c.attendee_id, table.c.id)
-        ).all()
-        if not inserted:
-            return
-        first = items[0]  # a batch shares everything but the attendee and the id
-        template = {
-            "kind": first["kind"],
-            "title": first["title"],
-            "body": first["body"],
-            "created_at": first["created_at"].isoformat(),
-            "read": False,
-            "data": first["data"],
-        }
-        self.live.send(
-            {
-                "type": "notification",
-                "notification": template,
-                "recipients": {attendee_id: item_id for attendee_id, item_id in inserted},
-            }
         )

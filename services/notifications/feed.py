@@ -18,11 +18,25 @@ from contracts.rpc.notifications import (
 )
 from plumbing.events import utcnow
 from plumbing.pagination import creation_key, keyset_page, newest_first
+from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
-from services.notifications.models import AttendeeReplica, Notification, Preferences
+from services.notifications import fanout
+from services.notifications.models import Notification, Preferences
 
 FEED_SINCE_LIMIT = 200
+
+
+def default_lead_minutes(config):
+    return max(1, round(float(config["SESSION_REMINDER_LEAD_SECONDS"]) / 60))
+
+
+def unread_count(session, attendee_id):
+    return session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.attendee_id == attendee_id, Notification.read_at.is_(None))
+    )
 
 
 def effective_preferences(preferences, default_lead_minutes):
@@ -50,7 +64,7 @@ class FeedRpcs:
             )
         ).all()
         page = keyset_page(rows, args["limit"], NotificationSchema().dump, creation_key)
-        return {**page, "unread_count": self._unread(args["attendee_id"])}
+        return {**page, "unread_count": unread_count(self.db, args["attendee_id"])}
 
     @rpc
     def feed_since(self, attendee_id, last_event_id):
@@ -80,7 +94,7 @@ class FeedRpcs:
             raise NotFound("No such notification.")
         if item.read_at is None:
             item.read_at = utcnow()
-        return {"unread_count": self._unread(args["attendee_id"])}
+        return {"unread_count": unread_count(self.db, args["attendee_id"])}
 
     @rpc
     def mark_all_read(self, attendee_id):
@@ -92,20 +106,13 @@ class FeedRpcs:
         )
         return {"unread_count": 0}
 
-    def _unread(self, attendee_id):
-        return self.db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.attendee_id == attendee_id, Notification.read_at.is_(None))
-        )
-
     # -- preferences -----------------------------------------------------------------
 
     @rpc
     def get_preferences(self, attendee_id):
         attendee_id = load_args(AttendeeArgs, attendee_id=attendee_id)["attendee_id"]
         preferences = self.db.get(Preferences, attendee_id)
-        return effective_preferences(preferences, self._default_lead_minutes())
+        return effective_preferences(preferences, default_lead_minutes(self.config))
 
     @rpc
     def update_preferences(self, attendee_id, payload):
@@ -124,11 +131,8 @@ class FeedRpcs:
         preferences.updated_at = utcnow()
         self.db.flush()
         return PreferencesSchema().dump(
-            effective_preferences(preferences, self._default_lead_minutes())
+            effective_preferences(preferences, default_lead_minutes(self.config))
         )
-
-    def _default_lead_minutes(self):
-        return max(1, round(float(self.config["SESSION_REMINDER_LEAD_SECONDS"]) / 60))
 
     # -- announcements ---------------------------------------------------------------
 
@@ -143,11 +147,12 @@ class FeedRpcs:
                 select(AttendeeReplica.attendee_id)
                 .where(AttendeeReplica.active, AttendeeReplica.attendee_id > after)
                 .order_by(AttendeeReplica.attendee_id)
-                .limit(self._batch_size())
+                .limit(fanout.batch_size(self.config))
             ).all()
             if not attendee_ids:
                 break
-            self._emit_batch(
+            fanout.emit_batch(
+                self.db,
                 attendee_ids,
                 "announcement",
                 fields["title"],

@@ -8,15 +8,13 @@ from sqlalchemy import delete, select, update
 from contracts.events.notifications import NotificationBatch
 from contracts.events.registration import AttendeeErased
 from contracts.rpc.notifications import AttendeeArgs, NotificationSchema, PreferencesSchema
+from plumbing import replica
 from plumbing.consumer import consume
-from plumbing.db import insert_ignoring_duplicates
 from plumbing.outbox import forget_attendee, outbox_table
 from plumbing.schemas import load_args
-from services.notifications.feed import effective_preferences
+from services.notifications.feed import default_lead_minutes, effective_preferences
 from services.notifications.models import (
-    AttendeeReplica,
     DeliveryAttempt,
-    ErasedAttendee,
     Notification,
     OutgoingEmail,
     Preferences,
@@ -24,8 +22,32 @@ from services.notifications.models import (
 )
 
 
-class Gdpr:
-    """Mixin: ``export_attendee`` and the ``attendee_erased`` consumer."""
+def drop_from_unsent_batches(session, attendee_id):
+    """Unsent fan-out batches that name the attendee go out without them. The row lock
+    makes the relay (which skips locked rows) send the edited batch; a batch the relay
+    is sending right now is waited for, and then deleted as a sent one."""
+    batches = session.execute(
+        select(outbox_table.c.seq, outbox_table.c.envelope)
+        .where(
+            outbox_table.c.event_type == NotificationBatch.event_type,
+            outbox_table.c.published_at.is_(None),
+            outbox_table.c.envelope.contains(attendee_id, autoescape=True),
+        )
+        .with_for_update()
+    ).all()
+    for seq, text in batches:
+        envelope = json.loads(text)
+        recipients = envelope["data"]["attendee_ids"]
+        envelope["data"]["attendee_ids"] = [a for a in recipients if a != attendee_id]
+        session.execute(
+            update(outbox_table)
+            .where(outbox_table.c.seq == seq)
+            .values(envelope=json.dumps(envelope))
+        )
+
+
+class GdprRpcs:
+    """Mixin: ``export_attendee``."""
 
     @rpc
     def export_attendee(self, attendee_id):
@@ -45,7 +67,7 @@ class Gdpr:
         return {
             "feed": NotificationSchema(many=True).dump(feed),
             "preferences": PreferencesSchema().dump(
-                effective_preferences(preferences, self._default_lead_minutes())
+                effective_preferences(preferences, default_lead_minutes(self.config))
             ),
             "emails": [
                 {
@@ -62,6 +84,10 @@ class Gdpr:
             ],
         }
 
+
+class GdprConsumers:
+    """Mixin: the ``attendee_erased`` consumer."""
+
     @consume(AttendeeErased)
     def on_attendee_erased(self, event):
         """Delete all personal data held on the attendee; a tombstone keeps late events
@@ -69,45 +95,8 @@ class Gdpr:
         attendee_id = event.data["attendee_id"]
         deliveries = select(WebhookDelivery.id).where(WebhookDelivery.attendee_id == attendee_id)
         self.db.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries)))
-        for model in (WebhookDelivery, OutgoingEmail, Notification, Preferences, AttendeeReplica):
+        for model in (WebhookDelivery, OutgoingEmail, Notification, Preferences):
             self.db.execute(delete(model).where(model.attendee_id == attendee_id))
-        self._drop_from_unsent_batches(attendee_id)
+        replica.erase(self.db, attendee_id, event.data["erased_at"])
+        drop_from_unsent_batches(self.db, attendee_id)
         forget_attendee(self.db, attendee_id)
-        insert_ignoring_duplicates(
-            self.db,
-            ErasedAttendee.__table__,
-            [{"attendee_id": attendee_id, "erased_at": event.data["erased_at"]}],
-            ["attendee_id"],
-        )
-
-    def _drop_from_unsent_batches(self, attendee_id):
-        """Unsent fan-out batches that name the attendee go out without them. The row
-        lock makes the relay (which skips locked rows) send the edited batch; a batch the
-        relay is sending right now is waited for, and then deleted as a sent one."""
-        batches = self.db.execute(
-            select(outbox_table.c.seq, outbox_table.c.envelope)
-            .where(
-                outbox_table.c.event_type == NotificationBatch.event_type,
-                outbox_table.c.published_at.is_(None),
-                outbox_table.c.envelope.contains(attendee_id, autoescape=True),
-            )
-            .with_for_update()
-        ).all()
-        for seq, text in batches:
-            envelope = json.loads(text)
-            recipients = envelope["data"]["attendee_ids"]
-            envelope["data"]["attendee_ids"] = [a for a in recipients if a != attendee_id]
-            self.db.execute(
-                update(outbox_table)
-                .where(outbox_table.c.seq == seq)
-                .values(envelope=json.dumps(envelope))
-            )
-
-    def _erased(self, attendee_ids):
-        return set(
-            self.db.scalars(
-                select(ErasedAttendee.attendee_id).where(
-                    ErasedAttendee.attendee_id.in_(attendee_ids)
-                )
-            )
-        )

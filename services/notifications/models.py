@@ -3,7 +3,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -15,6 +14,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime
 from plumbing.tokens import new_id
+
+# the status of an outgoing email or a webhook delivery: waiting for its timer, or done
+PENDING = "pending"
+SENT = "sent"  # an email
+SUCCEEDED = "succeeded"  # a webhook delivery
+FAILED = "failed"
 
 
 def new_webhook_message_id():
@@ -61,7 +66,7 @@ class OutgoingEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)  # or SENT, FAILED
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -108,7 +113,7 @@ class WebhookDelivery(Base):
     source_event_id: Mapped[str] = mapped_column(String(64))
     # the attendee the payload is about, if any: erasure deletes the delivery
     attendee_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|succeeded|failed
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)  # or SUCCEEDED, FAILED
     attempt_count: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -135,26 +140,3 @@ class Preferences(Base):
     channels: Mapped[dict] = mapped_column(JSON)
     reminder_minutes_before: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class AttendeeReplica(Base):
-    """What notifications needs of an attendee (from registration's events): where to
-    mail them and whether announcements still reach them."""
-
-    __tablename__ = "attendees"
-
-    attendee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    full_name: Mapped[str] = mapped_column(String(300))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
-
-class ErasedAttendee(Base):
-    """Tombstone: an event about an erased attendee arriving late must not bring their
-    personal data back."""
-
-    __tablename__ = "erased_attendees"
-
-    attendee_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    erased_at: Mapped[datetime] = mapped_column(UtcDateTime())

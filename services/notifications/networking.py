@@ -16,11 +16,13 @@ from contracts.events.networking import (
     DirectMessageSent,
     SpeedRoundStarted,
 )
+from contracts.live import LiveDirectMessage
+from plumbing import replica
 from plumbing.consumer import consume
 from plumbing.events import utcnow
-from services.notifications import emails
-from services.notifications.fanout import wants
-from services.notifications.models import AttendeeReplica, OutgoingEmail, Preferences
+from services.notifications import emails, fanout
+from services.notifications.feed import default_lead_minutes
+from services.notifications.models import OutgoingEmail, Preferences
 
 
 def when(moment):
@@ -31,14 +33,34 @@ def reminder_key(meeting_id):
     return f"attendee_meeting_reminder:{meeting_id}"
 
 
+def email_if_wanted(session, attendee_id, kind, title, body, dedupe_key, send_at):
+    """Queue one email to the attendee at ``send_at`` if they are active and want it."""
+    attendee = replica.get(session, attendee_id)
+    preferences = session.get(Preferences, attendee_id)
+    if attendee is None or not attendee.active or not fanout.wants(preferences, kind, "email"):
+        return
+    row = emails.email_row(
+        attendee.email,
+        "notification",
+        {"kind": kind, "title": title, "body": body, "full_name": attendee.full_name},
+        dedupe_key,
+        utcnow(),
+        attendee_id=attendee_id,
+        send_at=send_at,
+    )
+    fanout.queue_emails(session, [row])
+
+
 class NetworkingConsumers:
-    """Mixin for NotificationsService: needs FanOut's ``_notify`` and ``_queue_emails``."""
+    """Mixin: the consumers of the networking service's events."""
 
     @consume(ConnectionRequested)
     def on_connection_requested(self, event):
         request = event.data
         note = f" “{request['message']}”" if request["message"] else ""
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [request["recipient_id"]],
             "connection_requested",
             f"{request['requester_name']} wants to connect",
@@ -50,7 +72,9 @@ class NetworkingConsumers:
     @consume(ConnectionAccepted)
     def on_connection_accepted(self, event):
         accepted = event.data
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [accepted["requester_id"]],
             "connection_accepted",
             f"You are connected with {accepted['recipient_name']}",
@@ -64,20 +88,22 @@ class NetworkingConsumers:
     def on_direct_message_sent(self, event):
         """Live to both people's streams at once; to the recipient's inbox by email at
         most once per DM_EMAIL_WINDOW_SECONDS, at the window's end."""
-        message = DirectMessageSent().dump(event.data)
+        message = event.data
         self.live.send(
-            {
-                "type": "direct_message",
-                "attendee_ids": [message["recipient_id"], message["sender_id"]],
-                "message": message,
-            }
+            LiveDirectMessage().dump(
+                {
+                    "attendee_ids": [message["recipient_id"], message["sender_id"]],
+                    "message": message,
+                }
+            )
         )
         recipient = event.data["recipient_id"]
         window = float(self.config["DM_EMAIL_WINDOW_SECONDS"])
         sent_at = event.data["sent_at"]
         window_index = int(sent_at.timestamp() // window)
         window_end = sent_at + timedelta(seconds=window - sent_at.timestamp() % window)
-        self._email_if_wanted(
+        email_if_wanted(
+            self.db,
             recipient,
             "direct_message",
             "You have new messages on Plenary",
@@ -87,29 +113,13 @@ class NetworkingConsumers:
             window_end,
         )
 
-    def _email_if_wanted(self, attendee_id, kind, title, body, dedupe_key, send_at):
-        if self._erased([attendee_id]):
-            return
-        attendee = self.db.get(AttendeeReplica, attendee_id)
-        preferences = self.db.get(Preferences, attendee_id)
-        if attendee is None or not attendee.active or not wants(preferences, kind, "email"):
-            return
-        row = emails.email_row(
-            attendee.email,
-            "notification",
-            {"kind": kind, "title": title, "body": body, "full_name": attendee.full_name},
-            dedupe_key,
-            utcnow(),
-            attendee_id=attendee_id,
-            send_at=send_at,
-        )
-        self._queue_emails([row])
-
     @consume(AttendeeMeetingProposed)
     def on_attendee_meeting_proposed(self, event):
         meeting = event.data
         times = ", ".join(when(slot["starts_at"]) for slot in meeting["slots"])
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [meeting["invitee_id"]],
             "attendee_meeting_proposed",
             f"{meeting['organizer_name']} proposes a meeting",
@@ -125,7 +135,9 @@ class NetworkingConsumers:
         reminder_minutes_before, by email as they prefer)."""
         meeting = event.data
         both = [meeting["organizer_id"], meeting["invitee_id"]]
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [meeting["organizer_id"]],
             "attendee_meeting_changed",
             f"Meeting confirmed with {meeting['invitee_name']}",
@@ -133,12 +145,13 @@ class NetworkingConsumers:
             {"meeting_id": meeting["meeting_id"], "status": "accepted"},
             f"attendee_meeting_accepted:{meeting['meeting_id']}",
         )
-        lead = self._default_lead_minutes()
+        lead = default_lead_minutes(self.config)
         for attendee_id in both:
             other = meeting["invitee_name"] if attendee_id == both[0] else meeting["organizer_name"]
             preferences = self.db.get(Preferences, attendee_id)
             minutes = (preferences.reminder_minutes_before if preferences else None) or lead
-            self._email_if_wanted(
+            email_if_wanted(
+                self.db,
                 attendee_id,
                 "attendee_meeting_reminder",
                 f"Soon: your meeting with {other}",
@@ -151,7 +164,9 @@ class NetworkingConsumers:
     @consume(AttendeeMeetingDeclined)
     def on_attendee_meeting_declined(self, event):
         meeting = event.data
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [meeting["organizer_id"]],
             "attendee_meeting_changed",
             f"Meeting declined by {meeting['invitee_name']}",
@@ -175,7 +190,9 @@ class NetworkingConsumers:
         by_organizer = meeting["cancelled_by"] == meeting["organizer_id"]
         other = meeting["invitee_id"] if by_organizer else meeting["organizer_id"]
         name = meeting["organizer_name"] if by_organizer else meeting["invitee_name"]
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             [other],
             "attendee_meeting_changed",
             f"Meeting cancelled by {name}",
@@ -187,7 +204,9 @@ class NetworkingConsumers:
     @consume(SpeedRoundStarted)
     def on_speed_round_started(self, event):
         speed_round = event.data
-        self._notify(
+        fanout.notify(
+            self.db,
+            self.live,
             speed_round["attendee_ids"],
             "speed_round_started",
             "You have a speed-networking partner",

@@ -12,7 +12,14 @@ from plumbing.events import utcnow
 from plumbing.observability import metrics
 from plumbing.timer import timer_from_config
 from services.notifications import emails, webhooks
-from services.notifications.models import OutgoingEmail, WebhookDelivery, WebhookEndpoint
+from services.notifications.models import (
+    FAILED,
+    PENDING,
+    SENT,
+    OutgoingEmail,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 log = logging.getLogger(__name__)
 
@@ -22,50 +29,74 @@ EMAIL_BATCH_SIZE = 50
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
 
 
-class Senders:
+def claim_due(session, model, limit, *where):
+    """Due rows of ``model`` (emails or deliveries), locked; other replicas skip them."""
+    if limit <= 0:
+        return []
+    return session.scalars(
+        select(model)
+        .where(model.status == PENDING, model.next_attempt_at <= utcnow(), *where)
+        .order_by(model.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
+def send_email(smtp, email, mail_from, retry_delays):
+    try:
+        smtp.send_message(emails.build_message(email, mail_from))
+    except (OSError, smtplib.SMTPException) as exc:
+        email_failed(email, exc, emails.is_permanent(exc), retry_delays)
+        return
+    email.attempts += 1
+    email.status, email.sent_at, email.next_attempt_at = SENT, utcnow(), None
+    metrics.emails_sent.labels(SENT).inc()
+
+
+def email_failed(email, exc, permanent, retry_delays):
+    """Retry after the next of ``retry_delays``, or give up when they are spent."""
+    email.attempts += 1
+    email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
+    if permanent or email.attempts > len(retry_delays):
+        email.status, email.next_attempt_at = FAILED, None
+        log.error(
+            "giving up on email %s after %d attempt(s): %s",
+            email.id,
+            email.attempts,
+            email.last_error,
+        )
+        metrics.emails_sent.labels(FAILED).inc()
+    else:
+        email.next_attempt_at = utcnow() + timedelta(seconds=retry_delays[email.attempts - 1])
+        metrics.emails_sent.labels("retrying").inc()
+
+
+def webhook_policy(config):
+    return webhooks.Policy(
+        timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
+        retry_delays=number_list(config, "WEBHOOK_RETRY_DELAYS_SECONDS"),
+        disable_after_seconds=float(config["WEBHOOK_DISABLE_AFTER_SECONDS"]),
+    )
+
+
+class SenderTimers:
     """Mixin: the timers that send emails and deliver webhooks."""
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def send_due_emails(self):
-        due = self._claim_due(OutgoingEmail, EMAIL_BATCH_SIZE)
+        due = claim_due(self.db, OutgoingEmail, EMAIL_BATCH_SIZE)
         if not due:
             return
+        retry_delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
         try:
             smtp = emails.connect(self.config)
         except (OSError, smtplib.SMTPException) as exc:
             for email in due:
-                self._email_failed(email, exc, permanent=False)
+                email_failed(email, exc, permanent=False, retry_delays=retry_delays)
             return
         with smtp:
             for email in due:
-                self._send_email(smtp, email)
-
-    def _send_email(self, smtp, email):
-        try:
-            smtp.send_message(emails.build_message(email, self.config["MAIL_FROM"]))
-        except (OSError, smtplib.SMTPException) as exc:
-            self._email_failed(email, exc, permanent=emails.is_permanent(exc))
-            return
-        email.attempts += 1
-        email.status, email.sent_at, email.next_attempt_at = "sent", utcnow(), None
-        metrics.emails_sent.labels("sent").inc()
-
-    def _email_failed(self, email, exc, permanent):
-        delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
-        email.attempts += 1
-        email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
-        if permanent or email.attempts > len(delays):
-            email.status, email.next_attempt_at = "failed", None
-            log.error(
-                "giving up on email %s after %d attempt(s): %s",
-                email.id,
-                email.attempts,
-                email.last_error,
-            )
-            metrics.emails_sent.labels("failed").inc()
-        else:
-            email.next_attempt_at = utcnow() + timedelta(seconds=delays[email.attempts - 1])
-            metrics.emails_sent.labels("retrying").inc()
+                send_email(smtp, email, self.config["MAIL_FROM"], retry_delays)
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def deliver_due_webhooks(self):
@@ -73,9 +104,10 @@ class Senders:
         send each in its own green thread, which records its outcome itself. An endpoint
         gets at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT of the senders: a slow or dead
         receiver holds up only its own deliveries."""
-        policy = self._webhook_policy()
+        policy = webhook_policy(self.config)
         cap = int(self.config["WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT"])
-        due = self._claim_due(
+        due = claim_due(
+            self.db,
             WebhookDelivery,
             self.webhook_senders.free(),
             WebhookDelivery.endpoint_id.not_in(self.webhook_senders.saturated(cap)),
@@ -114,22 +146,3 @@ class Senders:
             self.webhook_senders.spawn(
                 endpoint_id, webhooks.send_and_record, self.db.get_bind(), job, policy
             )
-
-    def _webhook_policy(self):
-        return webhooks.Policy(
-            timeout=float(self.config["WEBHOOK_TIMEOUT_SECONDS"]),
-            retry_delays=number_list(self.config, "WEBHOOK_RETRY_DELAYS_SECONDS"),
-            disable_after_seconds=float(self.config["WEBHOOK_DISABLE_AFTER_SECONDS"]),
-        )
-
-    def _claim_due(self, model, limit, *where):
-        """Due rows of ``model``, locked; other replicas skip them."""
-        if limit <= 0:
-            return []
-        return self.db.scalars(
-            select(model)
-            .where(model.status == "pending", model.next_attempt_at <= utcnow(), *where)
-            .order_by(model.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()

@@ -8,51 +8,47 @@ receiver is down. A fan-out (a session's agenda holders, every attendee) is spli
 ``notification_batch`` events handled on their own queue; feed items and emails carry a
 dedupe key, so each recipient is notified once however often a batch is handled.
 
-The service class composes one mixin per part:
+The service class composes the entrypoints of each part (the logic the parts share is
+in plain functions: ``fanout.py``, ``webhooks.py``, ``emails.py``, ``plumbing.replica``):
 
-- ``feed.py``: the feed, preferences and announcements RPCs;
-- ``gdpr.py``: ``export_attendee`` and the ``attendee_erased`` consumer;
-- ``webhook_endpoints.py``: exhibitors' webhook endpoint and delivery RPCs;
-- ``consumers.py``: the event consumers, which only write rows;
-- ``networking.py``: the consumers of the networking service's events;
-- ``fanout.py``: ``notification_batch`` events and notifying their attendees;
-- ``senders.py``: the timers that send emails and deliver webhooks.
+- ``feed.py``: the feed, preferences and announcements RPCs (FeedRpcs);
+- ``gdpr.py``: ``export_attendee`` and the ``attendee_erased`` consumer (GdprRpcs,
+  GdprConsumers);
+- ``webhook_endpoints.py``: exhibitors' webhook endpoint and delivery RPCs
+  (WebhookEndpointRpcs);
+- ``consumers.py``: the event consumers, which only write rows (EventConsumers);
+- ``networking.py``: the consumers of the networking service's events (NetworkingConsumers);
+- ``fanout.py``: notifying attendees, and ``notification_batch`` events (BatchConsumers);
+- ``senders.py``: the timers that send emails and deliver webhooks (SenderTimers).
 """
 
-from nameko.dependency_providers import Config
-
-from plumbing.db import Database
-from plumbing.observability import Observability, OpsEndpoints
-from plumbing.outbox import OutboxRelay
 from plumbing.rpc import TimedRpcProxy
-from services.notifications.consumers import Consumers
+from plumbing.service import PlenaryService
+from services.notifications.consumers import EventConsumers
 from services.notifications.extensions import GreenThreads, LivePublisher
-from services.notifications.fanout import FanOut
+from services.notifications.fanout import BatchConsumers
 from services.notifications.feed import FeedRpcs
-from services.notifications.gdpr import Gdpr
+from services.notifications.gdpr import GdprConsumers, GdprRpcs
 from services.notifications.networking import NetworkingConsumers
-from services.notifications.senders import Senders
+from services.notifications.senders import SenderTimers
 from services.notifications.webhook_endpoints import WebhookEndpointRpcs
 
 WEBHOOK_CONCURRENCY = 50
 
 
 class NotificationsService(
-    OpsEndpoints,
+    PlenaryService,
     FeedRpcs,
-    Gdpr,
+    GdprRpcs,
     WebhookEndpointRpcs,
-    Consumers,
+    EventConsumers,
     NetworkingConsumers,
-    FanOut,
-    Senders,
+    BatchConsumers,
+    GdprConsumers,
+    SenderTimers,
 ):
     name = "notifications"
 
-    config = Config()
-    db = Database()
-    outbox = OutboxRelay()
-    observability = Observability()
     sessions = TimedRpcProxy("sessions")
     webhook_senders = GreenThreads(WEBHOOK_CONCURRENCY)
     live = LivePublisher()

@@ -25,7 +25,12 @@ from plumbing.pagination import creation_key, keyset_page, newest_first
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
 from services.notifications import webhooks
-from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
+from services.notifications.models import (
+    PENDING,
+    DeliveryAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 def dump_delivery(delivery, attempts):
@@ -34,6 +39,33 @@ def dump_delivery(delivery, attempts):
         **DeliverySchema(exclude=["attempts"]).dump(delivery),
         "attempts": AttemptSchema(many=True).dump(attempts),
     }
+
+
+def find_endpoint(session, exhibitor_id, webhook_id, lock=False):
+    args = load_args(WebhookArgs, exhibitor_id=exhibitor_id, webhook_id=webhook_id)
+    endpoint = session.get(WebhookEndpoint, args["webhook_id"], with_for_update=lock)
+    # another exhibitor's endpoint is as absent as a missing one
+    if endpoint is None or endpoint.exhibitor_id != args["exhibitor_id"]:
+        raise NotFound("No such webhook.")
+    return endpoint
+
+
+def enabled_endpoint(session, exhibitor_id, webhook_id):
+    endpoint = find_endpoint(session, exhibitor_id, webhook_id)
+    if endpoint.disabled_at is not None:
+        raise Conflict("This endpoint is disabled; register it again to resume deliveries.")
+    return endpoint
+
+
+def attempts_by_delivery(session, delivery_ids):
+    attempts = {}
+    for attempt in session.scalars(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+        .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)
+    ):
+        attempts.setdefault(attempt.delivery_id, []).append(attempt)
+    return attempts
 
 
 class WebhookEndpointRpcs:
@@ -70,7 +102,7 @@ class WebhookEndpointRpcs:
     @rpc
     def delete_webhook(self, exhibitor_id, webhook_id):
         """Delete an endpoint with its deliveries and their attempts."""
-        endpoint = self._endpoint(exhibitor_id, webhook_id)
+        endpoint = find_endpoint(self.db, exhibitor_id, webhook_id)
         deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
         self.db.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries)))
         self.db.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
@@ -79,7 +111,7 @@ class WebhookEndpointRpcs:
     @rpc
     def rotate_webhook_secret(self, exhibitor_id, webhook_id):
         """A new secret (shown once); the old one also signs until the overlap ends."""
-        endpoint = self._endpoint(exhibitor_id, webhook_id, lock=True)
+        endpoint = find_endpoint(self.db, exhibitor_id, webhook_id, lock=True)
         overlap = float(self.config["WEBHOOK_SECRET_OVERLAP_SECONDS"])
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = utcnow() + timedelta(seconds=overlap)
@@ -89,10 +121,10 @@ class WebhookEndpointRpcs:
     @rpc
     def ping_webhook(self, exhibitor_id, webhook_id):
         """Queue a ``webhook.ping`` delivery, whatever the endpoint subscribes to."""
-        endpoint = self._enabled_endpoint(exhibitor_id, webhook_id)
+        endpoint = enabled_endpoint(self.db, exhibitor_id, webhook_id)
         now = utcnow()
         delivery = WebhookDelivery(
-            **self._delivery_row(
+            **webhooks.delivery_row(
                 endpoint, "webhook.ping", {"webhook_id": endpoint.id}, now, f"ping:{new_id()}"
             )
         )
@@ -106,13 +138,13 @@ class WebhookEndpointRpcs:
         args = load_args(
             DeliveryArgs, exhibitor_id=exhibitor_id, webhook_id=webhook_id, delivery_id=delivery_id
         )
-        endpoint = self._enabled_endpoint(args["exhibitor_id"], args["webhook_id"])
+        endpoint = enabled_endpoint(self.db, args["exhibitor_id"], args["webhook_id"])
         delivery = self.db.get(WebhookDelivery, args["delivery_id"], with_for_update=True)
         if delivery is None or delivery.endpoint_id != endpoint.id:
             raise NotFound("No such delivery.")
-        if delivery.status == "pending":
+        if delivery.status == PENDING:
             raise Conflict("This delivery is already waiting to be sent.")
-        delivery.status, delivery.next_attempt_at = "pending", utcnow()
+        delivery.status, delivery.next_attempt_at = PENDING, utcnow()
         return DeliverySchema(exclude=["attempts"]).dump(delivery)
 
     @rpc
@@ -125,39 +157,15 @@ class WebhookEndpointRpcs:
             limit=limit,
             cursor=cursor,
         )
-        endpoint = self._endpoint(args["exhibitor_id"], args["webhook_id"])
+        endpoint = find_endpoint(self.db, args["exhibitor_id"], args["webhook_id"])
         query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
         rows = self.db.scalars(
             newest_first(query, WebhookDelivery, args["cursor"], args["limit"])
         ).all()
-        attempts = self._attempts_by_delivery([row.id for row in rows[: args["limit"]]])
+        attempts = attempts_by_delivery(self.db, [row.id for row in rows[: args["limit"]]])
         return keyset_page(
             rows,
             args["limit"],
             lambda delivery: dump_delivery(delivery, attempts.get(delivery.id, [])),
             creation_key,
         )
-
-    def _endpoint(self, exhibitor_id, webhook_id, lock=False):
-        args = load_args(WebhookArgs, exhibitor_id=exhibitor_id, webhook_id=webhook_id)
-        endpoint = self.db.get(WebhookEndpoint, args["webhook_id"], with_for_update=lock)
-        # another exhibitor's endpoint is as absent as a missing one
-        if endpoint is None or endpoint.exhibitor_id != args["exhibitor_id"]:
-            raise NotFound("No such webhook.")
-        return endpoint
-
-    def _enabled_endpoint(self, exhibitor_id, webhook_id):
-        endpoint = self._endpoint(exhibitor_id, webhook_id)
-        if endpoint.disabled_at is not None:
-            raise Conflict("This endpoint is disabled; register it again to resume deliveries.")
-        return endpoint
-
-    def _attempts_by_delivery(self, delivery_ids):
-        attempts = {}
-        for attempt in self.db.scalars(
-            select(DeliveryAttempt)
-            .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
-            .order_by(DeliveryAttempt.attempted_at, DeliveryAttempt.id)
-        ):
-            attempts.setdefault(attempt.delivery_id, []).append(attempt)
-        return attempts

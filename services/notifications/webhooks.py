@@ -1,5 +1,5 @@
-"""Exhibitor webhooks (Standard Webhooks): endpoint checks, and sending and recording
-one delivery attempt.
+"""Exhibitor webhooks (Standard Webhooks): endpoint checks, queueing deliveries, and
+sending and recording one delivery attempt.
 
 An endpoint that keeps failing is disabled once its first failure since its last
 success is older than ``WEBHOOK_DISABLE_AFTER_SECONDS`` (3 days), and its contact, if
@@ -7,6 +7,7 @@ it gave one, is emailed."""
 
 import base64
 import ipaddress
+import json
 import secrets
 import socket
 import time
@@ -22,15 +23,20 @@ from standardwebhooks.webhooks import Webhook
 
 from contracts.errors import Invalid
 from contracts.events.notifications import WebhookDeliveryFailed
+from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.observability import metrics
 from plumbing.outbox import emit
 from services.notifications import emails
 from services.notifications.models import (
+    FAILED,
+    PENDING,
+    SUCCEEDED,
     DeliveryAttempt,
     OutgoingEmail,
     WebhookDelivery,
     WebhookEndpoint,
+    new_webhook_message_id,
 )
 
 SECRET_PREFIX = "whsec_"
@@ -86,6 +92,47 @@ def signing_secrets(endpoint, now):
     if endpoint.previous_secret and expires is not None and expires > now:
         return (endpoint.secret, endpoint.previous_secret)
     return (endpoint.secret,)
+
+
+def delivery_row(endpoint, webhook_event_type, data, occurred_at, source_event_id):
+    """A ``webhook_deliveries`` row, due now: the body it will send, signed, every attempt."""
+    body = json.dumps(
+        {"type": webhook_event_type, "timestamp": occurred_at.isoformat(), "data": data},
+        separators=(",", ":"),
+    )
+    attendee_id = data.get("attendee_id") or data.get("attendee", {}).get("attendee_id")
+    now = utcnow()
+    return {
+        "id": new_webhook_message_id(),
+        "endpoint_id": endpoint.id,
+        "event_type": webhook_event_type,
+        "payload": body,
+        "source_event_id": source_event_id,
+        "attendee_id": attendee_id,
+        "status": PENDING,
+        "attempt_count": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def queue_deliveries(session, event, webhook_event_type, schema_cls):
+    """One delivery of ``event`` per endpoint of its exhibitor subscribed to it."""
+    data = schema_cls().dump(event.data)
+    endpoints = session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
+            WebhookEndpoint.disabled_at.is_(None),
+        )
+    ).all()
+    rows = [
+        delivery_row(endpoint, webhook_event_type, data, event.occurred_at, event.id)
+        for endpoint in endpoints
+        if webhook_event_type in endpoint.events
+    ]
+    insert_ignoring_duplicates(
+        session, WebhookDelivery.__table__, rows, ["endpoint_id", "source_event_id"]
+    )
 
 
 @dataclass(frozen=True)
@@ -191,18 +238,18 @@ def record_attempt(session, job, outcome, policy):
     delivery.attempt_count += 1
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
     if outcome.succeeded:
-        delivery.status, delivery.next_attempt_at = "succeeded", None
+        delivery.status, delivery.next_attempt_at = SUCCEEDED, None
         endpoint.failing_since = None
     elif delivery.attempt_count <= len(policy.retry_delays):
         delay = policy.retry_delays[delivery.attempt_count - 1]
         delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
     else:
-        delivery.status, delivery.next_attempt_at = "failed", None
+        delivery.status, delivery.next_attempt_at = FAILED, None
         give_up(session, endpoint, delivery)
     if not outcome.succeeded:
         endpoint_failed(session, endpoint, outcome.attempted_at, policy)
     metrics.webhook_deliveries.labels(
-        delivery.status if delivery.status != "pending" else "retrying"
+        delivery.status if delivery.status != PENDING else "retrying"
     ).inc()
 
 
@@ -220,11 +267,11 @@ def disable(session, endpoint, policy):
     endpoint.disabled_at = now
     pending = session.scalars(
         select(WebhookDelivery).where(
-            WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending"
+            WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == PENDING
         )
     ).all()
     for delivery in pending:
-        delivery.status, delivery.next_attempt_at = "failed", None
+        delivery.status, delivery.next_attempt_at = FAILED, None
         give_up(session, endpoint, delivery)
     if endpoint.contact_email:
         context = {

@@ -5,6 +5,7 @@ from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from contracts.enums import ATTENDEE_CANCELLED, ATTENDEE_ERASED, ATTENDEE_REGISTERED
 from contracts.errors import Conflict, NotFound
 from contracts.events.registration import AttendeeCancelled, AttendeeRegistered, AttendeeUpdated
 from contracts.rpc.registration import (
@@ -14,19 +15,17 @@ from contracts.rpc.registration import (
     RegistrationSchema,
 )
 from plumbing.events import utcnow
-from plumbing.fields import MAX_ID_LENGTH
 from plumbing.outbox import emit
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import secret_hash
-from services.registration.login import TOKEN_PREFIX, normalized
-from services.registration.models import (
-    CANCELLED,
-    ERASED,
-    REGISTERED,
-    AccessToken,
-    Attendee,
-    TicketType,
+from services.registration.accounts import (
+    TOKEN_PREFIX,
+    find_attendee,
+    issue_token,
+    normalized,
+    revoke_access,
 )
+from services.registration.models import AccessToken, Attendee, TicketType
 
 PROFILE_FIELDS = (
     "full_name",
@@ -54,7 +53,7 @@ class AttendeeRpcs:
             share_with_exhibitors_at=now,
             marketing=fields["consent"]["marketing"],
             marketing_at=now,
-            status=REGISTERED,
+            status=ATTENDEE_REGISTERED,
             registered_at=now,
             **{name: fields.get(name) for name in PROFILE_FIELDS},
         )
@@ -66,7 +65,7 @@ class AttendeeRpcs:
                 "An attendee with this email is already registered.",
                 {"email": ["already registered"]},
             ) from None
-        token, _ = self._issue_token(attendee.id)
+        token, _ = issue_token(self.db, attendee.id, self.config["ACCESS_TOKEN_TTL_HOURS"])
         emit(self.db, AttendeeRegistered, {**event_contact(attendee), **registered(attendee)})
         return {
             "attendee_id": attendee.id,
@@ -86,7 +85,7 @@ class AttendeeRpcs:
         taken = self.db.scalar(
             select(func.count())
             .select_from(Attendee)
-            .where(Attendee.ticket_type == ticket_type, Attendee.status == REGISTERED)
+            .where(Attendee.ticket_type == ticket_type, Attendee.status == ATTENDEE_REGISTERED)
         )
         if taken >= capacity:
             raise Conflict(f"No {ticket_type} tickets are left.", {"ticket_type": ["sold out"]})
@@ -103,14 +102,14 @@ class AttendeeRpcs:
 
     @rpc
     def get_attendee(self, attendee_id):
-        return AttendeeSchema().dump(self._attendee(attendee_id))
+        return AttendeeSchema().dump(find_attendee(self.db, attendee_id))
 
     @rpc
     def update_profile(self, attendee_id, changes):
         """Change profile fields and consent; emits attendee_updated naming what changed."""
-        attendee = self._attendee(attendee_id, lock=True)
+        attendee = find_attendee(self.db, attendee_id, lock=True)
         fields = load_or_invalid(ProfileChangeSchema, changes)
-        if attendee.status != REGISTERED:
+        if attendee.status != ATTENDEE_REGISTERED:
             raise Conflict("This registration is no longer active.")
         now = utcnow()
         changed = [
@@ -138,16 +137,16 @@ class AttendeeRpcs:
         """Cancel: tokens revoked, no more login, the seat freed, the address free to
         register again. Cancelling a cancelled registration changes nothing."""
         args = load_args(CancellationArgs, cancelled_by=cancelled_by)
-        attendee = self._attendee(attendee_id, lock=True)
-        if attendee.status == ERASED:
+        attendee = find_attendee(self.db, attendee_id, lock=True)
+        if attendee.status == ATTENDEE_ERASED:
             raise NotFound("No such attendee.")
-        if attendee.status == REGISTERED:
+        if attendee.status == ATTENDEE_REGISTERED:
             now = utcnow()
-            attendee.status = CANCELLED
+            attendee.status = ATTENDEE_CANCELLED
             attendee.cancelled_at = now
             attendee.cancelled_by = args["cancelled_by"]
             attendee.email_normalized = None
-            self._revoke_all(attendee.id, now)
+            revoke_access(self.db, attendee.id, now)
             emit(
                 self.db,
                 AttendeeCancelled,
@@ -158,19 +157,6 @@ class AttendeeRpcs:
                 },
             )
         return AttendeeSchema().dump(attendee)
-
-    def _attendee(self, attendee_id, lock=False):
-        attendee = None
-        if is_id(attendee_id):
-            query = select(Attendee).where(Attendee.id == attendee_id)
-            attendee = self.db.scalars(query.with_for_update() if lock else query).one_or_none()
-        if attendee is None:
-            raise NotFound("No such attendee.")
-        return attendee
-
-
-def is_id(value):
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
 
 
 def event_contact(attendee):

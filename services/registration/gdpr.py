@@ -3,19 +3,21 @@
 from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
+from contracts.enums import ATTENDEE_ERASED
 from contracts.events.registration import AttendeeErased
 from contracts.rpc.registration import AttendeeSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit, forget_attendee
-from services.registration.models import ERASED, AccessToken, LoginCode
+from services.registration.accounts import find_attendee
+from services.registration.models import AccessToken, LoginCode
 
 
-class Gdpr:
+class GdprRpcs:
     @rpc
     def export_attendee(self, attendee_id):
         """Everything registration holds on the attendee (token secrets excepted: only
         their hashes are held)."""
-        attendee = self._attendee(attendee_id)
+        attendee = find_attendee(self.db, attendee_id)
         tokens = self.db.scalars(
             select(AccessToken)
             .where(AccessToken.attendee_id == attendee.id)
@@ -45,8 +47,8 @@ class Gdpr:
         """GDPR erasure: tokens and codes deleted, the profile anonymized (the id, ticket
         type, status and dates stay, for counts), the outbox rows that carried the
         attendee's data deleted, and attendee_erased emitted. Idempotent."""
-        attendee = self._attendee(attendee_id, lock=True)
-        if attendee.status == ERASED:
+        attendee = find_attendee(self.db, attendee_id, lock=True)
+        if attendee.status == ATTENDEE_ERASED:
             return None
         now = utcnow()
         self.db.execute(delete(AccessToken).where(AccessToken.attendee_id == attendee.id))
@@ -58,7 +60,7 @@ class Gdpr:
 
 
 def anonymize(attendee, now):
-    attendee.status = ERASED
+    attendee.status = ATTENDEE_ERASED
     attendee.erased_at = now
     attendee.email = ""
     attendee.email_normalized = None

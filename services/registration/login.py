@@ -13,10 +13,9 @@ from contracts.rpc.registration import LoginLinkRequestSchema, TokenRequestSchem
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.schemas import load_or_invalid
-from plumbing.tokens import new_secret, secret_hash
-from services.registration.models import AccessToken, Attendee, LoginCode
-
-TOKEN_PREFIX = "pat_"
+from plumbing.tokens import secret_hash
+from services.registration.accounts import find_active_by_email, issue_token
+from services.registration.models import AccessToken, LoginCode
 
 
 class LoginRpcs:
@@ -27,7 +26,7 @@ class LoginRpcs:
         email = load_or_invalid(LoginLinkRequestSchema, {"email": email})["email"]
         code = f"{secrets.randbelow(10**8):08d}"
         code_hash = secret_hash(code)
-        attendee = self._active_by_email(email)
+        attendee = find_active_by_email(self.db, email)
         if attendee is None:
             return None
         now = utcnow()
@@ -64,7 +63,7 @@ class LoginRpcs:
         Returns rather than raises so the attempt count commits."""
         fields = load_or_invalid(TokenRequestSchema, {"email": email, "code": code})
         code_hash = secret_hash(fields["code"])
-        attendee = self._active_by_email(fields["email"])
+        attendee = find_active_by_email(self.db, fields["email"])
         login = None
         if attendee is not None:
             login = self.db.scalars(
@@ -80,7 +79,7 @@ class LoginRpcs:
             login.failed_attempts += 1
             return None
         self.db.delete(login)
-        token, expires_at = self._issue_token(attendee.id)
+        token, expires_at = issue_token(self.db, attendee.id, self.config["ACCESS_TOKEN_TTL_HOURS"])
         return {
             "access_token": token,
             "token_type": "Bearer",
@@ -99,34 +98,3 @@ class LoginRpcs:
                 )
                 .values(revoked_at=utcnow())
             )
-
-    def _active_by_email(self, email):
-        return self.db.scalars(
-            select(Attendee).where(Attendee.email_normalized == normalized(email))
-        ).one_or_none()
-
-    def _issue_token(self, attendee_id):
-        token = new_secret(TOKEN_PREFIX)
-        now = utcnow()
-        expires_at = now + timedelta(hours=float(self.config["ACCESS_TOKEN_TTL_HOURS"]))
-        self.db.add(
-            AccessToken(
-                token_hash=secret_hash(token),
-                attendee_id=attendee_id,
-                created_at=now,
-                expires_at=expires_at,
-            )
-        )
-        return token, expires_at
-
-    def _revoke_all(self, attendee_id, now):
-        self.db.execute(
-            update(AccessToken)
-            .where(AccessToken.attendee_id == attendee_id, AccessToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        self.db.execute(delete(LoginCode).where(LoginCode.attendee_id == attendee_id))
-
-
-def normalized(email):
-    return email.strip().lower()

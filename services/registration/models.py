@@ -3,13 +3,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from contracts.enums import ATTENDEE_REGISTERED
 from plumbing.db import UtcDateTime
 from plumbing.tokens import new_id
-
-# An attendee's status: only a registered attendee can log in and counts against capacity.
-REGISTERED = "registered"
-CANCELLED = "cancelled"
-ERASED = "erased"
 
 
 class Base(DeclarativeBase):
@@ -45,7 +41,8 @@ class Attendee(Base):
     share_with_exhibitors_at: Mapped[datetime] = mapped_column(UtcDateTime())
     marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     marketing_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    status: Mapped[str] = mapped_column(String(20), default=REGISTERED)
+    # only a registered attendee can log in and counts against capacity
+    status: Mapped[str] = mapped_column(String(20), default=ATTENDEE_REGISTERED)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_by: Mapped[str | None] = mapped_column(String(20))

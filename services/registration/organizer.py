@@ -5,7 +5,12 @@ from collections import Counter, defaultdict
 from nameko.rpc import rpc
 from sqlalchemy import func, or_, select
 
-from contracts.enums import TICKET_TYPES
+from contracts.enums import (
+    ATTENDEE_CANCELLED,
+    ATTENDEE_ERASED,
+    ATTENDEE_REGISTERED,
+    TICKET_TYPES,
+)
 from contracts.rpc.registration import (
     AttendeeSchema,
     AttendeesPageArgs,
@@ -14,7 +19,7 @@ from contracts.rpc.registration import (
 )
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_args, load_or_invalid
-from services.registration.models import CANCELLED, ERASED, REGISTERED, Attendee, TicketType
+from services.registration.models import Attendee, TicketType
 
 
 class OrganizerRpcs:
@@ -73,12 +78,14 @@ class OrganizerRpcs:
         for registered_at, ticket_type, _ in rows:
             by_day[registered_at.date().isoformat()][ticket_type] += 1
         statuses = Counter(status for _, _, status in rows)
-        active = Counter(ticket_type for _, ticket_type, status in rows if status == REGISTERED)
+        active = Counter(
+            ticket_type for _, ticket_type, status in rows if status == ATTENDEE_REGISTERED
+        )
         return {
             "registrations": len(rows),
-            "active": statuses[REGISTERED],
-            "cancelled": statuses[CANCELLED],
-            "erased": statuses[ERASED],
+            "active": statuses[ATTENDEE_REGISTERED],
+            "cancelled": statuses[ATTENDEE_CANCELLED],
+            "erased": statuses[ATTENDEE_ERASED],
             "active_by_ticket_type": {name: active[name] for name in TICKET_TYPES},
             "registrations_by_day": [
                 {"day": day, "total": sum(counts.values()), "by_ticket_type": dict(counts)}
@@ -105,11 +112,11 @@ def filtered(query, filters):
 
 
 def ticket_type_summary(name, capacity, counts):
-    active = counts[(name, REGISTERED)]
+    active = counts[(name, ATTENDEE_REGISTERED)]
     return {
         "ticket_type": name,
         "capacity": capacity,
         "registered": active,
-        "cancelled": counts[(name, CANCELLED)],
+        "cancelled": counts[(name, ATTENDEE_CANCELLED)],
         "remaining": None if capacity is None else max(capacity - active, 0),
     }

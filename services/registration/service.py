@@ -6,26 +6,20 @@ The service class composes one mixin per part:
 - ``attendees.py``: registering, authenticating a token, the profile and consent,
   cancelling (``AttendeeRpcs``);
 - ``login.py``: passwordless login and access tokens (``LoginRpcs``);
-- ``gdpr.py``: the attendee's export and erasure (``Gdpr``);
+- ``gdpr.py``: the attendee's export and erasure (``GdprRpcs``);
 - ``organizer.py``: organizer tools: listing attendees, ticket types and capacities,
   statistics (``OrganizerRpcs``).
+
+Logic more than one part needs is in plain functions of the database session
+(``accounts.py``: finding an attendee, issuing and revoking their access).
 """
 
-from nameko.dependency_providers import Config
-
-from plumbing.db import Database
-from plumbing.observability import Observability, OpsEndpoints
-from plumbing.outbox import OutboxRelay
+from plumbing.service import PlenaryService
 from services.registration.attendees import AttendeeRpcs
-from services.registration.gdpr import Gdpr
+from services.registration.gdpr import GdprRpcs
 from services.registration.login import LoginRpcs
 from services.registration.organizer import OrganizerRpcs
 
 
-class RegistrationService(OpsEndpoints, AttendeeRpcs, LoginRpcs, Gdpr, OrganizerRpcs):
+class RegistrationService(PlenaryService, AttendeeRpcs, LoginRpcs, GdprRpcs, OrganizerRpcs):
     name = "registration"
-
-    config = Config()
-    db = Database()
-    outbox = OutboxRelay()
-    observability = Observability()

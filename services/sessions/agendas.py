@@ -3,11 +3,12 @@
 from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
+from contracts.enums import SESSION_CANCELLED
 from contracts.rpc.sessions import (
-    AgendaChangeSchema,
     AgendaEntrySchema,
-    AttendeeIdSchema,
-    HoldersPageSchema,
+    AttendeeIdArgs,
+    AttendeeSessionArgs,
+    HoldersPageArgs,
     SessionSchema,
 )
 from plumbing.db import insert_ignoring_duplicates
@@ -15,8 +16,8 @@ from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
 from services.sessions import ical
+from services.sessions.lookup import find_session, refuse_cancelled
 from services.sessions.models import AgendaEntry, ProgramSession
-from services.sessions.program import refuse_cancelled
 
 
 class AgendaRpcs:
@@ -25,9 +26,9 @@ class AgendaRpcs:
         """Idempotent: adding again answers the first addition's time.  ``overlaps``
         lists the other sessions of the agenda at the same time (a warning only)."""
         args = load_or_invalid(
-            AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
+            AttendeeSessionArgs, {"attendee_id": attendee_id, "session_id": session_id}
         )
-        session = self._session(args["session_id"])
+        session = find_session(self.db, args["session_id"])
         refuse_cancelled(session)
         row = {
             "session_id": args["session_id"],
@@ -40,9 +41,9 @@ class AgendaRpcs:
         )
         entry = self.db.get(AgendaEntry, (args["session_id"], args["attendee_id"]))
         overlaps = self.db.scalars(
-            self._agenda_query(args["attendee_id"]).where(
+            agenda_query(args["attendee_id"]).where(
                 ProgramSession.id != session.id,
-                ProgramSession.status != "cancelled",
+                ProgramSession.status != SESSION_CANCELLED,
                 ProgramSession.starts_at < session.ends_at,
                 ProgramSession.ends_at > session.starts_at,
             )
@@ -55,7 +56,7 @@ class AgendaRpcs:
     def remove_from_agenda(self, attendee_id, session_id):
         """Idempotent: removing what is not there (or an unknown session) is fine."""
         args = load_or_invalid(
-            AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
+            AttendeeSessionArgs, {"attendee_id": attendee_id, "session_id": session_id}
         )
         self.db.execute(
             delete(AgendaEntry).where(
@@ -66,30 +67,22 @@ class AgendaRpcs:
 
     @rpc
     def get_agenda(self, attendee_id):
-        attendee_id = load_or_invalid(AttendeeIdSchema, {"attendee_id": attendee_id})["attendee_id"]
-        return SessionSchema(many=True).dump(self.db.scalars(self._agenda_query(attendee_id)))
+        attendee_id = load_or_invalid(AttendeeIdArgs, {"attendee_id": attendee_id})["attendee_id"]
+        return SessionSchema(many=True).dump(self.db.scalars(agenda_query(attendee_id)))
 
     @rpc
     def agenda_ics(self, attendee_id):
-        attendee_id = load_or_invalid(AttendeeIdSchema, {"attendee_id": attendee_id})["attendee_id"]
-        sessions = self.db.scalars(self._agenda_query(attendee_id))
+        attendee_id = load_or_invalid(AttendeeIdArgs, {"attendee_id": attendee_id})["attendee_id"]
+        sessions = self.db.scalars(agenda_query(attendee_id))
         return ical.calendar(sessions, "My Plenary agenda", self.config["PUBLIC_URL"])
-
-    def _agenda_query(self, attendee_id):
-        return (
-            select(ProgramSession)
-            .join(AgendaEntry, AgendaEntry.session_id == ProgramSession.id)
-            .where(AgendaEntry.attendee_id == attendee_id)
-            .order_by(ProgramSession.starts_at, ProgramSession.id)
-        )
 
     @rpc
     def agenda_holders(self, session_id, cursor=None, limit=1000):
         """Attendee ids with the session in their agenda, ordered by id, a page at a time."""
         page = load_or_invalid(
-            HoldersPageSchema, {"session_id": session_id, "cursor": cursor, "limit": limit}
+            HoldersPageArgs, {"session_id": session_id, "cursor": cursor, "limit": limit}
         )
-        self._session(page["session_id"])
+        find_session(self.db, page["session_id"])
         query = keyset(
             select(AgendaEntry.attendee_id).where(AgendaEntry.session_id == page["session_id"]),
             [AgendaEntry.attendee_id],
@@ -100,3 +93,13 @@ class AgendaRpcs:
             self.db.scalars(query).all(), page["limit"], str, lambda attendee_id: (attendee_id,)
         )
         return {"attendee_ids": ids["items"], "next_cursor": ids["next_cursor"]}
+
+
+def agenda_query(attendee_id):
+    """The sessions in the attendee's agenda, in program order."""
+    return (
+        select(ProgramSession)
+        .join(AgendaEntry, AgendaEntry.session_id == ProgramSession.id)
+        .where(AgendaEntry.attendee_id == attendee_id)
+        .order_by(ProgramSession.starts_at, ProgramSession.id)
+    )

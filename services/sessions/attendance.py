@@ -11,17 +11,19 @@ from datetime import timedelta
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 
+from contracts.enums import SESSION_CANCELLED
 from contracts.errors import Conflict
 from contracts.rpc.sessions import (
-    AgendaChangeSchema,
     AttendanceSchema,
-    AttendeeArgsSchema,
+    AttendeeSessionArgs,
     JoinSchema,
-    ReportPageSchema,
+    ReportPageArgs,
+    SessionActorArgs,
 )
 from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
+from services.sessions.lookup import find_session, lock_session
 from services.sessions.models import Attendance
 
 
@@ -54,16 +56,17 @@ class AttendanceRpcs:
     def join_session(self, session_id, attendee):
         """Open (or keep alive) the attendee's stretch; doors open with the reminder
         and close at the end.  A full session refuses newcomers, not those present."""
-        args = load_or_invalid(AttendeeArgsSchema, {"session_id": session_id, "attendee": attendee})
+        args = load_or_invalid(SessionActorArgs, {"session_id": session_id, "attendee": attendee})
         attendee = args["attendee"]
-        session = self._session(args["session_id"])
+        session = find_session(self.db, args["session_id"])
         now = utcnow()
         lead = timedelta(seconds=float(self.config["SESSION_REMINDER_LEAD_SECONDS"]))
-        if session.status == "cancelled" or not (session.starts_at - lead <= now < session.ends_at):
+        doors_open = session.starts_at - lead <= now < session.ends_at
+        if session.status == SESSION_CANCELLED or not doors_open:
             raise Conflict("The session is not open to join now.", {"session_id": ["closed"]})
         if session.capacity is not None:
             # joins of a limited session one at a time (across replicas): capacity holds
-            self._locked_session(session.id)
+            lock_session(self.db, session.id)
         stretch = self._present_stretch(session.id, attendee["attendee_id"], now)
         if stretch is None:
             if session.capacity is not None:
@@ -109,9 +112,9 @@ class AttendanceRpcs:
     def leave_session(self, session_id, attendee_id):
         """Idempotent: close the attendee's open stretches of this session."""
         args = load_or_invalid(
-            AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
+            AttendeeSessionArgs, {"attendee_id": attendee_id, "session_id": session_id}
         )
-        self._session(args["session_id"])
+        find_session(self.db, args["session_id"])
         now = utcnow()
         open_stretches = self.db.scalars(
             select(Attendance).where(
@@ -127,9 +130,9 @@ class AttendanceRpcs:
     def attendance_report(self, session_id, limit=50, cursor=None):
         """Per attendee, ordered by id: minutes attended inside the session's times."""
         page = load_or_invalid(
-            ReportPageSchema, {"session_id": session_id, "limit": limit, "cursor": cursor}
+            ReportPageArgs, {"session_id": session_id, "limit": limit, "cursor": cursor}
         )
-        session = self._session(page["session_id"])
+        session = find_session(self.db, page["session_id"])
         ids = self.db.scalars(
             keyset(
                 select(Attendance.attendee_id)

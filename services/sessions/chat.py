@@ -3,33 +3,34 @@
 from nameko.rpc import rpc
 from sqlalchemy import select, update
 
+from contracts.enums import QUESTION
 from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from contracts.events.sessions import MessagePosted
 from contracts.rpc.sessions import (
     ORGANIZER,
-    AgendaChangeSchema,
-    AttendeeArgsSchema,
+    AttendeeSessionArgs,
     MessageChangesSchema,
-    MessageIdSchema,
+    MessageIdArgs,
     MessageSchema,
-    MessagesPageSchema,
+    MessagesPageArgs,
     NewMessageSchema,
+    SessionActorArgs,
 )
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_args, load_or_invalid
+from services.sessions.lookup import find_session, refuse_cancelled
 from services.sessions.models import Message, Upvote
-from services.sessions.program import refuse_cancelled
 
 
 class ChatRpcs:
     @rpc
     def post_message(self, session_id, attendee, payload):
-        args = load_or_invalid(AttendeeArgsSchema, {"session_id": session_id, "attendee": attendee})
+        args = load_or_invalid(SessionActorArgs, {"session_id": session_id, "attendee": attendee})
         fields = load_or_invalid(NewMessageSchema, payload)
-        session = self._session(args["session_id"])
+        session = find_session(self.db, args["session_id"])
         refuse_cancelled(session)
         message = Message(
             session_id=session.id,
@@ -62,9 +63,9 @@ class ChatRpcs:
         """Newest first.  Hidden messages are shown only to the session's moderators.
         ``viewer`` is the attendee, or ``{"organizer": true}`` for the organizer."""
         page = load_args(
-            MessagesPageSchema, session_id=session_id, kind=kind, limit=limit, cursor=cursor
+            MessagesPageArgs, session_id=session_id, kind=kind, limit=limit, cursor=cursor
         )
-        session = self._session(page["session_id"])
+        session = find_session(self.db, page["session_id"])
         query = select(Message).where(Message.session_id == session.id)
         if "kind" in page:
             query = query.where(Message.kind == page["kind"])
@@ -88,13 +89,13 @@ class ChatRpcs:
         """Mark a question answered (or not) and hide (or show) a message: for the
         organizer and for attendees whose email is one of the session's speakers'."""
         fields = load_or_invalid(MessageChangesSchema, changes)
-        session = self._session(session_id)
+        session = find_session(self.db, session_id)
         if not self._is_moderator(session, viewer):
             raise Forbidden("Only the session's speakers and the organizers moderate it.")
         message = self._message(session, message_id)
         now = utcnow()
         if "answered" in fields:
-            if message.kind != "question":
+            if message.kind != QUESTION:
                 raise Invalid("The request is not valid.", {"answered": ["Not a question."]})
             message.answered_at = (message.answered_at or now) if fields["answered"] else None
         if "hidden" in fields:
@@ -105,10 +106,10 @@ class ChatRpcs:
     def upvote_question(self, session_id, message_id, attendee_id):
         """Idempotent: one upvote per attendee and question."""
         args = load_or_invalid(
-            AgendaChangeSchema, {"attendee_id": attendee_id, "session_id": session_id}
+            AttendeeSessionArgs, {"attendee_id": attendee_id, "session_id": session_id}
         )
-        message = self._message(self._session(args["session_id"]), message_id)
-        if message.kind != "question" or message.hidden_at is not None:
+        message = self._message(find_session(self.db, args["session_id"]), message_id)
+        if message.kind != QUESTION or message.hidden_at is not None:
             raise Conflict(
                 "Only visible questions take upvotes.", {"message_id": ["not a question"]}
             )
@@ -126,7 +127,7 @@ class ChatRpcs:
         return MessageSchema().dump(message)
 
     def _message(self, session, message_id):
-        message_id = load_or_invalid(MessageIdSchema, {"message_id": message_id})["message_id"]
+        message_id = load_or_invalid(MessageIdArgs, {"message_id": message_id})["message_id"]
         message = self.db.get(Message, message_id)
         if message is None or message.session_id != session.id:
             raise NotFound("No such message in this session.")

@@ -2,13 +2,14 @@
 
 Lifecycle: ``scheduled -> starting -> live -> ended``. ``starting`` opens the reminder
 window (``SESSION_REMINDER_LEAD_SECONDS`` before the start); ``cancelled`` sessions
-never move.  ``SessionClock.tick`` is the timer that applies ``next_status``.
+never move.  ``ClockTimers.tick`` is the timer that applies ``next_status``.
 """
 
 from datetime import timedelta
 
 from sqlalchemy import and_, or_, select, update
 
+from contracts.enums import SESSION_ENDED, SESSION_LIVE, SESSION_SCHEDULED, SESSION_STARTING
 from contracts.events.sessions import SessionEnded, SessionStarted, SessionStarting
 from plumbing.events import utcnow
 from plumbing.outbox import emit
@@ -16,8 +17,12 @@ from plumbing.timer import timer_from_config
 from services.sessions.models import ProgramSession
 from services.sessions.program import event_data
 
-LIFECYCLE = ("scheduled", "starting", "live", "ended")
-EVENT_ON_ENTERING = {"starting": SessionStarting, "live": SessionStarted, "ended": SessionEnded}
+LIFECYCLE = (SESSION_SCHEDULED, SESSION_STARTING, SESSION_LIVE, SESSION_ENDED)
+EVENT_ON_ENTERING = {
+    SESSION_STARTING: SessionStarting,
+    SESSION_LIVE: SessionStarted,
+    SESSION_ENDED: SessionEnded,
+}
 CLOCK_BATCH_SIZE = 500
 
 
@@ -34,17 +39,17 @@ def next_status(status, starts_at, ends_at, now, lead_seconds):
     if status not in LIFECYCLE:
         return None
     if now >= ends_at:
-        target = "ended"
+        target = SESSION_ENDED
     elif now >= starts_at:
-        target = "live"
+        target = SESSION_LIVE
     elif now >= starts_at - timedelta(seconds=lead_seconds):
-        target = "starting"
+        target = SESSION_STARTING
     else:
         return None
     return target if LIFECYCLE.index(target) > LIFECYCLE.index(status) else None
 
 
-class SessionClock:
+class ClockTimers:
     @timer_from_config("SESSION_CLOCK_INTERVAL")
     def tick(self):
         """Move every due session to the status the time calls for (see next_status).
@@ -65,11 +70,11 @@ class SessionClock:
             .where(
                 or_(
                     and_(
-                        session.status == "scheduled",
+                        session.status == SESSION_SCHEDULED,
                         session.starts_at <= now + timedelta(seconds=lead),
                     ),
-                    and_(session.status == "starting", session.starts_at <= now),
-                    and_(session.status == "live", session.ends_at <= now),
+                    and_(session.status == SESSION_STARTING, session.starts_at <= now),
+                    and_(session.status == SESSION_LIVE, session.ends_at <= now),
                 )
             )
             .order_by(session.starts_at)

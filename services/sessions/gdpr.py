@@ -4,18 +4,18 @@ from nameko.rpc import rpc
 from sqlalchemy import delete, or_, select, update
 
 from contracts.events.registration import AttendeeCancelled, AttendeeErased
-from contracts.rpc.sessions import AttendeeIdSchema, MessageSchema
+from contracts.rpc.sessions import AttendeeIdArgs, MessageSchema
 from plumbing.consumer import consume
 from plumbing.outbox import forget_attendee
 from plumbing.schemas import load_or_invalid
 from services.sessions.models import AgendaEntry, Attendance, Message, ProgramSession, Upvote
 
 
-class Gdpr:
+class GdprRpcs:
     @rpc
     def export_attendee(self, attendee_id):
         """Everything this service holds on the attendee (GDPR access)."""
-        attendee_id = load_or_invalid(AttendeeIdSchema, {"attendee_id": attendee_id})["attendee_id"]
+        attendee_id = load_or_invalid(AttendeeIdArgs, {"attendee_id": attendee_id})["attendee_id"]
         agenda = self.db.execute(
             select(AgendaEntry.session_id, AgendaEntry.added_at, ProgramSession.title)
             .join(ProgramSession, ProgramSession.id == AgendaEntry.session_id)
@@ -56,6 +56,8 @@ class Gdpr:
             ],
         }
 
+
+class AttendeeConsumers:
     @consume(AttendeeErased)
     def on_attendee_erased(self, event):
         """Delete the attendee's agenda, attendance, messages and upvotes (idempotent:
@@ -74,7 +76,7 @@ class Gdpr:
         )
         self.db.execute(delete(Message).where(Message.author_id == attendee_id))
         self.db.execute(delete(Attendance).where(Attendance.attendee_id == attendee_id))
-        self._drop_agenda(attendee_id)
+        drop_agenda(self.db, attendee_id)
         # message_posted rows name the author; unsent ones announce deleted messages
         forget_attendee(self.db, attendee_id)
 
@@ -82,7 +84,8 @@ class Gdpr:
     def on_attendee_cancelled(self, event):
         """A cancelled registration keeps its attendance (it happened) but its agenda
         goes: no more reminders or change notices for it."""
-        self._drop_agenda(event.data["attendee_id"])
+        drop_agenda(self.db, event.data["attendee_id"])
 
-    def _drop_agenda(self, attendee_id):
-        self.db.execute(delete(AgendaEntry).where(AgendaEntry.attendee_id == attendee_id))
+
+def drop_agenda(db, attendee_id):
+    db.execute(delete(AgendaEntry).where(AgendaEntry.attendee_id == attendee_id))

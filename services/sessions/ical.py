@@ -8,6 +8,8 @@ rather than losing it.
 
 from icalendar import Calendar, Event
 
+from contracts.enums import SESSION_CANCELLED
+
 UID_DOMAIN = "plenary"
 
 
@@ -34,6 +36,6 @@ def event(session, public_url):
     vevent.add("summary", session.title)
     vevent.add("description", session.abstract)
     vevent.add("categories", [session.track_id])
-    vevent.add("status", "CANCELLED" if session.status == "cancelled" else "CONFIRMED")
+    vevent.add("status", "CANCELLED" if session.status == SESSION_CANCELLED else "CONFIRMED")
     vevent.add("url", f"{public_url.rstrip('/')}/v1/sessions/{session.id}")
     return vevent

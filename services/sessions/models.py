@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from contracts.enums import SESSION_SCHEDULED
 from plumbing.db import UtcDateTime
 from plumbing.tokens import new_id
 
@@ -69,7 +70,7 @@ class ProgramSession(Base):
     # the stream is handed out on join; the recording is public once it is set
     stream_url: Mapped[str | None] = mapped_column(String(2000))
     recording_url: Mapped[str | None] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    status: Mapped[str] = mapped_column(String(20), default=SESSION_SCHEDULED)
     cancel_reason: Mapped[str] = mapped_column(String(500), default="")
     # iCalendar SEQUENCE: incremented by every organizer change
     sequence: Mapped[int] = mapped_column(Integer, default=0)

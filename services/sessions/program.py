@@ -5,16 +5,16 @@ from datetime import UTC, datetime, time, timedelta
 from nameko.rpc import rpc
 from sqlalchemy import select
 
-from contracts.errors import Conflict, Invalid, NotFound
+from contracts.enums import SESSION_CANCELLED, SESSION_ENDED, SESSION_LIVE, SESSION_SCHEDULED
+from contracts.errors import Conflict, Invalid
 from contracts.events.sessions import SessionCancelled, SessionScheduled, SessionUpdated
 from contracts.rpc.sessions import (
     CancellationSchema,
     NewSessionSchema,
     OrganizerSessionSchema,
     SessionChangesSchema,
-    SessionIdSchema,
     SessionSchema,
-    SessionsPageSchema,
+    SessionsPageArgs,
     time_zone,
 )
 from plumbing.events import utcnow
@@ -22,6 +22,7 @@ from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
 from services.sessions import ical
+from services.sessions.lookup import check_track, find_session, lock_session, refuse_cancelled
 from services.sessions.models import ProgramSession
 
 FEED_MAX_SESSIONS = 5000
@@ -38,17 +39,11 @@ def event_data(session):
     }
 
 
-def refuse_cancelled(session):
-    """Conflict for what a cancelled session no longer takes (changes, agendas, chat)."""
-    if session.status == "cancelled":
-        raise Conflict("The session is cancelled.", {"session_id": ["cancelled"]})
-
-
 class ProgramRpcs:
     @rpc
     def create_session(self, payload):
         fields = load_or_invalid(NewSessionSchema, payload)
-        self._check_track(fields["track"])
+        check_track(self.db, fields["track"])
         now = utcnow()
         session = ProgramSession(
             title=fields["title"],
@@ -61,7 +56,7 @@ class ProgramRpcs:
             capacity=fields["capacity"],
             stream_url=fields["stream_url"],
             recording_url=fields["recording_url"],
-            status="scheduled",
+            status=SESSION_SCHEDULED,
             cancel_reason="",
             sequence=0,
             created_at=now,
@@ -77,10 +72,10 @@ class ProgramRpcs:
         """Change some fields; a session that moves goes back to ``scheduled`` so the
         clock announces it again for its new times.  Started sessions cannot move."""
         changes = load_or_invalid(SessionChangesSchema, payload)
-        session = self._locked_session(session_id)
+        session = lock_session(self.db, session_id)
         refuse_cancelled(session)
         if "track" in changes:
-            self._check_track(changes["track"])
+            check_track(self.db, changes["track"])
             changes["track_id"] = changes.pop("track")
         starts_at = changes.get("starts_at", session.starts_at)
         if changes.get("ends_at", session.ends_at) <= starts_at:
@@ -91,7 +86,7 @@ class ProgramRpcs:
         if not changed:
             return OrganizerSessionSchema().dump(session)
         moved = bool({"starts_at", "ends_at"} & set(changed))
-        if moved and session.status in ("live", "ended"):
+        if moved and session.status in (SESSION_LIVE, SESSION_ENDED):
             raise Conflict("A session that has started cannot move.", {"starts_at": ["started"]})
         previous = {
             "previous_starts_at": session.starts_at,
@@ -100,7 +95,7 @@ class ProgramRpcs:
         for name, value in changed.items():
             setattr(session, name, value)
         if moved:
-            session.status = "scheduled"
+            session.status = SESSION_SCHEDULED
         session.sequence += 1
         session.updated_at = utcnow()
         self.db.flush()
@@ -121,12 +116,12 @@ class ProgramRpcs:
     def cancel_session(self, session_id, payload=None):
         """Idempotent: cancelling a cancelled session answers it as it is."""
         reason = load_or_invalid(CancellationSchema, payload or {})["reason"]
-        session = self._locked_session(session_id)
-        if session.status == "cancelled":
+        session = lock_session(self.db, session_id)
+        if session.status == SESSION_CANCELLED:
             return OrganizerSessionSchema().dump(session)
-        if session.status == "ended":
+        if session.status == SESSION_ENDED:
             raise Conflict("The session has ended.", {"session_id": ["ended"]})
-        session.status = "cancelled"
+        session.status = SESSION_CANCELLED
         session.cancel_reason = reason
         session.sequence += 1
         session.updated_at = utcnow()
@@ -137,11 +132,11 @@ class ProgramRpcs:
     def list_sessions(self, filters=None, limit=50, cursor=None):
         """Sessions ordered by (starts_at, id), a page at a time (keyset pagination)."""
         page = load_or_invalid(
-            SessionsPageSchema,
+            SessionsPageArgs,
             {"filters": {} if filters is None else filters, "limit": limit, "cursor": cursor},
         )
         query = keyset(
-            self._filtered(select(ProgramSession), page["filters"]),
+            filtered(self.db, select(ProgramSession), page["filters"]),
             [ProgramSession.starts_at, ProgramSession.id],
             page["cursor"],
             page["limit"],
@@ -153,33 +148,9 @@ class ProgramRpcs:
             lambda session: (session.starts_at, session.id),
         )
 
-    def _filtered(self, query, filters):
-        if "track" in filters:
-            self._check_track(filters["track"], "filters")
-            query = query.where(ProgramSession.track_id == filters["track"])
-        if "day" in filters:
-            zone = time_zone(filters.get("tz", "UTC"))
-            day_start = datetime.combine(filters["day"], time.min, tzinfo=zone)
-            day_end = datetime.combine(filters["day"] + timedelta(days=1), time.min, tzinfo=zone)
-            query = query.where(
-                ProgramSession.starts_at >= day_start.astimezone(UTC),
-                ProgramSession.starts_at < day_end.astimezone(UTC),
-            )
-        if "kind" in filters:
-            query = query.where(ProgramSession.kind == filters["kind"])
-        if filters.get("speaker", "").strip():
-            name = filters["speaker"].strip().lower()
-            query = query.where(ProgramSession.speaker_text.contains(name, autoescape=True))
-        if filters.get("q", "").strip():
-            words = filters["q"].lower().split()
-            query = query.where(
-                *(ProgramSession.search_text.contains(word, autoescape=True) for word in words)
-            )
-        return query
-
     @rpc
     def get_session(self, session_id):
-        return SessionSchema().dump(self._session(session_id))
+        return SessionSchema().dump(find_session(self.db, session_id))
 
     @rpc
     def program_ics(self):
@@ -191,22 +162,27 @@ class ProgramRpcs:
         )
         return ical.calendar(sessions, "Plenary program", self.config["PUBLIC_URL"])
 
-    def _session(self, session_id):
-        session_id = load_or_invalid(SessionIdSchema, {"session_id": session_id})["session_id"]
-        session = self.db.get(ProgramSession, session_id)
-        if session is None:
-            raise NotFound("No such session.")
-        return session
 
-    def _locked_session(self, session_id):
-        """The session, its row locked until this worker commits (the clock skips it)."""
-        session_id = load_or_invalid(SessionIdSchema, {"session_id": session_id})["session_id"]
-        session = self.db.scalars(
-            select(ProgramSession)
-            .where(ProgramSession.id == session_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
-        if session is None:
-            raise NotFound("No such session.")
-        return session
+def filtered(db, query, filters):
+    if "track" in filters:
+        check_track(db, filters["track"], "filters")
+        query = query.where(ProgramSession.track_id == filters["track"])
+    if "day" in filters:
+        zone = time_zone(filters.get("tz", "UTC"))
+        day_start = datetime.combine(filters["day"], time.min, tzinfo=zone)
+        day_end = datetime.combine(filters["day"] + timedelta(days=1), time.min, tzinfo=zone)
+        query = query.where(
+            ProgramSession.starts_at >= day_start.astimezone(UTC),
+            ProgramSession.starts_at < day_end.astimezone(UTC),
+        )
+    if "kind" in filters:
+        query = query.where(ProgramSession.kind == filters["kind"])
+    if filters.get("speaker", "").strip():
+        name = filters["speaker"].strip().lower()
+        query = query.where(ProgramSession.speaker_text.contains(name, autoescape=True))
+    if filters.get("q", "").strip():
+        words = filters["q"].lower().split()
+        query = query.where(
+            *(ProgramSession.search_text.contains(word, autoescape=True) for word in words)
+        )
+    return query

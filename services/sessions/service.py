@@ -9,38 +9,33 @@ The service class composes one mixin per area:
 - ``agendas.py``: attendees' agendas and their iCalendar feed (``AgendaRpcs``);
 - ``attendance.py``: joining, leaving and the attendance report (``AttendanceRpcs``);
 - ``chat.py``: chat and Q&A, upvotes and moderation (``ChatRpcs``);
-- ``gdpr.py``: the personal data export and the attendee erased/cancelled consumers
-  (``Gdpr``);
-- ``clock.py``: the timer that moves sessions through their lifecycle (``SessionClock``).
+- ``gdpr.py``: the personal data export (``GdprRpcs``) and the attendee erased/cancelled
+  consumers (``AttendeeConsumers``);
+- ``clock.py``: the timer that moves sessions through their lifecycle (``ClockTimers``).
+
+Logic more than one part needs is in plain functions of the database session
+(``lookup.py``: finding a session or a track, refusing a cancelled session).
 """
 
-from nameko.dependency_providers import Config
-
-from plumbing.db import Database
-from plumbing.observability import Observability, OpsEndpoints
-from plumbing.outbox import OutboxRelay
+from plumbing.service import PlenaryService
 from services.sessions.agendas import AgendaRpcs
 from services.sessions.attendance import AttendanceRpcs
 from services.sessions.chat import ChatRpcs
-from services.sessions.clock import SessionClock
-from services.sessions.gdpr import Gdpr
+from services.sessions.clock import ClockTimers
+from services.sessions.gdpr import AttendeeConsumers, GdprRpcs
 from services.sessions.program import ProgramRpcs
 from services.sessions.tracks import TrackRpcs
 
 
 class SessionsService(
-    OpsEndpoints,
+    PlenaryService,
     TrackRpcs,
     ProgramRpcs,
     AgendaRpcs,
     AttendanceRpcs,
     ChatRpcs,
-    Gdpr,
-    SessionClock,
+    GdprRpcs,
+    AttendeeConsumers,
+    ClockTimers,
 ):
     name = "sessions"
-
-    config = Config()
-    db = Database()
-    outbox = OutboxRelay()
-    observability = Observability()

@@ -3,7 +3,7 @@
 from nameko.rpc import rpc
 from sqlalchemy import func, select
 
-from contracts.errors import Conflict, Invalid
+from contracts.errors import Conflict
 from contracts.rpc.sessions import NewTrackSchema, TrackSchema
 from plumbing.schemas import load_or_invalid
 from services.sessions.models import Track
@@ -24,7 +24,3 @@ class TrackRpcs:
         track = Track(position=last + 1, **fields)
         self.db.add(track)
         return TrackSchema().dump(track)
-
-    def _check_track(self, track_id, field="track"):
-        if self.db.get(Track, track_id) is None:
-            raise Invalid("The request is not valid.", {field: ["Unknown track."]})

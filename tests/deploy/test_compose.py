@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from plumbing.cli import BACKEND_SERVICES, SERVICE_CLASSES
-from plumbing.config import DEFAULTS, OPS_PORTS
+from plumbing.config import defaults
+from plumbing.registry import BACKEND_SERVICES, OPS_PORTS, SERVICES
 from tests.deploy.manifests import (
     REPO_ROOT,
     compose,
@@ -47,7 +47,7 @@ def test_the_schema_rejects_what_it_must():
 
 def test_every_service_runs_from_the_image_with_a_healthcheck_on_its_ops_port():
     services = compose()["services"]
-    for service in SERVICE_CLASSES:
+    for service in SERVICES:
         definition = services[service]
         assert definition["build"] == "." and definition["command"] == ["run", service]
         healthcheck = " ".join(definition["healthcheck"]["test"])
@@ -100,8 +100,9 @@ def test_infrastructure_is_durable_and_observable():
 
 
 def known_variable(name):
+    settings = set().union(*map(defaults, SERVICES))
     database_urls = {f"{service.upper()}_DATABASE_URL" for service in BACKEND_SERVICES}
-    return name in DEFAULTS or name == "DATABASE_URL" or name in database_urls
+    return name in settings or name == "DATABASE_URL" or name in database_urls
 
 
 def k8s_variables(docs, container):
@@ -113,12 +114,13 @@ def k8s_variables(docs, container):
 
 @pytest.mark.parametrize("overlay", ["dev", "production"])
 def test_compose_and_kubernetes_configure_each_service_with_the_same_variables(overlay):
-    """Every variable is one plumbing.config reads, and whatever compose sets for a
-    service, its Kubernetes container sets too (a renamed variable fails here)."""
+    """Every variable is a setting some service reads (plumbing.config.defaults), and
+    whatever compose sets for a service, its Kubernetes container sets too (a renamed
+    variable fails here)."""
     docs = rendered(overlay)
     containers = {
         service: one(docs, "Deployment", service)["spec"]["template"]["spec"]["containers"][0]
-        for service in SERVICE_CLASSES
+        for service in SERVICES
     }
     job_spec = one(docs, "Job", "plenary-migrate")["spec"]["template"]["spec"]
     containers["migrate"] = pod_containers(job_spec)[0]
@@ -126,5 +128,5 @@ def test_compose_and_kubernetes_configure_each_service_with_the_same_variables(o
         in_compose = set(compose_environment(service, ENVIRONMENT))
         in_k8s = k8s_variables(docs, container)
         unknown = {name for name in in_compose | in_k8s if not known_variable(name)}
-        assert not unknown, f"{service}: plumbing/config.py reads no {sorted(unknown)}"
+        assert not unknown, f"{service}: no service reads {sorted(unknown)}"
         assert in_compose <= in_k8s, f"{service}: not in Kubernetes: {in_compose - in_k8s}"

@@ -5,8 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plumbing.cli import SERVICE_CLASSES
-from plumbing.config import OPS_PORTS
+from plumbing.registry import OPS_PORTS, SERVICES
 from tests.deploy.manifests import (
     DOCKERFILE,
     REPO_ROOT,
@@ -62,7 +61,7 @@ def test_the_command_selects_the_service_and_kubernetes_runs_as_the_image_user()
     instructions = dockerfile_instructions()
     assert exec_form(instructions, "ENTRYPOINT") == ["plenary"]
     command = exec_form(instructions, "CMD")
-    assert command[0] == "run" and command[1] in SERVICE_CLASSES
+    assert command[0] == "run" and command[1] in SERVICES
     exposed = {int(p) for name, a in instructions if name == "EXPOSE" for p in a.split()}
     assert exposed == set(OPS_PORTS.values())
     (user,) = [a for name, a in final_stage(instructions) if name == "USER"]

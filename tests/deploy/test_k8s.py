@@ -11,9 +11,9 @@ import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
 
-from plumbing.cli import BACKEND_SERVICES, SERVICE_CLASSES, load_service
-from plumbing.config import OPS_PORTS, env_config
+from plumbing.config import env_config
 from plumbing.observability import metrics
+from plumbing.registry import BACKEND_SERVICES, OPS_PORTS, SERVICES, load_service
 from plumbing.topology import service_queues
 from tests.deploy.manifests import (
     K8S_DIR,
@@ -144,8 +144,8 @@ def test_the_validator_rejects_what_it_must(docs):
 
 
 def test_every_service_is_deployed_with_its_own_account_service_and_budget(docs):
-    assert {d["metadata"]["name"] for d in objects(docs, "Deployment")} == set(SERVICE_CLASSES)
-    for service in SERVICE_CLASSES:
+    assert {d["metadata"]["name"] for d in objects(docs, "Deployment")} == set(SERVICES)
+    for service in SERVICES:
         (container,) = deployment(docs, service)["spec"]["template"]["spec"]["containers"]
         assert container["args"] == ["run", service]
         assert (
@@ -159,7 +159,7 @@ def test_every_service_is_deployed_with_its_own_account_service_and_budget(docs)
 
 
 def test_every_pod_is_hardened_probed_and_drains_gracefully(docs):
-    for service in SERVICE_CLASSES:
+    for service in SERVICES:
         pod_spec = deployment(docs, service)["spec"]["template"]["spec"]
         assert hardening_problems(pod_spec) == [], service
         assert probe_problems(deployment(docs, service)) == [], service
@@ -275,7 +275,7 @@ def test_network_policies_deny_by_default_and_open_only_what_is_needed(docs):
     deny = policies["plenary-default-deny"]
     assert deny["podSelector"] == {"matchLabels": {"app.kubernetes.io/part-of": "plenary"}}
     assert set(deny["policyTypes"]) == {"Ingress", "Egress"} and "ingress" not in deny
-    for service in SERVICE_CLASSES:
+    for service in SERVICES:
         labels = deployment(docs, service)["spec"]["template"]["metadata"]["labels"]
         assert labels["app.kubernetes.io/part-of"] == "plenary", service
     (internet,) = policies["notifications-allow-internet"]["egress"]

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from plumbing.cli import BACKEND_SERVICES, SERVICE_CLASSES
+from plumbing.registry import BACKEND_SERVICES, SERVICES
 from plumbing.testing import SmtpSink, wait_until
 from tests.deploy.manifests import (
     REPO_ROOT,
@@ -193,7 +193,7 @@ def test_the_image_command_runs_every_service_with_the_deployed_configuration(co
         assert container["args"] == command, f"{service}: compose and Kubernetes disagree"
         containers.start(service, image_command(command))
 
-    for service in SERVICE_CLASSES:
+    for service in SERVICES:
         for kind, status in (("readinessProbe", 200), ("livenessProbe", 200)):
             port, path = probe(docs, service, kind)
             wait_for_status(f"http://127.0.0.1:{port}{path}", status, containers, service)

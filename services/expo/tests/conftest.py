@@ -1,7 +1,7 @@
 import pytest
 
 from plumbing.events import utcnow
-from services.expo.models import AttendeeContact
+from plumbing.replica import AttendeeReplica
 
 ACME = {
     "name": "Acme Exhibit Cases",
@@ -32,7 +32,7 @@ def add_contact(expo_db):
 
     def add(attendee_id, consent, full_name="Ada Visitor"):
         expo_db.add(
-            AttendeeContact(
+            AttendeeReplica(
                 attendee_id=attendee_id,
                 full_name=full_name,
                 email=f"{attendee_id}@example.org",

@@ -14,9 +14,10 @@ from contracts.events.registration import AttendeeRegistered
 from plumbing.consumer import processed_events
 from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import outbox_table
+from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, wait_until
 from plumbing.topology import dead_letter_queue_name, work_queue_name
-from services.expo.models import AttendeeContact, Interaction, Lead
+from services.expo.models import Interaction, Lead
 from services.expo.tests.conftest import ACME
 
 HANDLER = "on_attendee_registered"
@@ -85,7 +86,7 @@ def test_registration_event_fills_the_replica(start_service, registration, expo_
 
     contact = wait_until(
         lambda: fresh(
-            expo_db, select(AttendeeContact).where(AttendeeContact.attendee_id == attendee_id)
+            expo_db, select(AttendeeReplica).where(AttendeeReplica.attendee_id == attendee_id)
         ),
         what="the replicated contact",
     )
@@ -113,7 +114,7 @@ def test_missing_replica_is_fetched_from_registration(
     answer = expo_rpc.record_interaction(exhibitor["id"], attendee_id, {"kind": "visit"})
 
     assert answer["lead_id"] is not None
-    contact = expo_db.get(AttendeeContact, attendee_id)
+    contact = expo_db.get(AttendeeReplica, attendee_id)
     assert (contact.full_name, contact.share_with_exhibitors) == ("Alice Archivist", True)
     [lead] = expo_rpc.list_leads(exhibitor["id"])["items"]
     assert lead["attendee"]["email"] == "alice@example.org"
@@ -128,7 +129,7 @@ def test_attendee_unknown_to_registration_is_not_found(
     with pytest.raises(NotFound):
         expo_rpc.record_interaction(exhibitor["id"], str(uuid.uuid4()), {"kind": "visit"})
 
-    for model in (AttendeeContact, Interaction, Lead):
+    for model in (AttendeeReplica, Interaction, Lead):
         assert count_rows(expo_db, model) == 0
 
 
@@ -142,12 +143,12 @@ def test_duplicate_delivery_has_one_effect(start_service, publish, expo_db):
     wait_until(
         lambda: fresh(
             expo_db,
-            select(AttendeeContact.full_name).where(AttendeeContact.attendee_id == attendee_id),
+            select(AttendeeReplica.full_name).where(AttendeeReplica.attendee_id == attendee_id),
         ),
         what="the first delivery",
     )
     # a change the second delivery would undo if it ran the handler again
-    expo_db.get(AttendeeContact, attendee_id).full_name = "Changed since"
+    expo_db.get(AttendeeReplica, attendee_id).full_name = "Changed since"
     expo_db.commit()
     publish(AttendeeRegistered, envelope=envelope)
     wait_until(
@@ -155,7 +156,7 @@ def test_duplicate_delivery_has_one_effect(start_service, publish, expo_db):
     )
 
     assert consumed("processed") == processed_before + 1
-    assert fresh(expo_db, select(AttendeeContact.full_name)) == "Changed since"
+    assert fresh(expo_db, select(AttendeeReplica.full_name)) == "Changed since"
     assert count_rows(expo_db, processed_events, processed_events.c.event_id == envelope["id"]) == 1
 
 
@@ -177,7 +178,7 @@ def test_older_event_does_not_overwrite_a_newer_contact(
         lambda: consumed("processed") == processed_before + 1, what="the event to be handled"
     )
 
-    contact = fresh(expo_db, select(AttendeeContact))
+    contact = fresh(expo_db, select(AttendeeReplica))
     assert (contact.full_name, contact.share_with_exhibitors) == ("Fetched just now", False)
 
 
@@ -208,9 +209,9 @@ def test_malformed_messages_are_parked_and_consuming_goes_on(
     wait_until(
         lambda: fresh(
             expo_db,
-            select(AttendeeContact.attendee_id).where(AttendeeContact.attendee_id == good_id),
+            select(AttendeeReplica.attendee_id).where(AttendeeReplica.attendee_id == good_id),
         ),
         what="the next good event",
     )
-    assert count_rows(expo_db, AttendeeContact) == 1
+    assert count_rows(expo_db, AttendeeReplica) == 1
     assert queue_length(rabbit_config, WORK_QUEUE) == 0

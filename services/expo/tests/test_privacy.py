@@ -11,9 +11,10 @@ from contracts.errors import Invalid, NotFound
 from contracts.events.registration import AttendeeErased, AttendeeRegistered, AttendeeUpdated
 from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import outbox_table
+from plumbing.replica import AttendeeReplica, ErasedAttendee
 from plumbing.testing import count_rows, wait_until
 from services.expo.leads import visitor_hash
-from services.expo.models import AttendeeContact, ErasedAttendee, Interaction, Lead, Meeting
+from services.expo.models import Interaction, Lead, Meeting
 from services.expo.tests.conftest import ACME
 
 ADA = "11111111-1111-1111-1111-111111111111"
@@ -168,7 +169,7 @@ def test_erasure_forgets_the_attendee_and_stays_forgotten(
     publish(AttendeeErased, envelope=envelope)
 
     wait_until(lambda: count_rows(expo_db, ErasedAttendee) == 1, what="the erasure")
-    assert count_rows(expo_db, AttendeeContact, AttendeeContact.attendee_id == ADA) == 0
+    assert count_rows(expo_db, AttendeeReplica, AttendeeReplica.attendee_id == ADA) == 0
     assert names_in_leads(expo, booths) == {"Bob Builder"}
     assert count_rows(expo_db, Interaction, Interaction.attendee_id == ADA) == 0
     day = utcnow().date()
@@ -200,7 +201,7 @@ def test_erasure_forgets_the_attendee_and_stays_forgotten(
         ),
         what="the late events",
     )
-    assert count_rows(expo_db, AttendeeContact, AttendeeContact.attendee_id == ADA) == 0
+    assert count_rows(expo_db, AttendeeReplica, AttendeeReplica.attendee_id == ADA) == 0
     assert count_rows(expo_db, ErasedAttendee) == 1
 
 

@@ -5,14 +5,13 @@ import pytest
 from contracts.errors import Invalid, NotFound
 from contracts.events.registration import AttendeeErased, AttendeeUpdated
 from plumbing.events import utcnow
+from plumbing.replica import AttendeeReplica, ErasedAttendee
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from services.networking.models import (
-    Attendee,
     Block,
     Connection,
     Conversation,
     DirectMessage,
-    ErasedAttendee,
     Profile,
     Report,
 )
@@ -83,7 +82,7 @@ def test_export_covers_everything_and_erasure_removes_it(
     publish(AttendeeErased, {"attendee_id": ada["attendee_id"], "erased_at": utcnow()})
     wait_until(lambda: count_rows(networking_db, ErasedAttendee) == 1, timeout=10, what="erasure")
     mine = ada["attendee_id"]
-    assert count_rows(networking_db, Attendee, Attendee.attendee_id == mine) == 0
+    assert count_rows(networking_db, AttendeeReplica, AttendeeReplica.attendee_id == mine) == 0
     assert count_rows(networking_db, Profile, Profile.attendee_id == mine) == 0
     assert count_rows(networking_db, Connection) == 0
     assert count_rows(networking_db, Conversation) == 0
@@ -110,4 +109,4 @@ def test_export_covers_everything_and_erasure_removes_it(
     )
     publish(AttendeeErased, {"attendee_id": ben["attendee_id"], "erased_at": utcnow()})
     wait_until(lambda: count_rows(networking_db, ErasedAttendee) == 2, timeout=10, what="second")
-    assert count_rows(networking_db, Attendee, Attendee.attendee_id == mine) == 0
+    assert count_rows(networking_db, AttendeeReplica, AttendeeReplica.attendee_id == mine) == 0

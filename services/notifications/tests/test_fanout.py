@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from contracts.errors import NotFound
 from contracts.events.sessions import SessionCancelled, SessionStarting, SessionUpdated
+from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
-from services.notifications.models import AttendeeReplica, Notification, OutgoingEmail
+from services.notifications.models import Notification, OutgoingEmail
 
 SESSION = {
     "session_id": "ses-big",

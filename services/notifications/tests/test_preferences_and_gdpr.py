@@ -1,9 +1,9 @@
 """Preferences, read state, login links, the attendee replica and GDPR export/erasure."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from nameko.testing.services import worker_factory
+from sqlalchemy import select
 
 from contracts.errors import Invalid, NotFound
 from contracts.events.notifications import NotificationBatch
@@ -15,16 +15,12 @@ from contracts.events.registration import (
     LoginLinkRequested,
 )
 from plumbing.consumer import processed_events
+from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import emit
+from plumbing.replica import AttendeeReplica, ErasedAttendee
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
-from services.notifications.models import (
-    AttendeeReplica,
-    ErasedAttendee,
-    Notification,
-    OutgoingEmail,
-    Preferences,
-)
-from services.notifications.service import NotificationsService
+from services.notifications.gdpr import drop_from_unsent_batches
+from services.notifications.models import Notification, OutgoingEmail, Preferences
 
 ALICE = {
     "attendee_id": "att-alice",
@@ -149,6 +145,29 @@ def test_the_replica_follows_updates_and_cancellations(notifications, publish, d
     wait_until(lambda: count_rows(db, AttendeeReplica, AttendeeReplica.active.is_(False)))
 
 
+def test_an_event_older_than_the_replica_changes_nothing(notifications, publish, db_session):
+    notifications()
+    db = db_session("notifications")
+    publish(AttendeeRegistered, ALICE)
+    wait_until(lambda: count_rows(db, AttendeeReplica))
+    stale = new_envelope(
+        AttendeeUpdated,
+        {
+            **{k: ALICE[k] for k in ("attendee_id", "full_name", "organization", "consent")},
+            "email": "alice@old.example.org",
+            "changed": ["email"],
+            "updated_at": datetime(2026, 4, 30, tzinfo=UTC),
+        },
+    )
+    stale["occurred_at"] = (utcnow() - timedelta(minutes=5)).isoformat()
+
+    publish(AttendeeUpdated, envelope=stale)
+
+    wait_until(lambda: count_rows(db, processed_events, processed_events.c.event_id == stale["id"]))
+    [email] = db.scalars(select(AttendeeReplica.email)).all()
+    assert email == ALICE["email"]
+
+
 def test_export_then_erase_leaves_nothing_and_late_events_change_nothing(
     notifications, publish, smtp_sink, db_session
 ):
@@ -194,9 +213,7 @@ def test_erasure_takes_the_attendee_out_of_unsent_batches(db_session):
     }
     emit(db, NotificationBatch, batch)  # no relay runs here: the batch stays unsent
     db.commit()
-    worker = worker_factory(NotificationsService, db=db)
-
-    worker._drop_from_unsent_batches("att-alice")
+    drop_from_unsent_batches(db, "att-alice")
     db.commit()
 
     [envelope] = outbox_envelopes(db, NotificationBatch.event_type)

@@ -9,7 +9,11 @@ import sqlalchemy as sa
 from alembic import op
 
 import plumbing.db
-from plumbing.migrations import create_plumbing_tables, drop_plumbing_tables
+from plumbing.migrations import (
+    create_attendee_replica_table,
+    create_plumbing_tables,
+    drop_plumbing_tables,
+)
 
 revision = "0001"
 down_revision = None
@@ -41,15 +45,7 @@ def upgrade():
             "ix_attendee_meetings_organizer", ["organizer_id", "created_at"], unique=False
         )
 
-    op.create_table(
-        "attendees",
-        sa.Column("attendee_id", sa.String(length=36), nullable=False),
-        sa.Column("full_name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("organization", sa.String(length=200), nullable=False),
-        sa.Column("updated_at", plumbing.db.UtcDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("attendee_id"),
-    )
+    create_attendee_replica_table()
     op.create_table(
         "blocks",
         sa.Column("blocker_id", sa.String(length=36), nullable=False),
@@ -107,7 +103,7 @@ def upgrade():
 
     op.create_table(
         "erased_attendees",
-        sa.Column("attendee_id", sa.String(length=36), nullable=False),
+        sa.Column("attendee_id", sa.String(length=64), nullable=False),
         sa.Column("erased_at", plumbing.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("attendee_id"),
     )
@@ -399,7 +395,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_blocks_blocked_id"))
 
     op.drop_table("blocks")
-    op.drop_table("attendees")
+    op.drop_table("attendee_replica")
     with op.batch_alter_table("attendee_meetings", schema=None) as batch_op:
         batch_op.drop_index("ix_attendee_meetings_organizer")
         batch_op.drop_index("ix_attendee_meetings_invitee")

@@ -1,0 +1,23 @@
+"""The gateway's own settings and their defaults (plumbing.config merges them)."""
+
+SETTINGS = {
+    "PLENARY_ORGANIZER_TOKEN": "",
+    "MAX_BODY_BYTES": 64 * 1024,
+    # live notification streams (server-sent events) per gateway replica
+    "STREAM_MAX_CONNECTIONS": 1000,
+    "STREAM_KEEPALIVE_SECONDS": 15,
+    # how long browsers and CDNs may cache the public program (ETag revalidation after)
+    "PROGRAM_CACHE_SECONDS": 30,
+    # the same for the public exhibit hall (GET /v1/exhibitors[/{id}])
+    "EXPO_CACHE_SECONDS": 30,
+    # rate limits per client IP (limits' notation, ";" between several). Storage
+    # "memory://" counts per replica: with several replicas use a shared one, e.g.
+    # "redis://redis:6379" (then N replicas do not mean N times the limit).
+    "RATE_LIMIT_STORAGE_URI": "memory://",
+    "RATE_LIMIT_REGISTRATION": "20/minute;200/hour",
+    "RATE_LIMIT_LOGIN_LINK": "5/minute;20/hour",
+    "RATE_LIMIT_AUTH_TOKEN": "10/minute;50/hour",
+    # behind N trusted reverse proxies, the client IP is the Nth address from the right
+    # of X-Forwarded-For; 0 uses the connection's address
+    "TRUSTED_PROXY_HOPS": 0,
+}

@@ -1,0 +1,3 @@
+"""The expo service's own settings: none beyond the shared ones (plumbing/config.py)."""
+
+SETTINGS = {}

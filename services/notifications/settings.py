@@ -1,0 +1,26 @@
+"""The notifications service's own settings and their defaults (plumbing.config merges
+them)."""
+
+SETTINGS = {
+    "SMTP_HOST": "127.0.0.1",
+    "SMTP_PORT": 1025,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": "false",
+    "MAIL_FROM": "Plenary <no-reply@plenary.local>",
+    "OUTGOING_POLL_INTERVAL": 1.0,
+    "EMAIL_RETRY_DELAYS_SECONDS": "30,120,600,1800",
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",
+    "WEBHOOK_ALLOW_PRIVATE_URLS": "false",
+    # an endpoint failing this long (since its last success) is disabled: 3 days
+    "WEBHOOK_DISABLE_AFTER_SECONDS": 3 * 24 * 3600,
+    # after a secret rotation the old secret keeps signing (a second signature) this long
+    "WEBHOOK_SECRET_OVERLAP_SECONDS": 24 * 3600,
+    # senders one endpoint may hold at once, so a slow one cannot starve the others
+    "WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT": 5,
+    # recipients per notification_batch message of a fan-out
+    "FANOUT_BATCH_SIZE": 1000,
+    # at most one direct-message email per recipient per window
+    "DM_EMAIL_WINDOW_SECONDS": 900,
+}
