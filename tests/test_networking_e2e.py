@@ -8,8 +8,9 @@ import pytest
 from icalendar import Calendar
 
 from plumbing.events import utcnow
+from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, wait_until
-from services.networking.models import Attendee, DirectMessage, Profile
+from services.networking.models import DirectMessage, Profile
 from services.notifications.models import OutgoingEmail
 from tests.conftest import ORGANIZER_TOKEN
 from tests.test_notifications_e2e import SseClient
@@ -210,8 +211,9 @@ def test_export_and_erasure_cover_networking(people, db_session):
     assert export["conversations"][0]["messages"][0]["body"] == "Hi"
     assert api.delete("/v1/me", ada["access_token"]).status_code == 204
     networking = db_session("networking")
+    ada_id = ada["attendee_id"]
     wait_until(
-        lambda: count_rows(networking, Attendee, Attendee.attendee_id == ada["attendee_id"]) == 0,
+        lambda: count_rows(networking, AttendeeReplica, AttendeeReplica.attendee_id == ada_id) == 0,
         what="erasure in networking",
     )
     assert count_rows(networking, Profile, Profile.attendee_id == ada["attendee_id"]) == 0

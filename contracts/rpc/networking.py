@@ -6,8 +6,8 @@ from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, not_blank
 from plumbing.cursors import Cursor, Limit, aware_datetime, text
+from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, not_blank
 
 PROFILE_FIELDS = ("organization", "job_title", "interests", "bio", "looking_for")
 CONNECTION_STATES = ("none", "pending_out", "pending_in", "connected")
