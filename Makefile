@@ -11,7 +11,7 @@ help:
 	@echo "make test   - run the test suite against the local RabbitMQ and PostgreSQL"
 	@echo "make web    - build the web app into web/dist (npm ci + vite build)"
 	@echo "make lint   - ruff check + format check + import rules (lint-imports)"
-	@echo "make bench  - throughput benchmarks against the raw broker/database rates"
+	@echo "make bench  - issue 16's scenarios beside same-run ceilings (bench/README.md)"
 	@echo "make up     - the platform in containers (docker compose; PLENARY_ORGANIZER_TOKEN=...)"
 	@echo "make down   - stop the containers (volumes are kept)"
 
@@ -38,6 +38,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m bench
 
 migrate: $(STAMP)

@@ -1,247 +1,219 @@
-"""Run with ``make bench`` (or ``python -m bench [--quick]``).
+"""``make bench`` (``python -m bench [--smoke] [--profile]``): issue 16's four scenarios
+on PostgreSQL, every service its own ``plenary run`` process, load from wrk (another
+process), beside ceilings measured in the same run.
 
-Measures, against the local RabbitMQ and PostgreSQL, in a throw-away vhost and databases:
+1. program and hall reads at 64 clients (plain and with If-None-Match);
+2. registration at 64 clients, and the confirmation mails at an SMTP sink;
+3. fan-out: a keynote's 20,000 agenda holders, 1,000 of them on a live stream;
+4. leads: consenting interactions from 64 clients across 200 exhibitors whose webhook
+   endpoints are local receivers, and again with 10% of them hanging.
 
-1. raw broker: pika, durable 300-byte messages to a quorum queue, a confirm each;
-2. outbox relay: events committed to registration's outbox, relayed to RabbitMQ;
-3. raw database: single-row INSERT + COMMIT on PostgreSQL;
-4. registration over RPC: ``register`` calls from 16 concurrent callers;
-5. the gateway: ``POST /v1/registrations`` over HTTP from 16 concurrent clients.
-
-Services run as ``plenary run <service>`` processes, as in production; the load comes
-from this process.
+Each figure: warm-up, then ``repetitions`` runs; median and min-max. Results go to
+``bench/results/latest.json``. ``--smoke`` runs everything with tiny counts (the test
+suite does); ``--profile`` samples every service with py-spy during the first
+measured run of each scenario (``bench/results/profile-*.txt``).
 """
 
-import eventlet
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
-eventlet.monkey_patch()
+from bench import ceilings, report, scenarios, seed
+from bench.load import require_wrk
+from bench.platform import Platform
+from plumbing.testing import free_port
 
-import contextlib  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import quote  # noqa: E402
-
-import pika  # noqa: E402
-import requests  # noqa: E402
-from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from contracts.events.registration import AttendeeRegistered  # noqa: E402
-from plumbing.db import create_db_engine  # noqa: E402
-from plumbing.events import utcnow  # noqa: E402
-from plumbing.migrations import upgrade  # noqa: E402
-from plumbing.outbox import emit, pending_count  # noqa: E402
-from plumbing.testing import free_port, wait_until  # noqa: E402
-
-ADMIN_DB = "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
-API = "http://guest:guest@127.0.0.1:15672/api"
-CONCURRENCY = 16
+RESULTS = Path(__file__).parent / "results"
 
 
-def main(quick):
-    scale = 0.2 if quick else 1.0
-    run_id = uuid.uuid4().hex[:8]
-    vhost = f"plenary_bench_{run_id}"
-    requests.put(f"{API}/vhosts/{vhost}", timeout=10).raise_for_status()
-    requests.put(
-        f"{API}/permissions/{vhost}/guest",
-        timeout=10,
-        json={"configure": ".*", "write": ".*", "read": ".*"},
-    ).raise_for_status()
-    amqp_uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    database = f"plenary_bench_{run_id}_registration"
-    admin = create_engine(ADMIN_DB, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
-    db_url = ADMIN_DB.rsplit("/", 1)[0] + f"/{database}"
+@dataclass
+class Settings:
+    repetitions: int = 3
+    warmup_seconds: int = 3
+    read_seconds: int = 6
+    rpc_seconds: float = 5
+    registration_seconds: int = 8
+    lead_seconds: int = 8
+    drain_seconds: float = 30
+    sessions: int = 120
+    exhibitors: int = 200
+    holders: int = 20_000
+    streams: int = 1_000
+    lead_attendees: int = 2_000
+    mail_window_seconds: float = 10
+    broker_messages: int = 20_000
+    batch_rows: int = 50_000
+    commit_seconds: float = 3
+    reminder_lead_seconds: int = 900
+    clock_interval: float = 5.0
+
+
+SMOKE = Settings(
+    repetitions=1,
+    warmup_seconds=1,
+    read_seconds=1,
+    rpc_seconds=1,
+    registration_seconds=1,
+    lead_seconds=1,
+    drain_seconds=15,
+    sessions=5,
+    exhibitors=10,
+    holders=200,
+    streams=20,
+    lead_attendees=50,
+    mail_window_seconds=1,
+    broker_messages=1_000,
+    batch_rows=2_000,
+    commit_seconds=0.5,
+    clock_interval=1.0,
+)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, no figures")
+    parser.add_argument("--profile", action="store_true", help="py-spy every service")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    options = parser.parse_args(argv)
+    require_wrk()
+    settings = SMOKE if options.smoke else Settings()
+    started = time.monotonic()
+    results = run(settings, options.profile)
+    results["settings"] = asdict(settings)
+    results["elapsed_seconds"] = round(time.monotonic() - started)
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(results, indent=2))
+    print(report.table(results))
+    print(f"\n{options.output} written; {results['elapsed_seconds']} s in all")
+
+
+def run(settings, profile):
+    work = Path(tempfile.mkdtemp(prefix="plenary-bench-"))
+    platform = Platform(work / "logs")
+    helpers = []
     try:
-        upgrade("registration", db_url)
-        results = []
-        broker = bench_raw_broker(amqp_uri, int(20000 * scale))
-        results.append(("raw broker: durable publish, confirm each (pika)", broker, None))
-        database_rate = bench_raw_database(db_url, int(2000 * scale))
-        results.append(("raw PostgreSQL single-row commits", database_rate, None))
-        env = service_env(amqp_uri, db_url)
-        relay = bench_outbox_relay(env, db_url, int(5000 * scale))
-        results.append(("outbox relay (events/s)", relay, relay / broker))
-        rpc = bench_registration_rpc(env, int(1000 * scale))
-        results.append(("registration.register over RPC, 16 callers", rpc, rpc / database_rate))
-        http = bench_gateway(env, int(1000 * scale))
-        results.append(
-            ("POST /v1/registrations via gateway, 16 clients", http, http / database_rate)
-        )
-        report(results)
+        platform.create()
+        results = {"ceilings": measure_ceilings(platform, settings)}
+        smtp_port, receiver_port = free_port(), free_port()
+        mail_log = work / "mail.log"
+        helpers.append(helper("smtp", smtp_port, mail_log))
+        helpers.append(helper("webhooks", receiver_port))
+        start_platform(platform, settings, smtp_port)
+        say("seeding the program, the hall and the attendees")
+        scenarios.create_program(platform, settings.sessions)
+        hall = scenarios.create_hall(platform, settings.exhibitors, receiver_port)
+        people = seed.attendees(platform, settings.holders, platform.run_id)
+        profiler = Profiler(platform, profile)
+
+        say("1. program and hall reads")
+        with profiler("reads", settings.read_seconds * 4):
+            results["reads"] = scenarios.reads(platform, settings)
+        say("2. registration")
+        with profiler("registration", settings.registration_seconds):
+            results["registration"] = scenarios.registration(platform, settings, mail_log)
+        say("4. leads")
+        tokens = [token for _, token in people[: settings.lead_attendees]]
+        with profiler("leads", settings.lead_seconds + 10):
+            results["leads"] = scenarios.leads(
+                platform, settings, hall, tokens, receiver_port, work
+            )
+        say("3. fan-out")
+        tokens_file = work / "stream-tokens.txt"
+        tokens_file.write_text("\n".join(token for _, token in people[: settings.streams]))
+        streams = scenarios.Streams(platform, tokens_file, settings.streams)
+        try:
+            with profiler("fan_out", 20):
+                results["fan_out"] = scenarios.fan_out(
+                    platform, settings, [a for a, _ in people], streams, mail_log
+                )
+        finally:
+            streams.stop()
+        return results
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        requests.delete(f"{API}/vhosts/{quote(vhost)}", timeout=10)
+        for process in helpers:
+            process.terminate()
+            process.wait(timeout=10)
+        platform.close()
 
 
-def report(results):
-    print()
-    print(f"{'benchmark':58} {'rate/s':>10} {'ratio':>8}")
-    for name, rate, ratio in results:
-        shown = f"{ratio:7.2f}x" if ratio is not None else "   (raw)"
-        print(f"{name:58} {rate:10.0f} {shown}")
-    print("\nratios: relay vs raw broker; RPC and HTTP vs raw single-row commits.")
+def start_platform(platform, settings, smtp_port):
+    say("starting the services")
+    for service in ("registration", "sessions", "expo", "notifications"):
+        platform.start(
+            service,
+            SMTP_PORT=smtp_port,
+            SESSION_REMINDER_LEAD_SECONDS=settings.reminder_lead_seconds,
+            SESSION_CLOCK_INTERVAL=settings.clock_interval,
+        )
+    platform.start("gateway")
+    platform.wait_ready()
 
 
-def bench_raw_broker(amqp_uri, count):
-    """Durable publishes with a publisher confirm each: the relay's delivery contract."""
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
-    channel = connection.channel()
-    channel.queue_declare("bench.raw", durable=True, arguments={"x-queue-type": "quorum"})
-    channel.confirm_delivery()
-    body = b"x" * 300
-    properties = pika.BasicProperties(delivery_mode=2)
-    started = time.perf_counter()
-    for _ in range(count):
-        channel.basic_publish("", "bench.raw", body, properties)
-    elapsed = time.perf_counter() - started
-    channel.queue_delete("bench.raw")
-    connection.close()
-    return count / elapsed
-
-
-def bench_raw_database(db_url, count):
-    engine = create_db_engine(db_url, pool_size=1)
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE bench_rows (id serial primary key, body text)"))
-    started = time.perf_counter()
-    for _ in range(count):
+def measure_ceilings(platform, settings):
+    say("ceilings")
+    engine = platform.engine("registration")
+    try:
+        return {
+            "constant_route": ceilings.constant_route(platform, settings),
+            "empty_rpc": ceilings.empty_rpc(platform, settings),
+            "broker_publish": [
+                ceilings.broker_publish(platform.amqp_uri, settings.broker_messages)
+                for _ in range(settings.repetitions)
+            ],
+            "db_commits": [
+                ceilings.database_commits(engine, settings.commit_seconds)
+                for _ in range(settings.repetitions)
+            ],
+            "db_batch_rows": [
+                ceilings.database_batches(engine, settings.batch_rows)
+                for _ in range(settings.repetitions)
+            ],
+        }
+    finally:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO bench_rows (body) VALUES (:b)"), {"b": "x" * 100})
-    elapsed = time.perf_counter() - started
-    engine.dispose()
-    return count / elapsed
+            conn.exec_driver_sql("DROP TABLE IF EXISTS bench_rows")
+        engine.dispose()
 
 
-def event_data(i):
-    return {
-        "attendee_id": str(uuid.uuid4()),
-        "email": f"b{i}@example.org",
-        "full_name": "Bench",
-        "organization": "",
-        "ticket_type": "member",
-        "consent": {"share_with_exhibitors": False},
-        "registered_at": utcnow(),
-    }
-
-
-def bench_outbox_relay(env, db_url, count):
-    """Events committed in one go; time until the relay has published them all."""
-    from sqlalchemy.orm import Session
-
-    engine = create_db_engine(db_url, pool_size=1)
-    with running("registration", env), Session(engine) as session:
-        for i in range(count):
-            emit(session, AttendeeRegistered, event_data(i))
-        session.commit()
-        started = time.perf_counter()
-        wait_until(
-            lambda: pending_count(session) == 0 or session.rollback(), timeout=600, interval=0.02
-        )
-        elapsed = time.perf_counter() - started
-    engine.dispose()
-    return count / elapsed
-
-
-@contextlib.contextmanager
-def running(service, env):
-    """``plenary run <service>`` in its own process, as in production; yields its port."""
-    port = free_port()
+def helper(kind, port, *args):
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("plenary")), "run", service],
-        env={**env, f"{service.upper()}_HTTP_PORT": str(port)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "bench.sinks", kind, str(port), *map(str, args)]
     )
-    try:
-        wait_until(lambda: healthy(port), timeout=60, interval=0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    from plumbing.testing import wait_for_port
+
+    wait_for_port(port)
+    return process
 
 
-def healthy(port):
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok
-    except requests.RequestException:
+class Profiler:
+    """py-spy on every service during a scenario's first measured seconds."""
+
+    def __init__(self, platform, enabled):
+        self.platform = platform
+        self.enabled = enabled
+
+    def __call__(self, scenario, seconds):
+        from bench.profile import sampling
+
+        return sampling(self.platform, scenario, seconds, RESULTS) if self.enabled else _nothing()
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
         return False
 
 
-def service_env(amqp_uri, db_url):
-    return {
-        **os.environ,
-        "AMQP_URI": amqp_uri,
-        "REGISTRATION_DATABASE_URL": db_url,
-        "LOG_LEVEL": "WARNING",
-        "OUTBOX_POLL_INTERVAL": "0.05",
-        "OUTBOX_BATCH_SIZE": "500",
-        "MAX_WORKERS": "20",
-    }
-
-
-def concurrently(open_client, call, count):
-    """``count`` calls from CONCURRENCY green workers, each with its own client (nameko's
-    standalone proxy is not safe to share between green threads)."""
-    latencies = []
-    numbers = iter(range(count))
-
-    def worker():
-        with open_client() as client:
-            for i in numbers:
-                started = time.perf_counter()
-                call(client, i)
-                latencies.append(time.perf_counter() - started)
-
-    pool = eventlet.GreenPool(CONCURRENCY)
-    started = time.perf_counter()
-    for _ in range(CONCURRENCY):
-        pool.spawn_n(worker)
-    pool.waitall()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    print(
-        f"    p50 {statistics.median(latencies) * 1000:.1f} ms, "
-        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms"
-    )
-    return count / elapsed
-
-
-def bench_registration_rpc(env, count):
-    run_id = uuid.uuid4().hex[:6]
-    config = {"AMQP_URI": env["AMQP_URI"]}
-
-    def register(proxy, i):
-        proxy.register({"email": f"rpc{run_id}{i}@example.org", "full_name": "Bench"})
-
-    with running("registration", env):
-        print("  registration RPC:")
-        return concurrently(lambda: ServiceRpcProxy("registration", config), register, count)
-
-
-def bench_gateway(env, count):
-    run_id = uuid.uuid4().hex[:6]
-
-    def post(http, i):
-        response = http.post(
-            url, json={"email": f"http{run_id}{i}@example.org", "full_name": "Bench"}, timeout=30
-        )
-        assert response.status_code == 201, response.text
-
-    unlimited = {**env, "RATE_LIMIT_REGISTRATION": "1000000/minute"}  # one client, by design
-    with running("registration", env), running("gateway", unlimited) as port:
-        url = f"http://127.0.0.1:{port}/v1/registrations"
-        print("  gateway HTTP:")
-        return concurrently(requests.Session, post, count)
+def say(line):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {line}", flush=True)
 
 
 if __name__ == "__main__":
-    main("--quick" in sys.argv)
+    main(sys.argv[1:])

@@ -1,0 +1,200 @@
+"""The platform under test: a RabbitMQ node of the bench's own (the shared node's
+load from other work on this machine would be measured too, and creating a vhost on it
+can take a minute), one PostgreSQL database per service (created like conftest's
+TestDatabases, dropped afterwards), and every service as its own ``plenary run
+<service>`` process, as in production."""
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+from plumbing.migrations import upgrade
+from plumbing.testing import free_port, wait_for_port
+
+ADMIN_DB = os.environ.get(
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ("registration", "sessions", "expo", "notifications")
+BIN = Path(sys.executable).parent
+ORGANIZER_TOKEN = "bench-organizer-token"
+
+
+class Platform:
+    """Everything one bench run creates; ``close()`` removes all of it."""
+
+    def __init__(self, log_dir):
+        self.run_id = uuid.uuid4().hex[:8]
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.broker = Broker(self.run_id)
+        self.amqp_uri = self.broker.amqp_uri
+        self.db_urls = {}
+        self.processes = {}
+        self.ports = {}
+        self.admin = create_engine(ADMIN_DB, isolation_level="AUTOCOMMIT")
+
+    def create(self):
+        self.broker.start()
+        for service in BACKENDS:
+            name = f"plenary_bench_{self.run_id}_{service}"
+            self.db_urls[service] = ADMIN_DB.rsplit("/", 1)[0] + f"/{name}"
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            upgrade(service, self.db_urls[service])
+        self.plenary("declare")
+        return self
+
+    def close(self):
+        for service in list(self.processes):
+            self.stop(service)
+        with self.admin.connect() as conn:
+            for url in self.db_urls.values():
+                name = url.rsplit("/", 1)[1]
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+        self.broker.stop()
+
+    def env(self, **overrides):
+        env = {
+            **os.environ,
+            "AMQP_URI": self.amqp_uri,
+            "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "text",
+            "PLENARY_ORGANIZER_TOKEN": ORGANIZER_TOKEN,
+            "WEBHOOK_ALLOW_PRIVATE_URLS": "true",  # the receivers run on loopback
+            # the load comes from one address: the per-IP limits would refuse it
+            "RATE_LIMIT_REGISTRATION": "100000000/minute",
+            "RATE_LIMIT_LOGIN_LINK": "100000000/minute",
+            "RATE_LIMIT_AUTH_TOKEN": "100000000/minute",
+            "STREAM_MAX_CONNECTIONS": "5000",
+        }
+        for service, url in self.db_urls.items():
+            env[f"{service.upper()}_DATABASE_URL"] = url
+        env.update({key: str(value) for key, value in overrides.items()})
+        return env
+
+    def plenary(self, *args):
+        subprocess.run([str(BIN / "plenary"), *args], env=self.env(), check=True, timeout=120)
+
+    def start(self, service, **settings):
+        """Start ``plenary run <service>``; returns its ops (or, gateway, API) port."""
+        port = free_port()
+        env = self.env(**settings, **{f"{service.upper()}_HTTP_PORT": port})
+        log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 (lives with the process)
+        self.processes[service] = (
+            subprocess.Popen(
+                [str(BIN / "plenary"), "run", service], env=env, stdout=log, stderr=log
+            ),
+            log,
+        )
+        self.ports[service] = port
+        return port
+
+    def wait_ready(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        for service, port in self.ports.items():
+            while not healthy(port, "/readyz" if service != "gateway" else "/healthz"):
+                process = self.processes[service][0]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{service} exited; see {self.log_dir}/{service}.log")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service} not ready within {timeout} s")
+                time.sleep(0.2)
+
+    def stop(self, service):
+        process, log = self.processes.pop(service)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        self.ports.pop(service, None)
+
+    def pids(self):
+        return {service: process.pid for service, (process, _) in self.processes.items()}
+
+    def url(self, path=""):
+        return f"http://127.0.0.1:{self.ports['gateway']}{path}"
+
+    def engine(self, service):
+        return create_engine(self.db_urls[service], pool_size=2)
+
+
+class Broker:
+    """A RabbitMQ node of our own on free ports, its data in ``directory`` (the recipe
+    of STACK.md's drill node); ``stop()`` ends it."""
+
+    def __init__(self, run_id):
+        self.directory = None
+        self.node = f"bench{run_id}@localhost"
+        self.port = free_port()
+        self.amqp_uri = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.started = False
+
+    def start(self, timeout=90):
+        self.directory = Path(tempfile.mkdtemp(prefix="plenary-bench-broker-"))
+        self.directory.chmod(0o777)  # rabbitmq-server drops to the rabbitmq user when root
+        (self.directory / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
+        )
+        (self.directory / "enabled_plugins").write_text("[].\n")
+        self.env = {
+            **os.environ,
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(self.directory / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.directory / "log"),
+            "RABBITMQ_CONFIG_FILE": str(self.directory / "rabbitmq"),
+            "RABBITMQ_PID_FILE": str(self.directory / "pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.directory / "enabled_plugins"),
+        }
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True, timeout=60)
+        self.started = True
+        wait_for_port(self.port, timeout)
+
+    def stop(self):
+        if self.started:
+            subprocess.run(
+                ["rabbitmqctl", "-n", self.node, "stop"],
+                env=self.env,
+                timeout=60,
+                capture_output=True,
+            )
+            self.started = False
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def healthy(port, path="/healthz"):
+    try:
+        return requests.get(f"http://127.0.0.1:{port}{path}", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+@contextlib.contextmanager
+def cpu_meter(pids):
+    """Seconds of CPU each process used inside the block: ``meter["gateway"]``."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    used = {}
+    yield used
+    for name, pid in pids.items():
+        used[name] = round(cpu_seconds(pid) - before[name], 2)
+
+
+def cpu_seconds(pid):
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

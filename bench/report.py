@@ -1,0 +1,219 @@
+"""The results table: each figure as median [min-max] over the repetitions, beside the
+same run's ceiling as a ratio, and issue 16's goal."""
+
+import statistics
+
+
+def spread(runs, key):
+    values = [run[key] for run in runs if run.get(key) is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def shown(figure, digits=0):
+    if figure is None:
+        return "-"
+    f = f"{{:.{digits}f}}"
+    if figure["min"] == figure["max"]:
+        return f.format(figure["median"])
+    return f"{f.format(figure['median'])} [{f.format(figure['min'])}-{f.format(figure['max'])}]"
+
+
+def ratio(figure, ceiling):
+    if figure is None or ceiling is None or not ceiling["median"]:
+        return "-"
+    return f"{figure['median'] / ceiling['median']:.2f}"
+
+
+def table(results):
+    ceilings = results["ceilings"]
+    const = spread(ceilings["constant_route"], "rate")
+    rpc = spread(ceilings["empty_rpc"], "rate")
+    commits = spread(ceilings["db_commits"], "rate")
+    batches = spread(ceilings["db_batch_rows"], "rate")
+    rows = [
+        ("ceiling: nameko @http constant, 64 clients", "req/s", const, None, None, "", ""),
+        (
+            "ceiling: nameko empty RPC, 32 callers",
+            "calls/s",
+            rpc,
+            spread(ceilings["empty_rpc"], "p99_ms"),
+            None,
+            "",
+            "",
+        ),
+        (
+            "ceiling: pika durable publish, batched confirms",
+            "msg/s",
+            spread(ceilings["broker_publish"], "rate"),
+            None,
+            None,
+            "",
+            "",
+        ),
+        ("ceiling: PostgreSQL single-row commits", "commits/s", commits, None, None, "", ""),
+        ("ceiling: PostgreSQL batched inserts (1,000)", "rows/s", batches, None, None, "", ""),
+    ]
+    for name, label in (
+        ("sessions", "GET /v1/sessions?limit=50"),
+        ("sessions_if_none_match", "  the same, If-None-Match (304)"),
+        ("exhibitors", "GET /v1/exhibitors"),
+        ("exhibitors_if_none_match", "  the same, If-None-Match (304)"),
+    ):
+        runs = results["reads"][name]
+        rate = spread(runs, "rate")
+        rows.append(
+            (
+                f"{label}, 64 clients",
+                "req/s",
+                rate,
+                spread(runs, "p99_ms"),
+                ratio(rate, const),
+                "x const",
+                ">=0.5x, p99<50ms",
+            )
+        )
+    runs = results["registration"]["registrations"]
+    rate = spread(runs, "rate")
+    rows += [
+        (
+            "POST /v1/registrations, 64 clients",
+            "req/s",
+            rate,
+            spread(runs, "p99_ms"),
+            ratio(rate, const),
+            "x const",
+            ">=200/s (>=0.1x), p99<250ms",
+        ),
+        (
+            "  machine CPU per registration",
+            "ms",
+            spread(runs, "cpu_ms_per_registration"),
+            None,
+            None,
+            "",
+            "",
+        ),
+        (
+            "  confirmation mails within 30 s / registered",
+            "mails",
+            spread(runs, "mails_within_30s"),
+            None,
+            _fraction(runs, "mails_within_30s", "registered"),
+            "of all",
+            "1.00",
+        ),
+        (
+            "  last mail after the burst's end",
+            "s",
+            spread(runs, "last_mail_after_s"),
+            None,
+            None,
+            "",
+            "<=30 s",
+        ),
+    ]
+    runs = results["fan_out"]["fan_out"]
+    feed = spread(runs, "feed_items_s")
+    feed_rate = (
+        None if feed is None else {k: runs[0]["holders"] / v if v else 0 for k, v in feed.items()}
+    )
+    mails = spread(runs, "mail_rate")
+    rows += [
+        (
+            f"fan-out: {runs[0]['holders']:,} feed items written after the reminder",
+            "s",
+            feed,
+            None,
+            ratio(feed_rate, batches),
+            "x batch rows/s",
+            "<=5 s",
+        ),
+        (
+            "  reminder mails handed to SMTP",
+            "mails/s",
+            mails,
+            None,
+            ratio(mails, commits),
+            "x commits/s",
+            ">=500/s",
+        ),
+        (
+            f"  {runs[0]['streams']:,} live streams: last one received",
+            "s",
+            spread(runs, "streams_last_s"),
+            None,
+            _fraction(runs, "streams_received", "streams"),
+            "received",
+            "all, <=8 s",
+        ),
+    ]
+    for variant, label in (
+        ("leads", "leads"),
+        ("leads_10pct_dead", "leads, 10% endpoints hanging"),
+    ):
+        runs = results["leads"][variant]
+        rate = spread(runs, "rate")
+        rows += [
+            (
+                f"{label}: consenting interactions, 64 clients",
+                "req/s",
+                rate,
+                spread(runs, "p99_ms"),
+                ratio(rate, const),
+                "x const",
+                ">=300/s",
+            ),
+            (
+                "  interaction -> verified webhook p50",
+                "s",
+                spread(runs, "webhook_p50_s"),
+                None,
+                None,
+                "",
+                "",
+            ),
+            (
+                "  interaction -> verified webhook p99 (healthy endpoints)",
+                "s",
+                spread(runs, "webhook_p99_s"),
+                None,
+                None,
+                "",
+                "<=1 s" if variant == "leads" else "<=1.1x healthy",
+            ),
+            (
+                "  webhooks not there 30 s after the burst / doubled / bad signature",
+                "count",
+                spread(runs, "not_within_drain"),
+                None,
+                f"{sum(r['doubled'] for r in runs)}/{sum(r['bad_signatures'] for r in runs)}",
+                "",
+                "0/0/0",
+            ),
+        ]
+    healthy = spread(results["leads"]["leads"], "webhook_p99_s")
+    dead = spread(results["leads"]["leads_10pct_dead"], "webhook_p99_s")
+    rows.append(
+        ("  p99 with 10% hanging / without", "x", None, None, ratio(dead, healthy), "", "<=1.10")
+    )
+    return _format(rows)
+
+
+def _fraction(runs, part, whole):
+    total = sum(run[whole] for run in runs)
+    return f"{sum(run[part] for run in runs) / total:.2f}" if total else "-"
+
+
+def _format(rows):
+    head = f"{'figure':66} {'unit':>9} {'median [min-max]':>24} {'p99 ms':>18} {'ratio':>16}  goal"
+    lines = [head, "-" * len(head)]
+    for name, unit, figure, p99, rel, rel_unit, goal in rows:
+        digits = 2 if unit in ("s", "x") else 0
+        rel_text = f"{rel} {rel_unit}".strip() if rel else ""
+        lines.append(
+            f"{name:66} {unit:>9} {shown(figure, digits):>24} {shown(p99):>18}"
+            f" {rel_text:>16}  {goal}"
+        )
+    return "\n".join(lines)
