@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for every Plenary service; its command picks the service:
-#   docker run plenary run gateway|registration|sessions|expo|notifications
+#   docker run plenary run gateway|registration|sessions|expo|notifications|networking
 #   docker run plenary migrate   /   docker run plenary declare
 # Release builds pin the base image by digest (PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:...).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
@@ -28,8 +28,8 @@ WORKDIR /tmp
 # numeric, so Kubernetes' runAsNonRoot can verify it
 USER 10001:10001
 # ops ports: gateway 8000 (also the API), registration 8001, sessions 8002, expo 8003,
-# notifications 8004
-EXPOSE 8000 8001 8002 8003 8004
+# notifications 8004, networking 8005
+EXPOSE 8000 8001 8002 8003 8004 8005
 # nameko stops its entrypoints on SIGTERM and waits for running workers (python is PID 1
 # and handles SIGTERM itself; the services start no child processes to reap).
 ENTRYPOINT ["plenary"]

@@ -5,6 +5,22 @@ They are defined in ``plumbing.errors`` because plumbing's own RPC and validatio
 raise them; this module is the name every service and the gateway import them by.
 """
 
-from plumbing.errors import Conflict, Forbidden, Invalid, NotFound, PlenaryError, Unavailable
+from plumbing.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PlenaryError,
+    TooManyRequests,
+    Unavailable,
+)
 
-__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "PlenaryError", "Unavailable"]
+__all__ = [
+    "Conflict",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "PlenaryError",
+    "TooManyRequests",
+    "Unavailable",
+]

@@ -11,6 +11,7 @@ publisher may add fields; a gateway ignores what it does not know.
 
 from marshmallow import EXCLUDE, Schema, fields
 
+from contracts.events.networking import DirectMessageSent
 from contracts.events.sessions import MessagePosted
 
 EXCHANGE = {"name": "notifications.live", "type": "fanout", "durable": False}
@@ -48,7 +49,19 @@ class LiveChatMessage(LiveSchema):
     message = fields.Nested(MessagePosted, required=True)
 
 
-MESSAGES = {"notification": LiveNotification, "message": LiveChatMessage}
+class LiveDirectMessage(LiveSchema):
+    """A direct message, for the streams of its sender and recipient."""
+
+    type = fields.Constant("direct_message")
+    attendee_ids = fields.List(fields.String(), required=True)
+    message = fields.Nested(DirectMessageSent, required=True)
+
+
+MESSAGES = {
+    "notification": LiveNotification,
+    "message": LiveChatMessage,
+    "direct_message": LiveDirectMessage,
+}
 
 
 def errors(body):

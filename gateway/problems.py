@@ -22,7 +22,11 @@ class HttpProblem(Exception):
     @classmethod
     def from_error(cls, error):
         """The problem for a service's PlenaryError (503s say when to retry)."""
-        headers = {"Retry-After": "5"} if error.status == 503 else None
+        headers = None
+        if error.status == 503:
+            headers = {"Retry-After": "5"}
+        elif error.status == 429 and getattr(error, "retry_after", None):
+            headers = {"Retry-After": error.retry_after}
         return cls(error.status, error.title, error.detail, error.slug, error.errors, headers)
 
     def response(self, instance=None):

@@ -7,6 +7,7 @@ from gateway.auth import Auth
 from gateway.ratelimit import RateLimits
 from gateway.routes.attendees import AttendeeRoutes
 from gateway.routes.expo import ExpoRoutes
+from gateway.routes.networking import NetworkingRoutes
 from gateway.routes.notifications import NotificationRoutes
 from gateway.routes.ops import OpsRoutes
 from gateway.routes.organizer import OrganizerRoutes
@@ -17,7 +18,14 @@ from plumbing.rpc import TimedRpcProxy
 
 
 class GatewayService(
-    Auth, AttendeeRoutes, ProgramRoutes, ExpoRoutes, NotificationRoutes, OpsRoutes, OrganizerRoutes
+    Auth,
+    AttendeeRoutes,
+    ProgramRoutes,
+    ExpoRoutes,
+    NotificationRoutes,
+    NetworkingRoutes,
+    OpsRoutes,
+    OrganizerRoutes,
 ):
     name = "gateway"
 
@@ -30,6 +38,7 @@ class GatewayService(
     sessions = TimedRpcProxy("sessions")
     expo = TimedRpcProxy("expo")
     notifications = TimedRpcProxy("notifications")
+    networking = TimedRpcProxy("networking")
 
     @property
     def max_body_bytes(self):

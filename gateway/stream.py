@@ -5,7 +5,8 @@ The notifications service publishes a live message per new feed batch and per ch
 message to the ``notifications.live`` fanout exchange (both described in
 ``contracts.live``). Each gateway replica binds its own exclusive, auto-delete queue to
 it and hands every valid message to the local streams it concerns: feed items to their
-attendee, chat messages to the streams following that session; a malformed one is
+attendee, chat messages to the streams following that session, direct messages to the streams
+of their sender and recipient; a malformed one is
 logged and dropped. A stream's body is a generator that eventlet's WSGI server writes
 out after the request's worker has finished, so an open stream holds a connection, not
 a worker.
@@ -140,6 +141,10 @@ class LiveStreams(DependencyProvider):
                     if notification_id not in stream.sent_ids:
                         item = {**template, "id": notification_id}
                         stream.offer(sse("notification", item, notification_id))
+        elif body["type"] == "direct_message":
+            for attendee_id in body["attendee_ids"]:
+                for stream in list(self.by_attendee.get(attendee_id, ())):
+                    stream.offer(sse("direct_message", body["message"]))
         else:
             for stream in list(self.by_session.get(body["session_id"], ())):
                 stream.offer(sse("message", body["message"]))

@@ -1,6 +1,6 @@
 """``plenary``: the one command the image and the Makefile use.
 
-plenary run <service>        run registration|sessions|expo|notifications|gateway
+plenary run <service>        run registration|sessions|expo|notifications|networking|gateway
 plenary migrate [service..]  apply each service's Alembic migrations
 plenary declare [service..]  declare the RabbitMQ queues the services consume from
 plenary dlq ...              list, inspect and replay dead-lettered messages

@@ -54,3 +54,20 @@ class Unavailable(PlenaryError):
     status = 503
     title = "Service unavailable"
     slug = "service-unavailable"
+
+
+@deserialize_to_instance
+class TooManyRequests(PlenaryError):
+    """Over a rate limit; ``errors["retry_after"]`` holds the seconds to wait."""
+
+    status = 429
+    title = "Too many requests"
+    slug = "too-many-requests"
+
+    @classmethod
+    def after(cls, detail, seconds):
+        return cls(detail, {"retry_after": [str(seconds)]})
+
+    @property
+    def retry_after(self):
+        return (self.errors.get("retry_after") or [None])[0]

@@ -38,6 +38,7 @@ SERVICES = {
         Service("sessions", "services.sessions.service:SessionsService", 8002, True),
         Service("expo", "services.expo.service:ExpoService", 8003, True),
         Service("notifications", "services.notifications.service:NotificationsService", 8004, True),
+        Service("networking", "services.networking.service:NetworkingService", 8005, True),
     )
 }
 BACKEND_SERVICES = tuple(name for name, service in SERVICES.items() if service.database)

@@ -41,6 +41,8 @@ DEVELOPMENT_DEFAULTS = {
     "WEBHOOK_ALLOW_PRIVATE_URLS": "true",  # exhibitors' test receivers run on loopback
     "SMTP_PORT": "1025",
     "PYTHONUNBUFFERED": "1",  # children's lines show up as they are written
+    # the demo data registers two dozen attendees from this one address
+    "RATE_LIMIT_REGISTRATION": "60/minute;300/hour",
 }
 
 _output_lock = threading.Lock()

@@ -1,4 +1,6 @@
-"""Demo data for a local Plenary: a program of sessions and an expo hall of exhibitors.
+"""Demo data for a local Plenary: a program of sessions, an expo hall of exhibitors, the
+FAQ, the networking interests, topic tables for the networking sessions and two dozen
+attendees listed in the directory.
 
 Everything goes through the public HTTP API with the organizer token, exactly as an
 organizer's tools would.  Seeding twice is harmless: when the program already has
@@ -464,6 +466,178 @@ SOON_SESSION = {
 }
 
 
+INTERESTS = [
+    ("collections", "Collections care"),
+    ("conservation", "Conservation"),
+    ("digital", "Digital engagement"),
+    ("education", "Education and interpretation"),
+    ("exhibitions", "Exhibition design"),
+    ("fundraising", "Fundraising and development"),
+    ("community", "Community partnerships"),
+    ("accessibility", "Accessibility and inclusion"),
+    ("sustainability", "Sustainability"),
+    ("leadership", "Leadership and workforce"),
+]
+
+FAQ = [
+    (
+        "Registration",
+        "How do I register, and can I change my ticket type?",
+        "Register at the event page with your name, email and organization; members, "
+        "non-members, students and speakers each have a ticket type. To change yours after "
+        "registering, write to the registration desk (see Contact) before the kickoff day.",
+    ),
+    (
+        "Registration",
+        "Can I cancel my registration?",
+        "Yes: choose Cancel registration in your profile. Your seat is freed and your access "
+        "links stop working at once. You may register again later with the same email.",
+    ),
+    (
+        "Access",
+        "How do I sign in? I never set a password.",
+        "There are no passwords. Enter your email on the sign-in page and we email you a "
+        "one-time code and link, valid for 15 minutes. Each code works once; ask for a new "
+        "one whenever you need it.",
+    ),
+    (
+        "Access",
+        "My access link expired or does not arrive.",
+        "Codes expire after 15 minutes or five wrong tries: request a new one. Check your "
+        "spam folder for no-reply mail; if nothing arrives within ten minutes, contact us.",
+    ),
+    (
+        "Schedule",
+        "In which time zone is the program shown?",
+        "Times are stored in UTC and shown in your browser's time zone. Add sessions to your "
+        "agenda and subscribe to My agenda (iCalendar) to see them in your own calendar.",
+    ),
+    (
+        "Sessions",
+        "Are sessions recorded, and for how long can I watch them?",
+        "Keynotes, panels and workshops are recorded; networking sessions are not. "
+        "Recordings appear on each session's page within a day and stay available to "
+        "registered attendees for 90 days after the meeting.",
+    ),
+    (
+        "Sessions",
+        "How do I earn continuing-education (CE) credit?",
+        "Attend sessions live: your minutes in each session are counted while the player "
+        "is open. After the meeting, CE certificates list the sessions you attended for at "
+        "least 45 minutes; recordings do not count toward CE credit.",
+    ),
+    (
+        "Expo",
+        "How does the MuseumExpo work? Will exhibitors get my contact details?",
+        "Visit booths, download product sheets and request meetings. Exhibitors see your "
+        "name, email and organization only if you agreed to share your contact with "
+        "exhibitors; you can withdraw that consent in your profile at any time.",
+    ),
+    (
+        "Networking",
+        "How do I meet other attendees?",
+        "List yourself in the directory (My profile) and choose what to show. Connect with "
+        "people, message your connections, propose a 1:1 meeting, sit at a topic table or "
+        "join speed networking during the Reconnect networking sessions.",
+    ),
+    (
+        "Networking",
+        "What is the networking etiquette?",
+        "Introduce yourself and say why you are reaching out; keep first messages short; "
+        "accept or decline meeting requests promptly; no sales pitches outside the expo. "
+        "You can block anyone, and report messages or people to the organizers.",
+    ),
+    (
+        "Accessibility",
+        "Is the event accessible?",
+        "All sessions have live captions and recordings are captioned. The platform works "
+        "with screen readers and keyboard navigation. Tell us about your access needs in "
+        "your profile and we will follow up before the meeting.",
+    ),
+    (
+        "Contact",
+        "How do I reach the organizers?",
+        "Email annualmeeting@museums.example.org or use the help desk chat in the lobby "
+        "during the event (9:00 to 18:00 UTC each day). For urgent issues during a session, "
+        "post in its chat: moderators are watching.",
+    ),
+]
+
+TABLE_TOPICS = [
+    ("Digitizing collections on a small budget", 8),
+    ("Volunteers after the pandemic", 8),
+    ("First-time attendees: say hello", 12),
+    ("Climate action in museums", 8),
+]
+
+LISTED_ATTENDEES = [
+    ("Ana Beltrán", "Casa de la Memoria", "Registrar", ["collections", "digital"]),
+    (
+        "Ben Adeyemi",
+        "Riverside Museum of Art and History",
+        "Education Manager",
+        ["education", "community"],
+    ),
+    ("Chloé Martin", "Musée du Lac", "Conservator", ["conservation", "sustainability"]),
+    (
+        "Dev Patel",
+        "Northern Lights Science Center",
+        "Exhibit Developer",
+        ["exhibitions", "digital"],
+    ),
+    ("Elif Yıldız", "Harbor Maritime Museum", "Director", ["leadership", "fundraising"]),
+    ("Femi Okonkwo", "Prairie Heritage Village", "Curator", ["collections", "community"]),
+    ("Greta Holm", "Fjord Art Museum", "Digital Producer", ["digital", "accessibility"]),
+    ("Hiro Tanaka", "Sakura Garden Museum", "Interpretation Lead", ["education", "exhibitions"]),
+    ("Inés Romero", "Museo del Valle", "Development Officer", ["fundraising", "community"]),
+    (
+        "Jamal Brooks",
+        "City History Center",
+        "Accessibility Coordinator",
+        ["accessibility", "education"],
+    ),
+    (
+        "Kaia Nilsen",
+        "Polar Science Museum",
+        "Sustainability Officer",
+        ["sustainability", "leadership"],
+    ),
+    ("Liam O'Connor", "Old Mill Museum", "Collections Manager", ["collections", "conservation"]),
+    ("Maya Cohen", "Children's Discovery Museum", "Program Director", ["education", "community"]),
+    ("Nikos Pappas", "Aegean Antiquities Museum", "Conservator", ["conservation", "collections"]),
+    (
+        "Olga Ivanova",
+        "Steppe Textile Museum",
+        "Exhibition Designer",
+        ["exhibitions", "accessibility"],
+    ),
+    ("Pedro Alves", "Atlantic Coast Aquarium", "Membership Manager", ["fundraising", "digital"]),
+    (
+        "Quinn Harper",
+        "Mountain Railway Museum",
+        "Volunteer Coordinator",
+        ["community", "leadership"],
+    ),
+    ("Rania Haddad", "Desert Heritage Museum", "Deputy Director", ["leadership", "sustainability"]),
+    ("Sofia Rossi", "Villa Arte Contemporanea", "Curator", ["exhibitions", "collections"]),
+    ("Tomás Novak", "Bohemian Glass Museum", "Digital Archivist", ["digital", "collections"]),
+    ("Uma Krishnan", "Spice Route Museum", "Education Officer", ["education", "accessibility"]),
+    (
+        "Viktor Lind",
+        "Baltic Design Museum",
+        "Facilities Manager",
+        ["sustainability", "exhibitions"],
+    ),
+    ("Wen Li", "Silk Road Heritage Center", "Research Fellow", ["collections", "education"]),
+    (
+        "Yara Santos",
+        "Amazonia Natural History Museum",
+        "Community Liaison",
+        ["community", "sustainability"],
+    ),
+]
+
+
 def _booth(name, tier, booth, domain, categories, description, products):
     """One demo exhibitor; ``products`` are (name, category, description) triples."""
     site = f"https://www.{domain}.example"
@@ -812,10 +986,9 @@ def seed(base_url, organizer_token, log=print):
         log("demo data: the program already has sessions, nothing to seed")
         return False
     now = datetime.now(UTC)
-    sessions = program(now)
-    for session in sessions:
-        _post(http, f"{base_url}/v1/sessions", session)
+    sessions = [_post(http, f"{base_url}/v1/sessions", session) for session in program(now)]
     log(f"demo data: {len(sessions)} sessions created")
+    seed_networking(http, base_url, sessions, log)
     for exhibitor in EXHIBITORS:
         created = _post(http, f"{base_url}/v1/exhibitors", exhibitor)
         log(
@@ -823,6 +996,51 @@ def seed(base_url, organizer_token, log=print):
             f"id={created['id']} api_key={created['api_key']}"
         )
     return True
+
+
+def seed_networking(http, base_url, sessions, log):
+    """Interests, the FAQ, tables for the networking sessions, listed attendees."""
+    interests = [{"id": slug, "label": label} for slug, label in INTERESTS]
+    _send(http, "PUT", f"{base_url}/v1/networking/interests", {"interests": interests}, 200)
+    for position, (category, question, answer) in enumerate(FAQ):
+        entry = {"question": question, "answer": answer, "category": category}
+        _post(http, f"{base_url}/v1/faq", {**entry, "position": position})
+    networking = [s for s in sessions if s["kind"] == "networking"]
+    for session in networking:
+        for topic, capacity in TABLE_TOPICS:
+            table = {"topic": topic, "capacity": capacity}
+            _post(http, f"{base_url}/v1/sessions/{session['id']}/tables", table)
+    log(f"demo data: {len(FAQ)} FAQ entries, tables in {len(networking)} networking sessions")
+    tokens = []
+    attendee = requests.Session()
+    for full_name, organization, job_title, chosen in LISTED_ATTENDEES:
+        email = _email_of(full_name)
+        registration = {
+            "email": email,
+            "full_name": full_name,
+            "organization": organization,
+            "consent": {"share_with_exhibitors": True},
+        }
+        token = _post(attendee, f"{base_url}/v1/registrations", registration)["access_token"]
+        profile = {
+            "listed": True,
+            "job_title": job_title,
+            "interests": chosen,
+            "bio": f"{job_title} at {organization}.",
+            "looking_for": "Peers to swap ideas with over coffee.",
+        }
+        headers = {"Authorization": f"Bearer {token}"}
+        _send(attendee, "PUT", f"{base_url}/v1/me/profile", profile, 200, headers)
+        tokens.append((full_name, token))
+    log(
+        f"demo data: {len(tokens)} attendees in the directory; sign in as "
+        f"{tokens[0][0]} with the access token {tokens[0][1]}"
+    )
+
+
+def _email_of(full_name):
+    ascii_name = "".join(c for c in full_name.lower() if c.isascii() and (c.isalnum() or c == " "))
+    return ".".join(ascii_name.split()) + "@museums.example.org"
 
 
 def program(now):
@@ -860,9 +1078,13 @@ def _existing_sessions(http, base_url):
 
 
 def _post(http, url, body):
-    response = http.post(url, json=body, timeout=HTTP_TIMEOUT_SECONDS)
-    if response.status_code != 201:
-        raise SeedError(f"POST {url} answered {response.status_code}: {response.text}")
+    return _send(http, "POST", url, body, 201)
+
+
+def _send(http, method, url, body, expected, headers=None):
+    response = http.request(method, url, json=body, headers=headers, timeout=HTTP_TIMEOUT_SECONDS)
+    if response.status_code != expected:
+        raise SeedError(f"{method} {url} answered {response.status_code}: {response.text}")
     return response.json()
 
 

@@ -12,6 +12,16 @@ PREFERENCE_DEFAULTS = {
     "announcement": {"feed": True, "email": True},
     "meeting_requested": {"feed": True, "email": False},
     "meeting_answered": {"feed": True, "email": True},
+    # networking: people meeting each other
+    "connection_requested": {"feed": True, "email": True},
+    "connection_accepted": {"feed": True, "email": False},
+    # at most one email per DM_EMAIL_WINDOW_SECONDS; unread counts live in the inbox
+    "direct_message": {"feed": False, "email": True},
+    "attendee_meeting_proposed": {"feed": True, "email": True},
+    "attendee_meeting_changed": {"feed": True, "email": True},
+    # before an accepted meeting starts, reminder_minutes_before ahead
+    "attendee_meeting_reminder": {"feed": False, "email": True},
+    "speed_round_started": {"feed": True, "email": False},
 }
 
 

@@ -210,3 +210,9 @@ class ExportSchema(Schema):
     sessions = fields.Dict(metadata={"description": "agenda, attendance, messages"})
     expo = fields.Dict(metadata={"description": "interactions, leads, meetings"})
     notifications = fields.Dict(metadata={"description": "feed, preferences, emails sent"})
+    networking = fields.Dict(
+        metadata={
+            "description": "profile, connections, conversations, blocks, reports, meetings, "
+            "table messages, speed rounds"
+        }
+    )

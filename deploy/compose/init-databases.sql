@@ -4,3 +4,4 @@ CREATE DATABASE plenary_registration;
 CREATE DATABASE plenary_sessions;
 CREATE DATABASE plenary_expo;
 CREATE DATABASE plenary_notifications;
+CREATE DATABASE plenary_networking;

@@ -6,9 +6,12 @@ The public program (tracks, sessions, the iCalendar feed) answers with an ETag a
 for attendees whose email is one of the session's speakers'.
 """
 
+import logging
+
 from marshmallow import fields, validate
 
 from contracts.enums import MESSAGE_KINDS
+from contracts.errors import Unavailable
 from contracts.rpc.sessions import (
     ORGANIZER,
     AgendaEntrySchema,
@@ -26,10 +29,13 @@ from contracts.rpc.sessions import (
     TrackSchema,
 )
 from gateway.auth import bearer_token
+from gateway.calendars import merge_calendars
 from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
 CALENDAR = "text/calendar; charset=utf-8"
+
+log = logging.getLogger(__name__)
 
 
 class MessageQuery(PageQuery):
@@ -163,10 +169,21 @@ class ProgramRoutes:
         attendee = self.require_attendee(request)
         return self.sessions.get_agenda(attendee["attendee_id"])
 
-    @api("GET", "/v1/me/agenda.ics", "My agenda as iCalendar", "agenda", auth="attendee")
+    @api(
+        "GET",
+        "/v1/me/agenda.ics",
+        "My agenda as iCalendar: my sessions and my accepted meetings with attendees",
+        "agenda",
+        auth="attendee",
+    )
     def agenda_ics(self, request):
-        attendee = self.require_attendee(request)
-        feed = self.sessions.agenda_ics(attendee["attendee_id"])
+        attendee_id = self.require_attendee(request)["attendee_id"]
+        feed = self.sessions.agenda_ics(attendee_id)
+        try:
+            feed = merge_calendars(feed, self.networking.meetings_ics(attendee_id))
+        except Unavailable:
+            # the sessions stay subscribable; calendars re-fetch, and meetings come back
+            log.warning("networking is unavailable: agenda.ics without meetings")
         return cacheable(request, feed, 0, CALENDAR, private=True)
 
     @api(

@@ -17,6 +17,7 @@ in plain functions: ``fanout.py``, ``webhooks.py``, ``emails.py``, ``plumbing.re
 - ``webhook_endpoints.py``: exhibitors' webhook endpoint and delivery RPCs
   (WebhookEndpointRpcs);
 - ``consumers.py``: the event consumers, which only write rows (EventConsumers);
+- ``networking.py``: the consumers of the networking service's events (NetworkingConsumers);
 - ``fanout.py``: notifying attendees, and ``notification_batch`` events (BatchConsumers);
 - ``senders.py``: the timers that send emails and deliver webhooks (SenderTimers).
 """
@@ -28,6 +29,7 @@ from services.notifications.extensions import GreenThreads, LivePublisher
 from services.notifications.fanout import BatchConsumers
 from services.notifications.feed import FeedRpcs
 from services.notifications.gdpr import GdprConsumers, GdprRpcs
+from services.notifications.networking import NetworkingConsumers
 from services.notifications.senders import SenderTimers
 from services.notifications.webhook_endpoints import WebhookEndpointRpcs
 
@@ -40,6 +42,7 @@ class NotificationsService(
     GdprRpcs,
     WebhookEndpointRpcs,
     EventConsumers,
+    NetworkingConsumers,
     BatchConsumers,
     GdprConsumers,
     SenderTimers,

@@ -24,4 +24,6 @@ SETTINGS = {
     "WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT": 5,
     # recipients per notification_batch message of a fan-out
     "FANOUT_BATCH_SIZE": 1000,
+    # at most one direct-message email per recipient per window
+    "DM_EMAIL_WINDOW_SECONDS": 900,
 }
