@@ -41,6 +41,8 @@ DEVELOPMENT_DEFAULTS = {
     "WEBHOOK_ALLOW_PRIVATE_URLS": "true",  # exhibitors' test receivers run on loopback
     "SMTP_PORT": "1025",
     "PYTHONUNBUFFERED": "1",  # children's lines show up as they are written
+    # the Vite dev server (`cd web && npm run dev`) calls the gateway cross-origin
+    "CORS_ALLOWED_ORIGINS": "http://127.0.0.1:5173,http://localhost:5173",
 }
 
 _output_lock = threading.Lock()
