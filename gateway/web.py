@@ -76,9 +76,12 @@ class WebApp:
 
     def fallback(self, request):
         """index.html for a GET the API does not know, if it is one of the app's pages."""
+        raw = request.environ.get("RAW_PATH_INFO", request.path).lower()
         if request.method not in ("GET", "HEAD") or request.path.startswith(NOT_APP):
             return None
-        if request.path != "/" and not request.accept_mimetypes.accept_html:
+        if ".." in raw or "%2e" in raw:  # a traversal attempt is no page of the app
+            return None
+        if request.path != "/" and "text/html" not in request.headers.get("Accept", ""):
             return None
         return self.page(self.dist / "index.html", APP_CSP)
 
