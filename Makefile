@@ -64,15 +64,19 @@ clean:
 	rm -rf $(VENV) var web/node_modules web/dist
 
 # -- the web app (web/): pinned npm packages, the typed API client, the build ----------
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html \
+WEB_SOURCES := $(shell find web/src web/public web/docs -type f 2>/dev/null) web/index.html \
 	web/vite.config.ts web/tsconfig.json web/openapi.json
 
 web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $@
 
+# /docs (served by the gateway): web/docs and the pinned Swagger UI files
 web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	cd web && npm run build
+	mkdir -p web/dist/docs
+	cp web/docs/* web/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+		web/node_modules/swagger-ui-dist/swagger-ui.css web/dist/docs/
 
 web: web/dist/index.html
 

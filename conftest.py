@@ -18,6 +18,7 @@ eventlet.monkey_patch()  # first: nameko's pytest plugin no longer does it
 
 import importlib  # noqa: E402
 import os  # noqa: E402
+import socket  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
@@ -33,6 +34,50 @@ from plumbing.testing import SmtpSink, WebhookReceiver, free_port, publish_event
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 )
+
+
+# what the tests need on this machine, and the command that provides each
+PREREQUISITES = [
+    ("RabbitMQ (AMQP 127.0.0.1:5672)", ("127.0.0.1", 5672), "rabbitmq-server -detached"),
+    (
+        "RabbitMQ management API (127.0.0.1:15672)",
+        ("127.0.0.1", 15672),
+        "rabbitmq-plugins enable rabbitmq_management",
+    ),
+    (
+        "PostgreSQL (127.0.0.1:5432)",
+        ("127.0.0.1", 5432),
+        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    ),
+    ("Chromium (/usr/bin/chromium)", "/usr/bin/chromium", "apt-get install -y chromium"),
+]
+
+
+def missing_prerequisites():
+    sqlite = os.environ.get("PLENARY_TEST_DATABASE") == "sqlite"
+    missing = []
+    for name, where, fix in PREREQUISITES:
+        if sqlite and name.startswith("PostgreSQL"):
+            continue
+        present = os.path.exists(where) if isinstance(where, str) else _listening(where)
+        if not present:
+            missing.append(f"missing: {name} -> run: {fix}")
+    return missing
+
+
+def _listening(address):
+    try:
+        socket.create_connection(address, timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def pytest_sessionstart(session):
+    """Stop before the first test, with one line per missing service and its fix."""
+    missing = missing_prerequisites()
+    if missing:
+        pytest.exit("\n".join(missing), returncode=4)
 
 
 class TestDatabases:

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from contracts.errors import PlenaryError
 from gateway.problems import HttpProblem, invalid
+from gateway.web import Cors, WebApp
 from plumbing.observability import new_correlation_id
 
 log = logging.getLogger(__name__)
@@ -50,22 +51,39 @@ ROUTES: list[Route] = []
 class ProblemWsgiApp(WsgiApp):
     """nameko's WSGI app, except routing errors (404, 405) are problem bodies too."""
 
+    def __init__(self, server):
+        super().__init__(server)
+        config = server.container.config
+        self.web = WebApp(config["WEB_DIST_DIR"])
+        self.cors = Cors(str(config["CORS_ALLOWED_ORIGINS"]))
+
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
+        response = self.cors.preflight(request)
+        if response is None:
+            response = self.web.answer(request)
+        if response is None:
+            response = self.route(request)
+        self.cors.decorate(request, response)
+        return response(environ, start_response)
+
+    def route(self, request):
+        adapter = self.url_map.bind_to_environ(request.environ)
         try:
             provider, values = adapter.match()
             request.path_values = values
-            response = provider.handle_request(request)
+            return provider.handle_request(request)
         except HTTPException as exc:
+            page = self.web.fallback(request) if exc.code == 404 else None
+            if page is not None:
+                return page
             headers = (
                 {"Allow": ", ".join(exc.valid_methods)}
                 if getattr(exc, "valid_methods", None)
                 else None
             )
             problem = HttpProblem(exc.code, exc.name, exc.description, headers=headers)
-            response = problem.response(instance=request.path)
-        return response(environ, start_response)
+            return problem.response(instance=request.path)
 
 
 class ApiServer(WebServer):

@@ -13,6 +13,7 @@ from gateway.routes.ops import OpsRoutes
 from gateway.routes.organizer import OrganizerRoutes
 from gateway.routes.program import ProgramRoutes
 from gateway.stream import LiveStreams
+from gateway.tickets import StreamTickets
 from plumbing.observability import Observability
 from plumbing.rpc import TimedRpcProxy
 
@@ -33,6 +34,7 @@ class GatewayService(
     observability = Observability()
     live = LiveStreams()  # the SSE streams open on this replica
     rate_limits = RateLimits()
+    stream_tickets = StreamTickets()
     # a backend that is down or slow becomes a 503, never a hung request
     registration = TimedRpcProxy("registration")
     sessions = TimedRpcProxy("sessions")

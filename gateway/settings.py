@@ -1,5 +1,7 @@
 """The gateway's own settings and their defaults (plumbing.config merges them)."""
 
+from pathlib import Path
+
 SETTINGS = {
     "PLENARY_ORGANIZER_TOKEN": "",
     "MAX_BODY_BYTES": 64 * 1024,
@@ -20,4 +22,14 @@ SETTINGS = {
     # behind N trusted reverse proxies, the client IP is the Nth address from the right
     # of X-Forwarded-For; 0 uses the connection's address
     "TRUSTED_PROXY_HOPS": 0,
+    # the built web app (`make web`), served on the gateway's origin
+    "WEB_DIST_DIR": str(Path(__file__).resolve().parents[1] / "web" / "dist"),
+    # browser origins allowed to call the API cross-origin, comma-separated (e.g. the
+    # Vite dev server); empty: same origin only
+    "CORS_ALLOWED_ORIGINS": "",
+    # signs the live stream's tickets. Empty: a random secret per replica, so a ticket
+    # works only on the replica that issued it; with several replicas set one shared
+    # secret (and a shared RATE_LIMIT_STORAGE_URI, where spent tickets are recorded)
+    "STREAM_TICKET_SECRET": "",
+    "STREAM_TICKET_SECONDS": 60,
 }

@@ -43,6 +43,8 @@ DEVELOPMENT_DEFAULTS = {
     "PYTHONUNBUFFERED": "1",  # children's lines show up as they are written
     # the demo data registers two dozen attendees from this one address
     "RATE_LIMIT_REGISTRATION": "60/minute;300/hour",
+    # the Vite dev server (`cd web && npm run dev`) calls the gateway cross-origin
+    "CORS_ALLOWED_ORIGINS": "http://127.0.0.1:5173,http://localhost:5173",
 }
 
 _output_lock = threading.Lock()

@@ -17,6 +17,7 @@ from contracts.rpc.notifications import (
 from gateway.http import api, created, read_json, read_query
 from gateway.problems import invalid
 from gateway.schemas import PageQuery, page_of
+from gateway.tickets import StreamTicketSchema
 from plumbing.fields import MAX_ID_LENGTH, Text
 
 MAX_STREAM_SESSIONS = 20
@@ -34,6 +35,17 @@ class StreamQuery(Schema):
     sessions = Text(
         validate=[validate.Length(max=MAX_STREAM_SESSIONS * (MAX_ID_LENGTH + 1)), session_ids],
         metadata={"description": "comma-separated session ids whose chat to receive"},
+    )
+    ticket = Text(
+        validate=validate.Length(max=1024),
+        metadata={
+            "description": "a ticket from POST /v1/me/notifications/stream-ticket, "
+            "instead of the Authorization header (for EventSource)"
+        },
+    )
+    last_event_id = Text(
+        validate=validate.Length(max=MAX_ID_LENGTH),
+        metadata={"description": "as the Last-Event-ID header (the header wins)"},
     )
 
 
@@ -108,6 +120,20 @@ class NotificationRoutes:
         return self.notifications.update_preferences(attendee["attendee_id"], payload)
 
     @api(
+        "POST",
+        "/v1/me/notifications/stream-ticket",
+        "A single-use ticket (60 s) to open my live stream with ?ticket= (EventSource "
+        "cannot send the Authorization header)",
+        "notifications",
+        auth="attendee",
+        response=StreamTicketSchema,
+        status=201,
+    )
+    def create_stream_ticket(self, request):
+        attendee = self.require_attendee(request)
+        return created(self.stream_tickets.issue(attendee["attendee_id"]))
+
+    @api(
         "GET",
         "/v1/me/notifications/stream",
         "My notifications live (server-sent events; resumes after Last-Event-ID), and "
@@ -118,18 +144,20 @@ class NotificationRoutes:
         errors=[503],
     )
     def notification_stream(self, request):
-        attendee = self.require_attendee(request)
         query = read_query(request, StreamQuery)
+        if query.get("ticket"):
+            attendee_id = self.stream_tickets.redeem(query["ticket"])
+        else:
+            attendee_id = self.require_attendee(request)["attendee_id"]
         last_event_id = request.headers.get("Last-Event-ID", "").strip()
         if len(last_event_id) > MAX_ID_LENGTH:
             raise invalid({"Last-Event-ID": ["Not an event id of this stream."]})
+        last_event_id = last_event_id or query.get("last_event_id", "").strip()
         sessions = query["sessions"].split(",") if query.get("sessions") else []
-        stream = self.live.open(attendee["attendee_id"], sessions)
+        stream = self.live.open(attendee_id, sessions)
         try:
             backlog = (
-                self.notifications.feed_since(attendee["attendee_id"], last_event_id)
-                if last_event_id
-                else []
+                self.notifications.feed_since(attendee_id, last_event_id) if last_event_id else []
             )
         except BaseException:
             self.live.close(stream)

@@ -1,25 +1,20 @@
 """Browser journeys: the built web app (web/dist) in Debian's Chromium, driven by
 Playwright, against the whole platform running in this test process.
 
-``site`` serves web/dist and passes ``/v1`` through to the in-process gateway, on one
-origin as in production. Every journey step leaves a screenshot in
+``site`` is the in-process gateway, which serves web/dist and ``/v1`` on one origin as
+in production. Every journey step leaves a screenshot in
 test-artifacts/screenshots/ (and a failing test one more), and each page is scanned
 with axe-core (from web/node_modules, never a CDN) for serious or critical violations.
 """
 
 import contextlib
-import mimetypes
 import os
 import re
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
-import eventlet
 import pytest
-import requests
-from eventlet import wsgi
-
-from plumbing.testing import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist"
@@ -36,15 +31,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWER_ZONE = "Europe/Berlin"  # not the event's (UTC): pages must show both
-PASSED_REQUEST_HEADERS = (
-    "Authorization",
-    "Accept",
-    "Content-Type",
-    "If-None-Match",
-    "Last-Event-ID",
-    "X-Request-ID",
-)
-HOP_BY_HOP = {"connection", "transfer-encoding", "keep-alive", "content-length"}
 
 
 @pytest.fixture(scope="session")
@@ -67,70 +53,12 @@ def chromium():
         os.waitpid(driver, 0)
 
 
-class StaticSite:
-    """web/dist on its own port, ``/v1`` proxied (streaming) to the gateway."""
-
-    def __init__(self, gateway_url):
-        self.gateway_url = gateway_url
-        self.port = free_port()
-        self.http = requests.Session()
-        self.server = eventlet.spawn(
-            wsgi.server, eventlet.listen(("127.0.0.1", self.port)), self.app, log_output=False
-        )
-        wait_for_port(self.port)
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def app(self, environ, start_response):
-        path = environ["PATH_INFO"]
-        if path.startswith("/v1/"):
-            return self.proxy(environ, start_response)
-        file = (DIST / path.lstrip("/")).resolve()
-        if not file.is_file() or DIST not in file.parents:
-            file = DIST / "index.html"  # client-side routes
-        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        start_response("200 OK", [("Content-Type", content_type)])
-        return [file.read_bytes()]
-
-    def proxy(self, environ, start_response):
-        headers = {
-            name: environ[key]
-            for name in PASSED_REQUEST_HEADERS
-            if (key := "HTTP_" + name.upper().replace("-", "_")) in environ
-            or (key := name.upper().replace("-", "_")) in environ
-        }
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        upstream = self.http.request(
-            environ["REQUEST_METHOD"],
-            f"{self.gateway_url}{environ['PATH_INFO']}?{environ.get('QUERY_STRING', '')}",
-            headers=headers,
-            data=environ["wsgi.input"].read(length) if length else None,
-            stream=True,
-            timeout=(5, None),
-        )
-        environ["eventlet.minimum_write_chunk_size"] = 0  # server-sent events as they come
-        start_response(
-            f"{upstream.status_code} {upstream.reason}",
-            [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP],
-        )
-        return upstream.iter_content(chunk_size=None)
-
-    def stop(self):
-        self.server.kill()
-        self.http.close()
-
-
 @pytest.fixture
 def site(platform):
-    """The platform (every service, the gateway) and the web app in front of it:
-    ``site.url`` for the browser, ``site.api`` for setting the scene over HTTP."""
-    api = platform()
-    static = StaticSite(api.base_url)
-    static.api = api
-    yield static
-    static.stop()
+    """The platform (every service, the gateway serving web/dist): ``site.url`` for the
+    browser, ``site.api`` for setting the scene over HTTP."""
+    api = platform(WEB_DIST_DIR=str(DIST))
+    return SimpleNamespace(url=api.base_url, api=api)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -160,7 +88,8 @@ class Journey:
     def axe(self):
         """No serious or critical axe-core violation on the page as it is now."""
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
-            self.page.add_script_tag(path=str(AXE))
+            # evaluated, not a <script> tag: the app's CSP refuses inline scripts
+            self.page.evaluate(AXE.read_text())
         results = self.page.evaluate(
             "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations"
             ".filter(v => ['serious', 'critical'].includes(v.impact))"
@@ -190,6 +119,10 @@ def journey(chromium, site, request):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(  # the gateway's Content-Security-Policy refused something the app does
+        "console",
+        lambda msg: "Content Security Policy" in msg.text and errors.append(msg.text),
+    )
     tab = Journey(page, name)
     yield tab
     if getattr(request.node, "journey_failed", True):

@@ -953,6 +953,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/notifications/stream-ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A single-use ticket (60 s) to open my live stream with ?ticket= (EventSource cannot send the Authorization header) */
+        post: operations["post_v1_me_notifications_stream_ticket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/notifications/{notification_id}/read": {
         parameters: {
             query?: never;
@@ -2520,6 +2537,12 @@ export interface components {
             /** @description ever made, cancelled included */
             registrations?: number;
             registrations_by_day?: components["schemas"]["DayCount"][];
+        };
+        StreamTicket: {
+            /** Format: date-time */
+            expires_at: string;
+            /** @description for ?ticket= of the stream; single use */
+            ticket: string;
         };
         Table: {
             capacity?: number;
@@ -7143,6 +7166,10 @@ export interface operations {
             query?: {
                 /** @description comma-separated session ids whose chat to receive */
                 sessions?: string;
+                /** @description a ticket from POST /v1/me/notifications/stream-ticket, instead of the Authorization header (for EventSource) */
+                ticket?: string;
+                /** @description as the Last-Event-ID header (the header wins) */
+                last_event_id?: string;
             };
             header?: never;
             path?: never;
@@ -7177,6 +7204,53 @@ export interface operations {
             };
             /** @description Validation failed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backend service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_v1_me_notifications_stream_ticket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
