@@ -1,13 +1,12 @@
 """RPC payloads and answers of the networking service; the gateway validates HTTP
 bodies and queries with the same schemas and documents them in OpenAPI."""
 
-import unicodedata
 from datetime import UTC
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from plumbing.cursors import Cursor, Limit, aware_datetime, text
-from plumbing.fields import Id, StrictBoolean, Text, TrimmedText, not_blank
+from plumbing.fields import Id, MultiLine, SingleLine, StrictBoolean, Text, not_blank
 
 PROFILE_FIELDS = ("organization", "job_title", "interests", "bio", "looking_for")
 CONNECTION_STATES = ("none", "pending_out", "pending_in", "connected")
@@ -28,25 +27,18 @@ MEETING_MAX_MINUTES = 120
 DIRECTORY_CURSOR_LENGTH = 1200
 
 
-def single_line(value):
-    """Refuses control characters and line separators (they break mail headers, CSV
-    cells and log lines)."""
-    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
-        raise ValidationError("Must be a single line without control characters.")
-
-
 def line(max_length, required=False, **kwargs):
-    checks = [validate.Length(min=1 if required else 0, max=max_length), single_line]
+    checks = [validate.Length(min=1 if required else 0, max=max_length)]
     if required:
         checks.append(not_blank)
-    return TrimmedText(required=required, validate=checks, **kwargs)
+    return SingleLine(required=required, validate=checks, **kwargs)
 
 
 def paragraph(max_length, required=False, **kwargs):
     checks = [validate.Length(min=1 if required else 0, max=max_length)]
     if required:
         checks.append(not_blank)
-    return TrimmedText(required=required, validate=checks, **kwargs)
+    return MultiLine(trim=True, required=required, validate=checks, **kwargs)
 
 
 class AttendeeIdArgs(Schema):
@@ -57,9 +49,9 @@ class ActorSchema(Schema):
     """Who is acting, as the gateway authenticated them."""
 
     attendee_id = Id(required=True)
-    full_name = Text(required=True, validate=validate.Length(max=200))
+    full_name = SingleLine(required=True, validate=validate.Length(max=200))
     email = Text(required=True, validate=validate.Length(max=320))
-    organization = Text(load_default="", validate=validate.Length(max=200))
+    organization = SingleLine(load_default="", validate=validate.Length(max=200))
 
 
 class PageArgs(Schema):
@@ -135,7 +127,7 @@ class ProfilePayload(Schema):
 
 
 class DirectoryQuery(Schema):
-    q = TrimmedText(
+    q = SingleLine(
         validate=validate.Length(min=DIRECTORY_MIN_QUERY, max=100),
         metadata={"description": f"name or organization, at least {DIRECTORY_MIN_QUERY} chars"},
     )
@@ -474,8 +466,8 @@ class FaqChangesPayload(Schema):
 
 
 class FaqQuery(Schema):
-    q = TrimmedText(validate=validate.Length(max=100))
-    category = TrimmedText(validate=validate.Length(max=60))
+    q = SingleLine(validate=validate.Length(max=100))
+    category = SingleLine(validate=validate.Length(max=60))
 
 
 class FaqEntrySchema(Schema):
