@@ -231,32 +231,6 @@ class Publisher:
         )
         return envelope
 
-    def plenary(self, *args):
-        run_plenary(list(args), self.env)
-
-    def _api(self, method, path, **kwargs):
-        response = requests.request(
-            method, f"{self.vhost.api}/api/{path}", auth=("guest", "guest"), timeout=30, **kwargs
-        )
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def queue_depth(self, queue):
-        vhost = quote(self.vhost.name, safe="")
-        try:
-            info = self._api("GET", f"queues/{vhost}/{quote(queue, safe='')}")
-        except requests.HTTPError:
-            return 0
-        return info.get("messages", 0) or 0
-
-    def close_connections(self):
-        """Close every broker connection of this drill's vhost; returns how many."""
-        vhost = quote(self.vhost.name, safe="")
-        connections = self._api("GET", f"vhosts/{vhost}/connections")
-        for connection in connections:
-            self._api("DELETE", f"connections/{quote(connection['name'], safe='')}")
-        return len(connections)
-
     def close(self):
         self.connection.release()
 
