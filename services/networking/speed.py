@@ -11,7 +11,7 @@ after each join."""
 from datetime import timedelta
 
 from nameko.rpc import rpc
-from sqlalchemy import and_, delete, distinct, or_, select
+from sqlalchemy import and_, delete, or_, select
 
 from contracts.errors import Forbidden, NotFound
 from contracts.events.networking import SpeedRoundStarted
@@ -147,7 +147,7 @@ class SpeedNetworking:
     @timer_from_config("SPEED_PAIRING_INTERVAL")
     def pair_waiting(self):
         now = utcnow()
-        for session_id in self.db.scalars(select(distinct(SpeedQueueEntry.session_id))).all():
+        for session_id in self.db.scalars(select(SpeedQueueEntry.session_id).distinct()).all():
             self._pair(session_id, now)
 
     def _pair(self, session_id, now):
