@@ -169,9 +169,9 @@ def wait_for_status(url, status, containers, service):
         process = containers.processes[service]
         assert process.poll() is None, f"{service} exited:\n{containers.log(service)}"
         try:
-            return requests.get(url, timeout=2).status_code == status
-        except requests.ConnectionError:
-            return False
+            return requests.get(url, timeout=3).status_code == status
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # as the kubelet counts it: a failed probe, tried again
 
     wait_until(answered, START_TIMEOUT_SECONDS, interval=0.5, what=f"{url} -> {status}")
 
