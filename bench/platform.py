@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -43,19 +44,28 @@ class Platform:
         self.admin = create_engine(ADMIN_DB, isolation_level="AUTOCOMMIT")
 
     def create(self):
-        self.broker.start()
+        broker = threading.Thread(target=self.broker.start)  # while the databases migrate
+        broker.start()
         for service in BACKENDS:
             name = f"plenary_bench_{self.run_id}_{service}"
             self.db_urls[service] = ADMIN_DB.rsplit("/", 1)[0] + f"/{name}"
             with self.admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             upgrade(service, self.db_urls[service])
+        broker.join()
+        if not self.broker.started:
+            raise RuntimeError("the bench's RabbitMQ node did not start")
         self.plenary("declare")
         return self
 
-    def close(self):
+    def close(self, grace=10):
+        # all at once, then killed after ``grace``: a service draining its workers
+        # (a held SSE stream, a webhook to a hanging receiver) can take its own 20 s
+        for process, _ in self.processes.values():
+            process.terminate()
+        deadline = time.monotonic() + grace
         for service in list(self.processes):
-            self.stop(service)
+            self.stop(service, max(0.1, deadline - time.monotonic()))
         with self.admin.connect() as conn:
             for url in self.db_urls.values():
                 name = url.rsplit("/", 1)[1]
@@ -110,11 +120,11 @@ class Platform:
                     raise RuntimeError(f"{service} not ready within {timeout} s")
                 time.sleep(0.2)
 
-    def stop(self, service):
+    def stop(self, service, timeout=20):
         process, log = self.processes.pop(service)
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

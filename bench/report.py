@@ -28,12 +28,13 @@ def ratio(figure, ceiling):
 
 def table(results):
     ceilings = results["ceilings"]
+    clients = results.get("settings", {}).get("clients", 64)
     const = spread(ceilings["constant_route"], "rate")
     rpc = spread(ceilings["empty_rpc"], "rate")
     commits = spread(ceilings["db_commits"], "rate")
     batches = spread(ceilings["db_batch_rows"], "rate")
     rows = [
-        ("ceiling: nameko @http constant, 64 clients", "req/s", const, None, None, "", ""),
+        (f"ceiling: nameko @http constant, {clients} clients", "req/s", const, None, None, "", ""),
         (
             "ceiling: nameko empty RPC, 32 callers",
             "calls/s",
@@ -65,7 +66,7 @@ def table(results):
         rate = spread(runs, "rate")
         rows.append(
             (
-                f"{label}, 64 clients",
+                f"{label}, {clients} clients",
                 "req/s",
                 rate,
                 spread(runs, "p99_ms"),
@@ -78,7 +79,7 @@ def table(results):
     rate = spread(runs, "rate")
     rows += [
         (
-            "POST /v1/registrations, 64 clients",
+            f"POST /v1/registrations, {clients} clients",
             "req/s",
             rate,
             spread(runs, "p99_ms"),
@@ -157,7 +158,7 @@ def table(results):
         rate = spread(runs, "rate")
         rows += [
             (
-                f"{label}: consenting interactions, 64 clients",
+                f"{label}: consenting interactions, {clients} clients",
                 "req/s",
                 rate,
                 spread(runs, "p99_ms"),
