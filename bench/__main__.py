@@ -85,11 +85,19 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny counts, no figures")
     parser.add_argument("--profile", action="store_true", help="py-spy every service")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated scenarios to run (of {','.join(SCENARIOS)}); ceilings always",
+    )
     options = parser.parse_args(argv)
+    only = set(options.only.split(","))
+    if not only <= set(SCENARIOS):
+        parser.error(f"--only: unknown scenario {sorted(only - set(SCENARIOS))}")
     require_wrk()
     settings = SMOKE if options.smoke else Settings()
     started = time.monotonic()
-    results = run(settings, options.profile)
+    results = run(settings, options.profile, only)
     results["settings"] = asdict(settings)
     results["elapsed_seconds"] = round(time.monotonic() - started)
     options.output.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +106,10 @@ def main(argv=None):
     print(f"\n{options.output} written; {results['elapsed_seconds']} s in all")
 
 
-def run(settings, profile):
+SCENARIOS = ("reads", "registration", "leads", "fan_out")
+
+
+def run(settings, profile, only=frozenset(SCENARIOS)):
     work = Path(tempfile.mkdtemp(prefix="plenary-bench-"))
     platform = Platform(work / "logs")
     helpers = []
@@ -116,18 +127,23 @@ def run(settings, profile):
         people = seed.attendees(platform, settings.holders, platform.run_id)
         profiler = Profiler(platform, profile)
 
-        say("1. program and hall reads")
-        with profiler("reads", settings.read_seconds * 4):
-            results["reads"] = scenarios.reads(platform, settings)
-        say("2. registration")
-        with profiler("registration", settings.registration_seconds):
-            results["registration"] = scenarios.registration(platform, settings, mail_log)
-        say("4. leads")
-        tokens = [token for _, token in people[: settings.lead_attendees]]
-        with profiler("leads", settings.lead_seconds + 10):
-            results["leads"] = scenarios.leads(
-                platform, settings, hall, tokens, receiver_port, work
-            )
+        if "reads" in only:
+            say("1. program and hall reads")
+            with profiler("reads", settings.read_seconds * 4):
+                results["reads"] = scenarios.reads(platform, settings)
+        if "registration" in only:
+            say("2. registration")
+            with profiler("registration", settings.registration_seconds):
+                results["registration"] = scenarios.registration(platform, settings, mail_log)
+        if "leads" in only:
+            say("4. leads")
+            tokens = [token for _, token in people[: settings.lead_attendees]]
+            with profiler("leads", settings.lead_seconds + 10):
+                results["leads"] = scenarios.leads(
+                    platform, settings, hall, tokens, receiver_port, work
+                )
+        if "fan_out" not in only:
+            return results
         say("3. fan-out")
         tokens_file = work / "stream-tokens.txt"
         tokens_file.write_text("\n".join(token for _, token in people[: settings.streams]))
