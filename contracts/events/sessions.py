@@ -52,6 +52,17 @@ class SessionCancelled(SessionEvent):
     reason = fields.String(load_default="")
 
 
+class TrackCreated(EventSchema):
+    """An organizer added a track to the program."""
+
+    source_service = "sessions"
+    event_type = "track_created"
+    version = 1
+
+    track_id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
 class MessagePosted(EventSchema):
     """A chat message or question in a session, for the live stream."""
 

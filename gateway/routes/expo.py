@@ -16,7 +16,8 @@ from contracts.rpc.expo import (
     ProductSchema,
 )
 from gateway.csv_export import csv_download
-from gateway.http import api, cacheable, created, read_json, read_query
+from gateway.http import api, created, read_json, read_query
+from gateway.readmodel import HALL
 from gateway.schemas import (
     AnalyticsQuery,
     CreatedExhibitorSchema,
@@ -47,6 +48,14 @@ class ExpoRoutes:
     def expo_cache_seconds(self):
         return int(self.config["EXPO_CACHE_SECONDS"])
 
+    def hall(self, request, fetch):
+        """A public hall read from the read model (``fetch()`` asks expo)."""
+        return self.reads.answer(HALL, request.full_path, request, self.expo_cache_seconds, fetch)
+
+    def hall_write(self, answer):
+        self.reads.changed(HALL)
+        return answer
+
     # -- the hall (public) ----------------------------------------------------------
 
     @api(
@@ -58,10 +67,12 @@ class ExpoRoutes:
         response=page_of(ExhibitorSchema),
     )
     def list_exhibitors(self, request):
-        query = read_query(request, ExhibitorQuery)
-        filters = filters_from(query, "q", "tier", "category")
-        page = self.expo.list_exhibitors(filters, query["limit"], query["cursor"])
-        return cacheable(request, page, self.expo_cache_seconds)
+        def fetch():
+            query = read_query(request, ExhibitorQuery)
+            filters = filters_from(query, "q", "tier", "category")
+            return self.expo.list_exhibitors(filters, query["limit"], query["cursor"])
+
+        return self.hall(request, fetch)
 
     @api(
         "GET",
@@ -72,7 +83,7 @@ class ExpoRoutes:
         errors=[404],
     )
     def get_exhibitor(self, request, exhibitor_id):
-        return cacheable(request, self.expo.get_exhibitor(exhibitor_id), self.expo_cache_seconds)
+        return self.hall(request, lambda: self.expo.get_exhibitor(exhibitor_id))
 
     # -- exhibitors and their products -----------------------------------------------
 
@@ -89,7 +100,7 @@ class ExpoRoutes:
     def create_exhibitor(self, request):
         self.require_organizer(request)
         payload = read_json(request, ExhibitorInputSchema, self.max_body_bytes)
-        return created(self.expo.create_exhibitor(payload))
+        return created(self.hall_write(self.expo.create_exhibitor(payload)))
 
     @api(
         "PATCH",
@@ -103,7 +114,7 @@ class ExpoRoutes:
     def update_exhibitor(self, request, exhibitor_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ExhibitorProfileSchema, self.max_body_bytes)
-        return self.expo.update_exhibitor(exhibitor_id, payload)
+        return self.hall_write(self.expo.update_exhibitor(exhibitor_id, payload))
 
     @api(
         "POST",
@@ -132,7 +143,7 @@ class ExpoRoutes:
     def add_product(self, request, exhibitor_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ProductInputSchema, self.max_body_bytes)
-        return created(self.expo.add_product(exhibitor_id, payload))
+        return created(self.hall_write(self.expo.add_product(exhibitor_id, payload)))
 
     @api(
         "PATCH",
@@ -147,7 +158,7 @@ class ExpoRoutes:
     def update_product(self, request, exhibitor_id, product_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ProductChangeSchema, self.max_body_bytes)
-        return self.expo.update_product(exhibitor_id, product_id, payload)
+        return self.hall_write(self.expo.update_product(exhibitor_id, product_id, payload))
 
     @api(
         "DELETE",
@@ -160,7 +171,7 @@ class ExpoRoutes:
     )
     def remove_product(self, request, exhibitor_id, product_id):
         self.require_exhibitor(request, exhibitor_id)
-        self.expo.remove_product(exhibitor_id, product_id)
+        self.hall_write(self.expo.remove_product(exhibitor_id, product_id))
         return 204, None
 
     # -- attendees at the booth ------------------------------------------------------

@@ -31,6 +31,7 @@ from contracts.rpc.sessions import (
 from gateway.auth import bearer_token
 from gateway.calendars import merge_calendars
 from gateway.http import api, cacheable, created, read_json, read_query
+from gateway.readmodel import PROGRAM
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -52,6 +53,13 @@ class ProgramRoutes:
     def program_cache_seconds(self):
         return int(self.config["PROGRAM_CACHE_SECONDS"])
 
+    def public(self, request, fetch, content_type="application/json"):
+        """A public program read from the read model (``fetch()`` asks sessions)."""
+        key = request.full_path
+        return self.reads.answer(
+            PROGRAM, key, request, self.program_cache_seconds, fetch, content_type
+        )
+
     def viewer(self, request):
         """The organizer (by token) or else the authenticated attendee."""
         if self.is_organizer(bearer_token(request)):
@@ -62,7 +70,7 @@ class ProgramRoutes:
 
     @api("GET", "/v1/tracks", "The program's tracks", "program", response=TrackSchema, many=True)
     def list_tracks(self, request):
-        return cacheable(request, self.sessions.list_tracks(), self.program_cache_seconds)
+        return self.public(request, self.sessions.list_tracks)
 
     @api(
         "POST",
@@ -78,7 +86,9 @@ class ProgramRoutes:
     def create_track(self, request):
         self.require_organizer(request)
         payload = read_json(request, NewTrackSchema, self.max_body_bytes)
-        return created(self.sessions.create_track(payload))
+        track = self.sessions.create_track(payload)
+        self.reads.changed(PROGRAM)
+        return created(track)
 
     @api(
         "GET",
@@ -89,14 +99,16 @@ class ProgramRoutes:
         response=page_of(SessionSchema),
     )
     def list_sessions(self, request):
-        query = read_query(request, SessionQuery)
-        filters = filters_from(query, "track", "day", "tz", "kind", "speaker", "q")
-        page = self.sessions.list_sessions(filters, query["limit"], query["cursor"])
-        return cacheable(request, page, self.program_cache_seconds)
+        def fetch():
+            query = read_query(request, SessionQuery)
+            filters = filters_from(query, "track", "day", "tz", "kind", "speaker", "q")
+            return self.sessions.list_sessions(filters, query["limit"], query["cursor"])
+
+        return self.public(request, fetch)
 
     @api("GET", "/v1/sessions.ics", "The whole program as iCalendar", "program")
     def program_ics(self, request):
-        return cacheable(request, self.sessions.program_ics(), self.program_cache_seconds, CALENDAR)
+        return self.public(request, self.sessions.program_ics, CALENDAR)
 
     @api(
         "GET",
@@ -107,7 +119,7 @@ class ProgramRoutes:
         errors=[404],
     )
     def get_session(self, request, session_id):
-        return cacheable(request, self.sessions.get_session(session_id), self.program_cache_seconds)
+        return self.public(request, lambda: self.sessions.get_session(session_id))
 
     @api(
         "POST",
@@ -122,7 +134,9 @@ class ProgramRoutes:
     def create_session(self, request):
         self.require_organizer(request)
         payload = read_json(request, NewSessionSchema, self.max_body_bytes)
-        return created(self.sessions.create_session(payload))
+        session = self.sessions.create_session(payload)
+        self.reads.changed(PROGRAM)
+        return created(session)
 
     @api(
         "PATCH",
@@ -137,7 +151,9 @@ class ProgramRoutes:
     def update_session(self, request, session_id):
         self.require_organizer(request)
         payload = read_json(request, SessionChangesSchema, self.max_body_bytes)
-        return self.sessions.update_session(session_id, payload)
+        session = self.sessions.update_session(session_id, payload)
+        self.reads.changed(PROGRAM)
+        return session
 
     @api(
         "DELETE",
@@ -152,7 +168,9 @@ class ProgramRoutes:
     def cancel_session(self, request, session_id):
         self.require_organizer(request)
         query = read_query(request, CancellationSchema)
-        return self.sessions.cancel_session(session_id, query)
+        session = self.sessions.cancel_session(session_id, query)
+        self.reads.changed(PROGRAM)
+        return session
 
     # -- agendas -------------------------------------------------------------------
 
