@@ -22,7 +22,7 @@ from plumbing.migrations import upgrade
 from plumbing.testing import free_port, wait_for_port
 
 ADMIN_DB = os.environ.get(
-    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = ("registration", "sessions", "expo", "notifications")
 BIN = Path(sys.executable).parent
