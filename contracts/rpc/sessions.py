@@ -351,7 +351,7 @@ class EventLinkViewSchema(Schema):
     url = fields.String()
 
 
-class EventSchema(Schema):
+class EventDetailsSchema(Schema):
     """The event as anyone may see it."""
 
     name = fields.String()

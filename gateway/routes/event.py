@@ -1,13 +1,17 @@
 """The event itself over HTTP: anyone reads it (the home page, calendar names), the
 organizer writes it whole."""
 
-from contracts.rpc.sessions import EventPayload, EventSchema
+from contracts.rpc.sessions import EventDetailsSchema, EventPayload
 from gateway.http import api, cacheable, read_json
 
 
 class EventRoutes:
     @api(
-        "GET", "/v1/event", "The event: name, theme, days, time zone", "event", response=EventSchema
+        "GET",
+        "/v1/event",
+        "The event: name, theme, days, time zone",
+        "event",
+        response=EventDetailsSchema,
     )
     def get_event(self, request):
         return cacheable(request, self.sessions.get_event(), self.program_cache_seconds)
@@ -19,7 +23,7 @@ class EventRoutes:
         "event",
         auth="organizer",
         body=EventPayload,
-        response=EventSchema,
+        response=EventDetailsSchema,
     )
     def update_event(self, request):
         self.require_organizer(request)

@@ -5,7 +5,7 @@ from datetime import date
 
 from nameko.rpc import rpc
 
-from contracts.rpc.sessions import EventPayload, EventSchema
+from contracts.rpc.sessions import EventDetailsSchema, EventPayload
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
 from plumbing.schemas import load_or_invalid
@@ -38,7 +38,7 @@ def first_row():
 class EventRpcs:
     @rpc
     def get_event(self):
-        return EventSchema().dump(current_event(self.db))
+        return EventDetailsSchema().dump(current_event(self.db))
 
     @rpc
     def update_event(self, payload):
@@ -56,4 +56,4 @@ class EventRpcs:
         row.links = fields["links"]
         row.updated_at = utcnow()
         self.db.flush()
-        return EventSchema().dump(current_event(self.db))
+        return EventDetailsSchema().dump(current_event(self.db))

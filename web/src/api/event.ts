@@ -3,7 +3,7 @@
 // answer gives a neutral fallback, so no page breaks on it.
 import { ok, organizerApi, publicApi, type Schemas } from "./client";
 
-export type EventInfo = Schemas["Event"] & { name: string; time_zone: string };
+export type EventInfo = Schemas["EventDetails"] & { name: string; time_zone: string };
 export type EventLink = Schemas["EventLinkView"];
 
 export const FALLBACK_EVENT: EventInfo = {
@@ -19,7 +19,7 @@ export const FALLBACK_EVENT: EventInfo = {
 
 let cached: Promise<EventInfo> | null = null;
 
-function complete(event: Schemas["Event"]): EventInfo {
+function complete(event: Schemas["EventDetails"]): EventInfo {
   return { ...FALLBACK_EVENT, ...event } as EventInfo;
 }
 

@@ -1908,19 +1908,6 @@ export interface components {
             looking_for?: string | null;
             organization?: string | null;
         };
-        Event: {
-            conference_days?: string[];
-            contact?: components["schemas"]["EventContactView"];
-            description?: string;
-            /** Format: date */
-            kickoff_day?: string | null;
-            links?: components["schemas"]["EventLinkView"][];
-            name?: string;
-            theme?: string;
-            time_zone?: string;
-            /** Format: date-time */
-            updated_at?: string | null;
-        };
         EventContact: {
             /**
              * Format: email
@@ -1942,6 +1929,19 @@ export interface components {
             name?: string;
             phone?: string;
             url?: string | null;
+        };
+        EventDetails: {
+            conference_days?: string[];
+            contact?: components["schemas"]["EventContactView"];
+            description?: string;
+            /** Format: date */
+            kickoff_day?: string | null;
+            links?: components["schemas"]["EventLinkView"][];
+            name?: string;
+            theme?: string;
+            time_zone?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
         };
         EventLink: {
             title: string;
@@ -3326,7 +3326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Event"];
+                    "application/json": components["schemas"]["EventDetails"];
                 };
             };
             /** @description A backend service is unavailable */
@@ -3359,7 +3359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Event"];
+                    "application/json": components["schemas"]["EventDetails"];
                 };
             };
             /** @description Malformed request */
