@@ -3,11 +3,12 @@ import { ok, publicApi } from "../api/client";
 import { eventDays, loadEvent } from "../api/event";
 import { ErrorNote, Loading } from "../components/ui";
 import { formatDay, viewerZone } from "../format";
-import { useLoad } from "../hooks";
+import { useLoad, useToken } from "../hooks";
 
 export default function Home() {
   const event = useLoad(() => loadEvent(), []);
   const tracks = useLoad(() => ok(publicApi.GET("/v1/tracks")), []);
+  const signedIn = Boolean(useToken("attendee"));
   const e = event.data;
   const days = e ? eventDays(e) : [];
   const contact = e?.contact;
@@ -30,7 +31,8 @@ export default function Home() {
         )}
         {e?.description?.split("\n\n").map((para, i) => <p key={i}>{para}</p>)}
         <p>
-          <Link className="button" to="/register">Register</Link> <Link className="button secondary" to="/program">See the program</Link>
+          {signedIn ? <Link className="button" to="/agenda">My agenda</Link> : <Link className="button" to="/register">Register</Link>}{" "}
+          <Link className="button secondary" to="/program">See the program</Link>
         </p>
       </section>
       {days.length > 0 && (
