@@ -7,6 +7,7 @@ from gateway.auth import Auth
 from gateway.ratelimit import RateLimits
 from gateway.readmodel import ReadModel
 from gateway.routes.attendees import AttendeeRoutes
+from gateway.routes.event import EventRoutes
 from gateway.routes.expo import ExpoRoutes
 from gateway.routes.networking import NetworkingRoutes
 from gateway.routes.notifications import NotificationRoutes
@@ -22,6 +23,7 @@ from plumbing.rpc import TimedRpcProxy
 class GatewayService(
     Auth,
     AttendeeRoutes,
+    EventRoutes,
     ProgramRoutes,
     ExpoRoutes,
     NotificationRoutes,
