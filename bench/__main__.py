@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench import ceilings, report, scenarios, seed
@@ -35,6 +35,7 @@ RESULTS = Path(__file__).parent / "results"
 class Settings:
     repetitions: int = 3
     clients: int = 64  # wrk's connections in every HTTP figure
+    gateway_processes: int = 1  # gateway processes sharing the API port (SO_REUSEPORT)
     warmup_seconds: int = 3
     read_seconds: int = 6
     rpc_seconds: float = 5
@@ -86,6 +87,9 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true", help="py-spy every service")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
+        "--gateway-processes", type=int, default=1, help="gateway processes on one port"
+    )
+    parser.add_argument(
         "--only",
         default=",".join(SCENARIOS),
         help=f"comma-separated scenarios to run (of {','.join(SCENARIOS)}); ceilings always",
@@ -95,7 +99,9 @@ def main(argv=None):
     if not only <= set(SCENARIOS):
         parser.error(f"--only: unknown scenario {sorted(only - set(SCENARIOS))}")
     require_wrk()
-    settings = SMOKE if options.smoke else Settings()
+    settings = replace(
+        SMOKE if options.smoke else Settings(), gateway_processes=options.gateway_processes
+    )
     started = time.monotonic()
     results = run(settings, options.profile, only)
     results["settings"] = asdict(settings)
@@ -173,7 +179,11 @@ def start_platform(platform, settings, smtp_port):
             SESSION_REMINDER_LEAD_SECONDS=settings.reminder_lead_seconds,
             SESSION_CLOCK_INTERVAL=settings.clock_interval,
         )
-    platform.start("gateway")
+    # several gateway processes share the port (the kernel spreads connections); they
+    # share a stream-ticket secret, as a pod's processes would
+    port = platform.start("gateway", STREAM_TICKET_SECRET=platform.run_id * 4)
+    for n in range(1, settings.gateway_processes):
+        platform.start("gateway", f"gateway{n + 1}", port, STREAM_TICKET_SECRET=platform.run_id * 4)
     platform.wait_ready()
 
 

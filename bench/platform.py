@@ -95,24 +95,27 @@ class Platform:
     def plenary(self, *args):
         subprocess.run([str(BIN / "plenary"), *args], env=self.env(), check=True, timeout=120)
 
-    def start(self, service, **settings):
-        """Start ``plenary run <service>``; returns its ops (or, gateway, API) port."""
-        port = free_port()
+    def start(self, service, name=None, port=None, **settings):
+        """Start ``plenary run <service>`` (as ``name``, on ``port`` if given: eventlet
+        listens with SO_REUSEPORT, so processes of one service may share a port);
+        returns its ops (or, gateway, API) port."""
+        name = name or service
+        port = port or free_port()
         env = self.env(**settings, **{f"{service.upper()}_HTTP_PORT": port})
-        log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 (lives with the process)
-        self.processes[service] = (
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (lives with the process)
+        self.processes[name] = (
             subprocess.Popen(
                 [str(BIN / "plenary"), "run", service], env=env, stdout=log, stderr=log
             ),
             log,
         )
-        self.ports[service] = port
+        self.ports[name] = port
         return port
 
     def wait_ready(self, timeout=90):
         deadline = time.monotonic() + timeout
         for service, port in self.ports.items():
-            while not healthy(port, "/readyz" if service != "gateway" else "/healthz"):
+            while not healthy(port, "/healthz" if service.startswith("gateway") else "/readyz"):
                 process = self.processes[service][0]
                 if process.poll() is not None:
                     raise RuntimeError(f"{service} exited; see {self.log_dir}/{service}.log")

@@ -68,11 +68,11 @@ RECONNECT_SECONDS = 1.0
 class Kept:
     """One kept answer: the body as sent and its strong ETag."""
 
-    __slots__ = ("text", "etag", "content_type", "kept_at")
+    __slots__ = ("body", "etag", "content_type", "kept_at")
 
     def __init__(self, text, content_type):
-        self.text = text
-        self.etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+        self.body = text.encode()  # encoded once, not per read
+        self.etag = hashlib.sha256(self.body).hexdigest()[:32]
         self.content_type = content_type
         self.kept_at = time.monotonic()
 
@@ -219,7 +219,7 @@ class ReadModel(DependencyProvider):
 
 
 def respond(request, kept, max_age):
-    response = Response(kept.text, content_type=kept.content_type)
+    response = Response(kept.body, content_type=kept.content_type)
     response.set_etag(kept.etag)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response.make_conditional(request)
