@@ -51,6 +51,7 @@ AREAS = {
         session_events.SessionUpdated,
         session_events.SessionCancelled,
         session_events.TrackCreated,
+        session_events.EventDetailsUpdated,  # /v1/event, and the feeds named after it
     ],
     HALL: [expo_events.ExhibitorCreated, expo_events.ExhibitorUpdated],
 }
@@ -117,9 +118,10 @@ class ReadModel(DependencyProvider):
 
     # -- answers ---------------------------------------------------------------------
 
-    def answer(self, area, key, request, max_age, fetch, content_type="application/json"):
-        """The kept answer for ``key`` as a response (a 304 when If-None-Match has it),
-        else ``fetch()`` (the RPC) kept and answered."""
+    def answer(self, area, request, max_age, fetch, content_type="application/json"):
+        """The kept answer for the request's path and query as a response (a 304 when
+        If-None-Match has it), else ``fetch()`` (the RPC) kept and answered."""
+        key = request.full_path
         kept = self.lookup(area, key)
         if kept is None:
             generation = self.areas[area].generation

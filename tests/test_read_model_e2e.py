@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.conftest import ORGANIZER_TOKEN, Api
+from tests.test_event_e2e import EVENT
 
 WITHIN = 1.0  # seconds: the issue's bound for an organizer's change to be visible
 
@@ -173,6 +174,19 @@ def test_a_change_behind_the_gateways_back_is_visible_within_a_second(started, r
     rpc_proxy("expo").add_product(exhibitor["id"], {"name": "Brand-new shelf"})
     seen = wait_until(lambda: "Brand-new shelf" in api.get("/v1/exhibitors").text, WITHIN)
     assert seen - changed_at < WITHIN
+
+
+def test_the_event_page_and_the_feed_follow_the_event_details(started, rpc_proxy):
+    """/v1/event is kept too; saving the event (here behind the gateway's back) drops it
+    and the program feed named after it."""
+    api, _ = started
+    before = {path: api.get(path) for path in ("/v1/event", "/v1/sessions.ics")}
+    changed_at = time.monotonic()
+    rpc_proxy("sessions").update_event({**EVENT, "name": "Renamed Forward"})
+    for path, first in before.items():
+        seen = wait_until(lambda p=path: "Renamed Forward" in api.get(p).text, WITHIN)
+        assert seen - changed_at < WITHIN
+        assert api.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
 def test_an_organizers_change_through_the_gateway_is_visible_at_once(started):

@@ -63,6 +63,18 @@ class TrackCreated(EventSchema):
     name = fields.String(required=True)
 
 
+class EventDetailsUpdated(EventSchema):
+    """The organizer saved the event's details (name, theme, days, …): what the public
+    event page and the feeds named after it show changed."""
+
+    source_service = "sessions"
+    event_type = "event_details_updated"
+    version = 1
+
+    name = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
 class MessagePosted(EventSchema):
     """A chat message or question in a session, for the live stream."""
 

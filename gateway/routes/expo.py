@@ -48,14 +48,6 @@ class ExpoRoutes:
     def expo_cache_seconds(self):
         return int(self.config["EXPO_CACHE_SECONDS"])
 
-    def hall(self, request, fetch):
-        """A public hall read from the read model (``fetch()`` asks expo)."""
-        return self.reads.answer(HALL, request.full_path, request, self.expo_cache_seconds, fetch)
-
-    def hall_write(self, answer):
-        self.reads.changed(HALL)
-        return answer
-
     # -- the hall (public) ----------------------------------------------------------
 
     @api(
@@ -72,7 +64,7 @@ class ExpoRoutes:
             filters = filters_from(query, "q", "tier", "category")
             return self.expo.list_exhibitors(filters, query["limit"], query["cursor"])
 
-        return self.hall(request, fetch)
+        return self.reads.answer(HALL, request, self.expo_cache_seconds, fetch)
 
     @api(
         "GET",
@@ -83,7 +75,9 @@ class ExpoRoutes:
         errors=[404],
     )
     def get_exhibitor(self, request, exhibitor_id):
-        return self.hall(request, lambda: self.expo.get_exhibitor(exhibitor_id))
+        return self.reads.answer(
+            HALL, request, self.expo_cache_seconds, lambda: self.expo.get_exhibitor(exhibitor_id)
+        )
 
     # -- exhibitors and their products -----------------------------------------------
 
@@ -100,7 +94,9 @@ class ExpoRoutes:
     def create_exhibitor(self, request):
         self.require_organizer(request)
         payload = read_json(request, ExhibitorInputSchema, self.max_body_bytes)
-        return created(self.hall_write(self.expo.create_exhibitor(payload)))
+        exhibitor = self.expo.create_exhibitor(payload)
+        self.reads.changed(HALL)
+        return created(exhibitor)
 
     @api(
         "PATCH",
@@ -114,7 +110,9 @@ class ExpoRoutes:
     def update_exhibitor(self, request, exhibitor_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ExhibitorProfileSchema, self.max_body_bytes)
-        return self.hall_write(self.expo.update_exhibitor(exhibitor_id, payload))
+        exhibitor = self.expo.update_exhibitor(exhibitor_id, payload)
+        self.reads.changed(HALL)
+        return exhibitor
 
     @api(
         "POST",
@@ -143,7 +141,9 @@ class ExpoRoutes:
     def add_product(self, request, exhibitor_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ProductInputSchema, self.max_body_bytes)
-        return created(self.hall_write(self.expo.add_product(exhibitor_id, payload)))
+        product = self.expo.add_product(exhibitor_id, payload)
+        self.reads.changed(HALL)
+        return created(product)
 
     @api(
         "PATCH",
@@ -158,7 +158,9 @@ class ExpoRoutes:
     def update_product(self, request, exhibitor_id, product_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ProductChangeSchema, self.max_body_bytes)
-        return self.hall_write(self.expo.update_product(exhibitor_id, product_id, payload))
+        product = self.expo.update_product(exhibitor_id, product_id, payload)
+        self.reads.changed(HALL)
+        return product
 
     @api(
         "DELETE",
@@ -171,7 +173,8 @@ class ExpoRoutes:
     )
     def remove_product(self, request, exhibitor_id, product_id):
         self.require_exhibitor(request, exhibitor_id)
-        self.hall_write(self.expo.remove_product(exhibitor_id, product_id))
+        self.expo.remove_product(exhibitor_id, product_id)
+        self.reads.changed(HALL)
         return 204, None
 
     # -- attendees at the booth ------------------------------------------------------

@@ -53,13 +53,6 @@ class ProgramRoutes:
     def program_cache_seconds(self):
         return int(self.config["PROGRAM_CACHE_SECONDS"])
 
-    def public(self, request, fetch, content_type="application/json"):
-        """A public program read from the read model (``fetch()`` asks sessions)."""
-        key = request.full_path
-        return self.reads.answer(
-            PROGRAM, key, request, self.program_cache_seconds, fetch, content_type
-        )
-
     def viewer(self, request):
         """The organizer (by token) or else the authenticated attendee."""
         if self.is_organizer(bearer_token(request)):
@@ -70,7 +63,9 @@ class ProgramRoutes:
 
     @api("GET", "/v1/tracks", "The program's tracks", "program", response=TrackSchema, many=True)
     def list_tracks(self, request):
-        return self.public(request, self.sessions.list_tracks)
+        return self.reads.answer(
+            PROGRAM, request, self.program_cache_seconds, self.sessions.list_tracks
+        )
 
     @api(
         "POST",
@@ -104,11 +99,13 @@ class ProgramRoutes:
             filters = filters_from(query, "track", "day", "tz", "kind", "speaker", "q")
             return self.sessions.list_sessions(filters, query["limit"], query["cursor"])
 
-        return self.public(request, fetch)
+        return self.reads.answer(PROGRAM, request, self.program_cache_seconds, fetch)
 
     @api("GET", "/v1/sessions.ics", "The whole program as iCalendar", "program")
     def program_ics(self, request):
-        return self.public(request, self.sessions.program_ics, CALENDAR)
+        return self.reads.answer(
+            PROGRAM, request, self.program_cache_seconds, self.sessions.program_ics, CALENDAR
+        )
 
     @api(
         "GET",
@@ -119,7 +116,12 @@ class ProgramRoutes:
         errors=[404],
     )
     def get_session(self, request, session_id):
-        return self.public(request, lambda: self.sessions.get_session(session_id))
+        return self.reads.answer(
+            PROGRAM,
+            request,
+            self.program_cache_seconds,
+            lambda: self.sessions.get_session(session_id),
+        )
 
     @api(
         "POST",
