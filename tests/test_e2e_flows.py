@@ -14,17 +14,14 @@ from tests.conftest import ORGANIZER_TOKEN
 
 
 def register(api, email, consent=True, name="Grace Registrar"):
-    response = api.post(
-        "/v1/registrations",
-        json={
+    return api.sign_up(
+        {
             "email": email,
             "full_name": name,
             "organization": "Museum of Flight",
             "consent": {"share_with_exhibitors": consent},
-        },
+        }
     )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def feed(api, token):

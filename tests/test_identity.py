@@ -36,9 +36,7 @@ def api(platform):
 
 
 def register(api, body):
-    response = api.post("/v1/registrations", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return api.sign_up(body)
 
 
 def assert_problem(response, status):

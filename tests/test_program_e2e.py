@@ -27,9 +27,7 @@ PANEL = {
 
 
 def register(api, email, name):
-    response = api.post("/v1/registrations", json={"email": email, "full_name": name})
-    assert response.status_code == 201, response.text
-    return response.json()["access_token"]
+    return api.sign_up({"email": email, "full_name": name})["access_token"]
 
 
 @pytest.fixture
