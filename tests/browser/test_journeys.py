@@ -56,12 +56,12 @@ def create_exhibitor(api, name="Archival Co"):
     return response.json()
 
 
-def mailed_code(smtp_sink, address):
-    """The 8-digit sign-in code in the latest mail to ``address``."""
+def mailed_code(smtp_sink, address, subject="sign-in"):
+    """The 8-digit code in the latest mail to ``address`` whose subject has ``subject``."""
 
     def code():
         for message in reversed(smtp_sink.messages()):
-            if message["To"] == address and "sign-in" in message["Subject"]:
+            if message["To"] == address and subject in message["Subject"]:
                 for part in message.walk():
                     if part.get_content_type() == "text/plain":
                         text = part.get_payload(decode=True).decode()
@@ -73,17 +73,14 @@ def mailed_code(smtp_sink, address):
 
 
 def register(api, email, name, consent=True):
-    response = api.post(
-        "/v1/registrations",
-        json={
+    return api.sign_up(
+        {
             "email": email,
             "full_name": name,
             "organization": "Museum of Flight",
             "consent": {"share_with_exhibitors": consent},
-        },
+        }
     )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_attendee_journey(journey, site, smtp_sink):
@@ -105,6 +102,13 @@ def test_attendee_journey(journey, site, smtp_sink):
     page.get_by_label(re.compile("Share my name")).check()
     journey.visit("register")
     page.get_by_role("button", name="Register").click()
+
+    # no token comes back: the code mailed to the address proves it and signs in
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    code = mailed_code(smtp_sink, "grace@example.org", subject="Confirm your Plenary registration")
+    page.get_by_label("8-digit code from the email").fill(code)
+    journey.visit("register-code")
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_role("heading", name="Program", level=1)).to_be_visible()
     expect(page.get_by_text("Europe/Berlin")).to_be_visible()
@@ -294,6 +298,18 @@ def test_organizer_journey(journey, site):
     expect(page.get_by_test_id("attendees")).to_contain_text("bea@example.org")
     expect(page.get_by_role("img", name="Registrations per day")).to_be_visible()
     journey.visit("attendees-and-stats")
+
+    # a code for a restricted ticket type, shown once, lets a speaker register as one
+    page.get_by_label("Restricted ticket type", exact=True).select_option("speaker")
+    page.get_by_role("button", name="Issue a code").click()
+    issued = page.get_by_role("status").filter(has_text="Code for speaker")
+    expect(issued).to_be_visible()
+    journey.visit("ticket-code-issued")
+    code = issued.locator("code").inner_text()
+    body = {"email": "nina@example.org", "full_name": "Nina Simon", "ticket_type": "speaker"}
+    assert api.post("/v1/registrations", json=body).status_code == 422
+    speaker = api.sign_up({**body, "ticket_code": code})
+    assert api.get("/v1/me", token=speaker["access_token"]).json()["ticket_type"] == "speaker"
 
     page.get_by_role("link", name="Moderation").click()
     session_picker = page.get_by_label("Session", exact=True)
