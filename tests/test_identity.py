@@ -114,7 +114,7 @@ def test_registration_does_not_tell_who_is_registered(mail_api, db_session, smtp
         api.post("/v1/registrations", json={**ADA, "email": "ADA@example.ORG"})
         api.post("/v1/registrations", json={**BOB, "email": f"w{time.monotonic_ns()}@example.org"})
     known, new = [], []
-    for i in range(5):
+    for i in range(8):  # interleaved, so a load spike on the machine hits both alike
         known.append(timed_registration(api, {**ADA, "email": "ADA@example.ORG", "full_name": "X"}))
         new.append(timed_registration(api, {**BOB, "email": f"new{i}@example.org"}))
     responses = [response for response, _ in known + new]
@@ -122,9 +122,9 @@ def test_registration_does_not_tell_who_is_registered(mail_api, db_session, smtp
     assert len({r.text for r in responses}) == 1  # the same body, and no token in it
     assert "access_token" not in responses[0].json()
     assert {r.headers["Content-Type"] for r in responses} == {"application/json"}
-    # roughly as long: the median of each within 30 ms of the other
-    median = lambda timings: sorted(t for _, t in timings)[len(timings) // 2]  # noqa: E731
-    assert abs(median(known) - median(new)) < 0.03, (median(known), median(new))
+    # roughly as long (the same database work either way): medians within 50 ms or 30 %
+    medians = [sorted(t for _, t in timings)[len(timings) // 2] for timings in (known, new)]
+    assert abs(medians[0] - medians[1]) < max(0.05, 0.3 * max(medians)), medians
 
     assert rows(db_session, Attendee, Attendee.email_normalized == "ada@example.org") == 1
     assert (

@@ -23,7 +23,7 @@ from plumbing.outbox import emit
 from plumbing.schemas import load_or_invalid
 from plumbing.tokens import secret_hash
 from services.registration.accounts import find_active_by_email, issue_token
-from services.registration.models import AccessToken, LoginCode
+from services.registration.models import AccessToken, Attendee, LoginCode
 
 
 def new_login_code():
@@ -42,9 +42,9 @@ def mail_login_code(db, config, attendee, code, code_hash, purpose):
             or_(LoginCode.expires_at <= now, LoginCode.failed_attempts >= max_attempts),
         )
     )
-    live = db.scalars(
-        select(LoginCode.id).where(LoginCode.attendee_id == attendee.id).with_for_update()
-    ).all()
+    # the attendee's row, locked: concurrent requests take turns, so the limit holds
+    db.execute(select(Attendee.id).where(Attendee.id == attendee.id).with_for_update())
+    live = db.scalars(select(LoginCode.id).where(LoginCode.attendee_id == attendee.id)).all()
     if len(live) >= int(config["LOGIN_CODE_MAX_LIVE"]):
         return
     expires_at = now + timedelta(seconds=float(config["LOGIN_CODE_TTL_SECONDS"]))
