@@ -1006,33 +1006,37 @@ class SeedError(Exception):
 
 
 def maildir_login_codes(maildir):
-    """``login_code(email)``: the newest login code mailed to ``email`` in ``maildir``
-    not handed out yet, waiting for it a while."""
-    used = set()
-
-    def newest(email):
-        found = None
-        for message in mailbox.Maildir(Path(maildir), create=False):
-            if (message["To"] or "").lower() != email.lower():
-                continue
-            for part in message.walk():
-                if part.get_content_type() == "text/plain":
-                    text = part.get_payload(decode=True).decode(errors="replace")
-                    match = re.search(r"enter the code (\d{8})", text)
-                    if match and match.group(1) not in used:
-                        found = match.group(1)
-        return found
+    """``login_code(email)``: a login code mailed to ``email`` in ``maildir`` since this
+    was called (older mails may hold codes of an earlier run), waiting for it a while."""
+    used = {code for _, code in _mailed_codes(maildir)}
 
     def login_code(email):
         deadline = clock.monotonic() + MAIL_WAIT_SECONDS
-        while (code := newest(email)) is None:
+        while True:
+            fresh = [c for to, c in _mailed_codes(maildir) if to == email.lower() and c not in used]
+            if fresh:
+                used.add(fresh[0])
+                return fresh[0]
             if clock.monotonic() > deadline:
                 raise SeedError(f"no login code mailed to {email} in {maildir}")
             clock.sleep(0.2)
-        used.add(code)
-        return code
 
     return login_code
+
+
+def _mailed_codes(maildir):
+    """(lower-cased recipient, code) of every login code mail in ``maildir``."""
+    if not Path(maildir).exists():
+        return []
+    found = []
+    for message in mailbox.Maildir(Path(maildir), create=False):
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                text = part.get_payload(decode=True).decode(errors="replace")
+                match = re.search(r"enter the code (\d{8})", text)
+                if match:
+                    found.append(((message["To"] or "").lower(), match.group(1)))
+    return found
 
 
 def seed(base_url, organizer_token, log=print, login_code=None):
