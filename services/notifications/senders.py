@@ -77,6 +77,7 @@ def send_email(session, smtp, email, mail_from, retry_delays):
     email.attempts += 1
     email.status, email.sent_at, email.next_attempt_at = SENT, utcnow(), None
     email.last_error = None
+    email.secret = None  # mailed: no stored row keeps the code
     session.commit()
     metrics.emails_sent.labels(SENT).inc()
     return True
@@ -88,6 +89,7 @@ def email_failed(session, email, exc, permanent, retry_delays):
     email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
     if permanent or email.attempts > len(retry_delays):
         email.status, email.next_attempt_at = FAILED, None
+        email.secret = None  # parked: a replay after the code's minutes would be useless
         log.error(
             "parked email %s after %d attempt(s): %s",
             email.id,
