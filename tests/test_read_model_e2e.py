@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from plumbing.testing import LoginCodeTap
 from tests.conftest import ORGANIZER_TOKEN, Api
 from tests.test_event_e2e import EVENT
 
@@ -15,17 +16,19 @@ WITHIN = 1.0  # seconds: the issue's bound for an organizer's change to be visib
 
 
 @pytest.fixture
-def started(start_service, smtp_sink):
+def started(start_service, smtp_sink, rabbit_config):
     """Every backend the program, hall and tokens need, and the gateway; the containers
     too, so a test can stop one."""
+    login_codes = LoginCodeTap(rabbit_config["AMQP_URI"])
     settings = {"SMTP_PORT": smtp_sink.port, "PLENARY_ORGANIZER_TOKEN": ORGANIZER_TOKEN}
     containers = {
         name: start_service(name, **settings) for name in ("registration", "sessions", "expo")
     }
     gateway = start_service("gateway", **settings)
-    api = Api(f"http://{gateway.config['WEB_SERVER_ADDRESS']}")
+    api = Api(f"http://{gateway.config['WEB_SERVER_ADDRESS']}", login_codes)
     wait_until(lambda: gateway_reads(gateway).consuming, 10)
-    return api, containers
+    yield api, containers
+    login_codes.close()
 
 
 def gateway_reads(container):
@@ -210,7 +213,7 @@ def test_an_organizers_change_through_the_gateway_is_visible_at_once(started):
 
 
 def register(api, email):
-    answer = ok(api.post("/v1/registrations", json={"email": email, "full_name": "Tess"}), 201)
+    answer = api.sign_up({"email": email, "full_name": "Tess"})
     return answer["access_token"], answer["attendee_id"]
 
 
