@@ -1,33 +1,16 @@
 """Timers: the side effects. They send due emails and webhook deliveries and record
 the outcome."""
 
-import contextlib
-import logging
-import smtplib
-import time
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from plumbing.config import flag, number_list
 from plumbing.events import utcnow
-from plumbing.observability import metrics
 from plumbing.timer import timer_from_config
-from services.notifications import emails, webhooks
-from services.notifications.models import (
-    FAILED,
-    PENDING,
-    SENT,
-    OutgoingEmail,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from services.notifications import mailer, webhooks
+from services.notifications.models import PENDING, WebhookDelivery, WebhookEndpoint
 
-log = logging.getLogger(__name__)
-
-# emails one timer tick sends at most (then the next tick goes on)
-EMAIL_BATCH_SIZE = 50
-PARKED_REPORT_SECONDS = 30
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
@@ -46,73 +29,6 @@ def claim_due(session, model, limit, *where):
     ).all()
 
 
-def lease_due_email(session, lease_seconds):
-    """The next due email, its next attempt pushed past one send's time (committed)."""
-    [email] = claim_due(session, OutgoingEmail, 1) or [None]
-    if email is None:
-        return None
-    email.next_attempt_at = utcnow() + timedelta(seconds=lease_seconds)
-    session.commit()
-    return email
-
-
-def send_email(session, smtp, email, mail_from, retry_delays):
-    """Send one leased email and commit its outcome; False if the connection broke."""
-    try:
-        message = emails.build_message(email, mail_from)
-    except (ValueError, TypeError, LookupError) as exc:  # e.g. a line break in a header
-        email_failed(session, email, exc, True, retry_delays)
-        return True
-    try:
-        smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        permanent = emails.is_permanent(exc)
-        email_failed(session, email, exc, permanent, retry_delays)
-        return permanent or isinstance(exc, smtplib.SMTPRecipientsRefused)
-    email.attempts += 1
-    email.status, email.sent_at, email.next_attempt_at = SENT, utcnow(), None
-    email.last_error = None
-    session.commit()
-    metrics.emails_sent.labels(SENT).inc()
-    return True
-
-
-def email_failed(session, email, exc, permanent, retry_delays):
-    """Retry after the next of ``retry_delays``, or park it when they are spent (committed)."""
-    email.attempts += 1
-    email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
-    if permanent or email.attempts > len(retry_delays):
-        email.status, email.next_attempt_at = FAILED, None
-        log.error(
-            "parked email %s after %d attempt(s): %s",
-            email.id,
-            email.attempts,
-            email.last_error,
-        )
-        metrics.emails_sent.labels(FAILED).inc()
-    else:
-        email.next_attempt_at = utcnow() + timedelta(seconds=retry_delays[email.attempts - 1])
-        metrics.emails_sent.labels("retrying").inc()
-    session.commit()
-
-
-_parked_reported_at = float("-inf")  # per process: workers are new instances
-
-
-def report_parked_emails(session):
-    """Set the parked-mail gauge, at most every PARKED_REPORT_SECONDS."""
-    global _parked_reported_at
-    now = time.monotonic()
-    if now - _parked_reported_at < PARKED_REPORT_SECONDS:
-        return
-    _parked_reported_at = now
-    parked = session.scalar(
-        select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == FAILED)
-    )
-    metrics.emails_parked.set(parked)
-    session.commit()
-
-
 def webhook_policy(config):
     return webhooks.Policy(
         timeout=float(config["WEBHOOK_TIMEOUT_SECONDS"]),
@@ -126,37 +42,12 @@ class SenderTimers:
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def send_due_emails(self):
-        """Send due emails one at a time, each with its own outcome: a row is leased
-        (its next attempt pushed past the time one send may take, committed) before it
-        is sent, and its outcome is committed right after. A crash re-sends at most the
-        message in flight (with the same Message-ID); a message that cannot be built or
-        is refused for good is parked, never holding up the others."""
-        report_parked_emails(self.db)
-        retry_delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
-        lease_seconds = float(self.config["EMAIL_LEASE_SECONDS"])
-        smtp = None
-        try:
-            for _ in range(EMAIL_BATCH_SIZE):
-                email = lease_due_email(self.db, lease_seconds)
-                if email is None:
-                    return
-                if smtp is None:
-                    smtp = self._connect_or_defer(email, retry_delays)
-                    if smtp is None:
-                        return
-                if not send_email(self.db, smtp, email, self.config["MAIL_FROM"], retry_delays):
-                    return  # the connection is gone: the next tick connects again
-        finally:
-            if smtp is not None:
-                with contextlib.suppress(OSError, smtplib.SMTPException):
-                    smtp.quit()
-
-    def _connect_or_defer(self, email, retry_delays):
-        try:
-            return emails.connect(self.config)
-        except (OSError, smtplib.SMTPException) as exc:
-            email_failed(self.db, email, exc, False, retry_delays)
-            return None
+        """Lease due emails a batch per commit, send them one at a time, each outcome
+        in its own commit (mailer.py): a crash re-sends at most the message in flight
+        (with the same Message-ID); one that cannot be built or is refused for good is
+        parked, never holding up the others."""
+        mailer.report_parked_emails(self.db)
+        mailer.send_due_emails(self.db, self.config)
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def deliver_due_webhooks(self):
