@@ -447,3 +447,40 @@ def test_meetings_reach_the_attendee_feed_and_the_exhibitor_webhook(
     assert feed[0]["body"] == (
         "Acme Archival accepted your meeting request for 2026-05-05 10:00 UTC. See you at booth 12."
     )
+
+
+def test_a_delivery_that_cannot_be_signed_holds_up_and_repeats_no_other(
+    notifications, publish, webhook_receiver, db_session
+):
+    """The sender loop's batch audit: one delivery whose secret is broken (an old row)
+    is recorded as a failed attempt and retried on its own; the deliveries claimed with
+    it reach their receivers once."""
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS="0.2,60")
+    receivers = [webhook_receiver() for _ in range(3)]
+    hooks = [
+        service.create_webhook("exh-acme", {"url": r.url, "events": ["lead.captured"]})
+        for r in receivers
+    ]
+    db = db_session("notifications")
+    broken = db.get(WebhookEndpoint, hooks[0]["id"])
+    broken.secret = "whsec_%%%not-base64%%%"
+    db.commit()
+
+    publish(LeadCaptured, LEAD)
+    publish(LeadCaptured, {**LEAD, "lead_id": "lead-2"})
+
+    wait_until(lambda: all(len(r.requests) == 2 for r in receivers[1:]))
+
+    def tried_twice():
+        broken_ones = deliveries(db, WebhookDelivery.endpoint_id == hooks[0]["id"])
+        return all(d.attempt_count == 2 for d in broken_ones) and broken_ones
+
+    failed = wait_until(tried_twice)
+    time.sleep(0.5)  # a repeated delivery would show now
+    assert receivers[0].requests == []
+    for receiver in receivers[1:]:
+        assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == 2
+        assert len(receiver.requests) == 2
+    assert len(failed) == 2 and {d.status for d in failed} == {"pending"}
+    for delivery in service.list_deliveries("exh-acme", hooks[0]["id"])["items"]:
+        assert all(a["status_code"] is None and a["error"] for a in delivery["attempts"])
