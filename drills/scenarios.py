@@ -164,21 +164,23 @@ def poison_event(d, result):
     publisher.close()
     dlq = WELCOME_QUEUE + ".dlq"
     flowed = eventually(all_welcomed(d, attendees), 120)
-    parked = eventually(lambda: d.queue_depth(dlq) >= 2, 60)
+    # the poison goes through its retries before it is parked: read a settled count
+    parked = d.settled_depth(dlq, 2, timeout=60)
     if not flowed:
         result.note("the queue did not keep flowing past the poison")
-    if not parked:
+    if parked != 2:
         result.unexpected += 1
-        result.note(f"{d.queue_depth(dlq)} message(s) parked, expected 2")
+        result.note(f"{parked} message(s) parked, expected 2")
     d.execute("notifications", "DROP TRIGGER drill_poison ON notifications")
     d.plenary("dlq", "replay", dlq)
     attendees.append(poison)
     eventually(all_welcomed(d, attendees), 60)
-    settle()
+    # the message that is not JSON is parked again, the fixed one handled
+    parked = d.settled_depth(dlq, 1, timeout=30)
     tally_welcomes(d, result, attendees)
-    if d.queue_depth(dlq) != 1:  # the message that is not JSON is parked again
+    if parked != 1:
         result.unexpected += 1
-        result.note(f"{d.queue_depth(dlq)} message(s) parked after the replay, expected 1")
+        result.note(f"{parked} message(s) parked after the replay, expected 1")
 
 
 # -- 9 -------------------------------------------------------------------------------
