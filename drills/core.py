@@ -110,6 +110,15 @@ class Drill:
         self.cleanups.append(process.stop)
         return process.start() if start else process
 
+    def services(self, *names, **env):
+        """Service processes started side by side (their start-up is mostly imports)."""
+        processes = [self.service(name, start=False, **env) for name in names]
+        for process in processes:
+            process.start(wait=False)
+        for process in processes:
+            process.wait_ready()
+        return processes
+
     def receivers(self):
         receivers = WebhookReceivers()
         self.cleanups.append(receivers.stop)

@@ -7,9 +7,12 @@ crash at any point re-sends at most the one message SMTP may have accepted witho
 outcome being committed; the leased rows not yet sent go out once the lease ends, for
 the first time. A message is handed over only while the lease outlasts its send (cut
 at the SMTP timeout) and the commit after, so no other replica can take it mid-send.
+A database away when a sent message's outcome is due is waited for (the process knows
+the message went), so an outage re-sends nothing either.
 """
 
 import contextlib
+import itertools
 import logging
 import smtplib
 import time
@@ -17,6 +20,7 @@ from datetime import timedelta
 
 import eventlet
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 
 from plumbing.config import number_list
 from plumbing.events import utcnow
@@ -31,6 +35,9 @@ EMAIL_BATCH_SIZE = 50
 # leases one timer tick takes at most while they come back full (then the next tick)
 BATCHES_PER_TICK = 20
 PARKED_REPORT_SECONDS = 30
+# a sent email's outcome is retried this long while the database does not answer
+OUTCOME_PATIENCE_SECONDS = 600
+OUTCOME_RETRY_DELAYS = (0.2, 0.5, 1, 2, 5)
 MAX_ERROR_LENGTH = 500
 LEASED_COLUMNS = (
     OutgoingEmail.id,
@@ -74,17 +81,30 @@ def record(session, email_id, **values):
     )
 
 
-def record_sent(session, email):
-    record(
-        session,
-        email.id,
-        status=SENT,
-        sent_at=utcnow(),
-        next_attempt_at=None,
-        attempts=email.attempts + 1,
-        last_error=None,
-    )
-    session.commit()
+def record_sent(session, email, keep_trying_until):
+    """SMTP has the message: a database that does not answer now is asked again (until
+    ``keep_trying_until``), rather than leave the row due to be sent once more."""
+    delays = itertools.chain(OUTCOME_RETRY_DELAYS, itertools.repeat(OUTCOME_RETRY_DELAYS[-1]))
+    while True:
+        try:
+            record(
+                session,
+                email.id,
+                status=SENT,
+                sent_at=utcnow(),
+                next_attempt_at=None,
+                attempts=email.attempts + 1,
+                last_error=None,
+            )
+            session.commit()
+            break
+        except (DBAPIError, OSError):
+            with contextlib.suppress(Exception):
+                session.rollback()
+            if time.monotonic() > keep_trying_until:
+                raise
+            log.warning("email %s sent, its outcome not recorded yet: trying again", email.id)
+            eventlet.sleep(next(delays))
     metrics.emails_sent.labels(SENT).inc()
 
 
@@ -141,7 +161,7 @@ def send_one(session, smtp, email, mail_from, timeout, retry_delays):
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
         record_failed(session, [email], exc, emails.is_permanent(exc), retry_delays)
         return answered_about_message(exc)
-    record_sent(session, email)
+    record_sent(session, email, time.monotonic() + OUTCOME_PATIENCE_SECONDS)
     return True
 
 

@@ -3,10 +3,12 @@ own (mailer.py): commits per mail, replicas leasing apart, and what a batch does
 the rows it could not send."""
 
 import collections
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from drills.sinks import SmtpSinkProcess
 from plumbing.testing import free_port
@@ -155,3 +157,39 @@ def test_a_5xx_recipient_is_parked_a_4xx_backs_off_and_the_batch_goes_on(db_sess
         assert deferred.status == "pending" and deferred.attempts == 1
         assert "451" in deferred.last_error
     assert sum(trouble_sink.counts().values()) == 5
+
+
+class Flaky:
+    """A session whose database is away for the first ``failures`` statements."""
+
+    def __init__(self, session, failures):
+        self.session, self.failures = session, failures
+
+    def execute(self, *args, **kwargs):
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("UPDATE", {}, ConnectionRefusedError("the database is away"))
+        return self.session.execute(*args, **kwargs)
+
+    def commit(self):
+        self.session.commit()
+
+    def rollback(self):
+        self.session.rollback()
+
+
+def test_a_sent_mail_waits_for_the_database_to_record_it(db_session, monkeypatch):
+    """The outcome of a mail SMTP accepted is recorded once the database answers again,
+    so the row is never left due to go a second time."""
+    monkeypatch.setattr(mailer, "OUTCOME_RETRY_DELAYS", (0.01,))
+    db = db_session("notifications")
+    db.add(pending(1))
+    db.commit()
+    [email] = mailer.lease_due_emails(db, 1, lease_seconds=60)
+
+    mailer.record_sent(Flaky(db, failures=3), email, time.monotonic() + 5)
+
+    sent = rows(db)["mail-0001"]
+    assert sent.status == "sent" and sent.attempts == 1 and sent.next_attempt_at is None
+    with pytest.raises(OperationalError):  # and it gives up when its patience is spent
+        mailer.record_sent(Flaky(db, failures=1000), email, time.monotonic() + 0.05)
