@@ -77,6 +77,15 @@ def all_welcomed(d, attendees):
     return check
 
 
+def paced(count, seconds):
+    """0 .. count-1, the n-th not before n/count of ``seconds`` has passed: spread over
+    ``seconds`` in all (a sleep after each would add the time each step takes)."""
+    started = time.monotonic()
+    for n in range(count):
+        time.sleep(max(0.0, started + seconds * n / count - time.monotonic()))
+        yield n
+
+
 def settle(seconds=2.0):
     """Give a late duplicate the time to show up before counting."""
     time.sleep(seconds)
@@ -232,9 +241,8 @@ def database_outage(d, result):
     publisher = d.publisher()
 
     def publish_all():
-        for attendee in attendees:
-            publisher.publish(AttendeeRegistered, attendee)
-            time.sleep(outage * 2 / count)  # spread over twice the outage
+        for attendee, _ in zip(attendees, paced(count, outage * 2), strict=True):
+            publisher.publish(AttendeeRegistered, attendee)  # spread over twice the outage
 
     feeder = in_thread(publish_all)
     time.sleep(outage / 2)
@@ -433,12 +441,11 @@ def dead_endpoint(d, result):
     published_at = {}
 
     def flow(tag, exhibitors, seconds):
-        for n in range(count):
+        for n in paced(count, seconds):
             for exhibitor in exhibitors:
                 data = lead(exhibitor, f"{tag}{n}")
                 published_at[data["lead_id"]] = time.monotonic()
                 publisher.publish(LeadCaptured, data)
-            time.sleep(seconds / count)
 
     def p95_latency(tag):
         latencies = sorted(

@@ -60,7 +60,8 @@ def shared_engine(url, pool_size=10):
     return _engines[key]
 
 
-def create_db_engine(url, pool_size=10):
+def create_db_engine(url, pool_size=10, **options):
+    """An engine for ``url`` (``options`` go to create_engine, PostgreSQL only)."""
     url = normalize_url(url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -78,7 +79,9 @@ def create_db_engine(url, pool_size=10):
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **options
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

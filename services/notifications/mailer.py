@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from plumbing.config import number_list
+from plumbing.db import create_db_engine
 from plumbing.events import utcnow
 from plumbing.observability import metrics
 from services.notifications import emails
@@ -50,9 +51,31 @@ LEASED_COLUMNS = (
 )
 
 
-def lease_due_emails(session, limit, lease_seconds):
-    """Up to ``limit`` due emails (rows of LEASED_COLUMNS, oldest first), leased in one
-    UPDATE ... RETURNING and committed; rows another replica is leasing are skipped."""
+_engines = {}
+
+
+def mail_engine(url):
+    """The email loop's own small pool, whose connections commit each statement on its
+    own: an outcome is one round trip (a Session's is BEGIN, UPDATE, COMMIT and a ping at
+    check-out). Set at connect: switching a pooled connection over after its ping would
+    leave the ping's transaction open under it."""
+    if url not in _engines:
+        if url.startswith("sqlite"):
+            _engines[url] = create_db_engine(url)  # one writer anyway
+        else:
+            _engines[url] = create_db_engine(url, pool_size=1, isolation_level="AUTOCOMMIT")
+    return _engines[url]
+
+
+def autocommit(engine):
+    """A connection of ``engine`` (a mail_engine: each statement commits on its own)."""
+    return engine.connect()
+
+
+def lease_due_emails(db, limit, lease_seconds):
+    """Up to ``limit`` due emails (rows of LEASED_COLUMNS, oldest first), leased by one
+    UPDATE ... RETURNING that commits on its own; rows another replica is leasing are
+    skipped."""
     now = utcnow()
     due = (
         select(OutgoingEmail.id)
@@ -61,82 +84,78 @@ def lease_due_emails(session, limit, lease_seconds):
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    leased = session.execute(
+    leased = db.execute(
         update(OutgoingEmail)
         .where(OutgoingEmail.id.in_(due.scalar_subquery()))
         .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
         .returning(*LEASED_COLUMNS)
-        .execution_options(synchronize_session=False)
     ).all()
-    session.commit()
     return sorted(leased, key=lambda email: (email.created_at, email.id))
 
 
-def record(session, email_id, **values):
-    session.execute(
-        update(OutgoingEmail)
-        .where(OutgoingEmail.id == email_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+def record(db, email_id, **values):
+    db.execute(update(OutgoingEmail).where(OutgoingEmail.id == email_id).values(**values))
 
 
-def record_sent(session, email, keep_trying_until):
-    """SMTP has the message: a database that does not answer now is asked again (until
-    ``keep_trying_until``), rather than leave the row due to be sent once more."""
+def record_sent(db, email, keep_trying_until):
+    """SMTP has the message: if the database does not answer, it is asked again on new
+    connections (until ``keep_trying_until``) rather than leave the row due to be sent
+    once more; then the batch ends with the error (its connection is gone)."""
+    values = {
+        "status": SENT,
+        "next_attempt_at": None,
+        "attempts": email.attempts + 1,
+        "last_error": None,
+    }
+    try:
+        record(db, email.id, sent_at=utcnow(), **values)
+    except (DBAPIError, OSError):
+        keep_recording(db.engine, email.id, values, keep_trying_until)
+        raise
+    finally:
+        metrics.emails_sent.labels(SENT).inc()
+
+
+def keep_recording(engine, email_id, values, keep_trying_until):
     delays = itertools.chain(OUTCOME_RETRY_DELAYS, itertools.repeat(OUTCOME_RETRY_DELAYS[-1]))
     while True:
+        log.warning("email %s sent, its outcome not recorded yet: trying again", email_id)
+        eventlet.sleep(next(delays))
         try:
-            record(
-                session,
-                email.id,
-                status=SENT,
-                sent_at=utcnow(),
-                next_attempt_at=None,
-                attempts=email.attempts + 1,
-                last_error=None,
-            )
-            session.commit()
-            break
+            with autocommit(engine) as db:
+                record(db, email_id, sent_at=utcnow(), **values)
+            return
         except (DBAPIError, OSError):
-            with contextlib.suppress(Exception):
-                session.rollback()
             if time.monotonic() > keep_trying_until:
                 raise
-            log.warning("email %s sent, its outcome not recorded yet: trying again", email.id)
-            eventlet.sleep(next(delays))
-    metrics.emails_sent.labels(SENT).inc()
 
 
-def record_failed(session, batch, exc, permanent, retry_delays):
+def record_failed(db, batch, exc, permanent, retry_delays):
     """Each of ``batch`` retries after the next of ``retry_delays``, or is parked when
-    they are spent or the failure is ``permanent`` (one commit)."""
+    they are spent or the failure is ``permanent``."""
     error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     for email in batch:
         attempts = email.attempts + 1
         if permanent or attempts > len(retry_delays):
-            record(session, email.id, status=FAILED, next_attempt_at=None)
+            values = {"status": FAILED, "next_attempt_at": None}
             log.error("parked email %s after %d attempt(s): %s", email.id, attempts, error)
             metrics.emails_sent.labels(FAILED).inc()
         else:
             retry_at = utcnow() + timedelta(seconds=retry_delays[attempts - 1])
-            record(session, email.id, next_attempt_at=retry_at)
+            values = {"next_attempt_at": retry_at}
             metrics.emails_sent.labels("retrying").inc()
-        record(session, email.id, attempts=attempts, last_error=error)
-    session.commit()
+        record(db, email.id, attempts=attempts, last_error=error, **values)
 
 
-def release(session, batch):
+def release(db, batch):
     """Leased emails not handed to SMTP: due again now (no attempt counted)."""
     if batch:
-        record_ids = [email.id for email in batch]
-        session.execute(
+        db.execute(
             update(OutgoingEmail)
-            .where(OutgoingEmail.id.in_(record_ids), OutgoingEmail.status == PENDING)
+            .where(OutgoingEmail.id.in_([email.id for email in batch]))
+            .where(OutgoingEmail.status == PENDING)
             .values(next_attempt_at=utcnow())
-            .execution_options(synchronize_session=False)
         )
-        session.commit()
 
 
 def answered_about_message(exc):
@@ -147,25 +166,25 @@ def answered_about_message(exc):
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code != 421
 
 
-def send_one(session, smtp, email, mail_from, timeout, retry_delays):
+def send_one(db, smtp, email, mail_from, timeout, retry_delays):
     """Hand one leased email to SMTP (the whole send cut at ``timeout``) and commit its
     outcome; False if the connection cannot be used for the next one."""
     try:
         message = emails.build_message(email, mail_from)
     except (ValueError, TypeError, LookupError) as exc:  # e.g. a line break in a header
-        record_failed(session, [email], exc, True, retry_delays)
+        record_failed(db, [email], exc, True, retry_delays)
         return True
     try:
         with eventlet.Timeout(timeout, TimeoutError(f"the send took over {timeout} s")):
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
-        record_failed(session, [email], exc, emails.is_permanent(exc), retry_delays)
+        record_failed(db, [email], exc, emails.is_permanent(exc), retry_delays)
         return answered_about_message(exc)
-    record_sent(session, email, time.monotonic() + OUTCOME_PATIENCE_SECONDS)
+    record_sent(db, email, time.monotonic() + OUTCOME_PATIENCE_SECONDS)
     return True
 
 
-def send_batch(session, config, batch, lease_ends):
+def send_batch(db, config, batch, lease_ends):
     """Send a leased batch one message at a time; what the lease (or the connection)
     cannot cover any more is released for the next tick."""
     retry_delays = number_list(config, "EMAIL_RETRY_DELAYS_SECONDS")
@@ -174,16 +193,16 @@ def send_batch(session, config, batch, lease_ends):
         with eventlet.Timeout(timeout, TimeoutError(f"no SMTP session within {timeout} s")):
             smtp = emails.connect(config)
     except (OSError, smtplib.SMTPException) as exc:
-        record_failed(session, batch, exc, False, retry_delays)  # each of them backs off
+        record_failed(db, batch, exc, False, retry_delays)  # each of them backs off
         return
     try:
         for n, email in enumerate(batch):
             # the send and then the commit of its outcome, both inside the lease
             if lease_ends - time.monotonic() < 2 * timeout:
-                release(session, batch[n:])
+                release(db, batch[n:])
                 return
-            if not send_one(session, smtp, email, config["MAIL_FROM"], timeout, retry_delays):
-                release(session, batch[n + 1 :])
+            if not send_one(db, smtp, email, config["MAIL_FROM"], timeout, retry_delays):
+                release(db, batch[n + 1 :])
                 return
     finally:
         with (
@@ -193,16 +212,17 @@ def send_batch(session, config, batch, lease_ends):
             smtp.quit()
 
 
-def send_due_emails(session, config):
+def send_due_emails(engine, config):
     """Lease and send batches while they come back full (BATCHES_PER_TICK at most)."""
     lease_seconds = float(config["EMAIL_LEASE_SECONDS"])
     if lease_seconds < 3 * float(config["SMTP_TIMEOUT_SECONDS"]):
         raise ValueError("EMAIL_LEASE_SECONDS must be at least 3 x SMTP_TIMEOUT_SECONDS")
     for _ in range(BATCHES_PER_TICK):
         leased_at = time.monotonic()
-        batch = lease_due_emails(session, EMAIL_BATCH_SIZE, lease_seconds)
-        if batch:
-            send_batch(session, config, batch, leased_at + lease_seconds)
+        with autocommit(engine) as db:
+            batch = lease_due_emails(db, EMAIL_BATCH_SIZE, lease_seconds)
+            if batch:
+                send_batch(db, config, batch, leased_at + lease_seconds)
         if len(batch) < EMAIL_BATCH_SIZE:
             return
 
@@ -210,15 +230,15 @@ def send_due_emails(session, config):
 _parked_reported_at = float("-inf")  # per process: workers are new instances
 
 
-def report_parked_emails(session):
+def report_parked_emails(db):
     """Set the parked-mail gauge, at most every PARKED_REPORT_SECONDS."""
     global _parked_reported_at
     now = time.monotonic()
     if now - _parked_reported_at < PARKED_REPORT_SECONDS:
         return
     _parked_reported_at = now
-    parked = session.scalar(
+    parked = db.scalar(
         select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == FAILED)
     )
     metrics.emails_parked.set(parked)
-    session.commit()
+    db.commit()

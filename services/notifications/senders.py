@@ -47,7 +47,7 @@ class SenderTimers:
         (with the same Message-ID); one that cannot be built or is refused for good is
         parked, never holding up the others."""
         mailer.report_parked_emails(self.db)
-        mailer.send_due_emails(self.db, self.config)
+        mailer.send_due_emails(mailer.mail_engine(self.config["DATABASE_URL"]), self.config)
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def deliver_due_webhooks(self):

@@ -43,9 +43,19 @@ def config(port, **overrides):
     return {**SETTINGS, "SMTP_PORT": port, **overrides}
 
 
-def commits_of(session):
+def engine(session):
+    """The email loop's engine on ``session``'s database."""
+    return mailer.mail_engine(session.get_bind().url.render_as_string(hide_password=False))
+
+
+def statements_of(engine):
+    """How many statements of each kind ``engine`` runs from now on."""
     counter = collections.Counter()
-    event.listen(session, "after_commit", lambda _: counter.update(["commit"]))
+
+    def count(conn, cursor, statement, *args):
+        counter.update([statement.split(None, 1)[0].upper()])
+
+    event.listen(engine, "before_cursor_execute", count)
     return counter
 
 
@@ -54,20 +64,21 @@ def rows(db):
     return {e.id: e for e in db.scalars(select(OutgoingEmail))}
 
 
-def test_a_batch_costs_one_commit_for_its_lease_and_one_per_outcome(db_session, smtp_sink):
+def test_a_batch_costs_one_statement_for_its_lease_and_one_per_outcome(db_session, smtp_sink):
     db = db_session("notifications")
     db.add_all(pending(n) for n in range(120))
     db.commit()
-    commits = commits_of(db)
+    statements = statements_of(engine(db))
 
-    mailer.send_due_emails(db, config(smtp_sink.port))
+    mailer.send_due_emails(engine(db), config(smtp_sink.port))
 
     assert collections.Counter(m["To"] for m in smtp_sink.messages()) == collections.Counter(
         f"member{n}@example.org" for n in range(120)
     )
     assert {e.status for e in rows(db).values()} == {"sent"}
-    # three leases (50, 50, 20) and 120 outcomes: not two commits a mail
-    assert commits["commit"] == 3 + 120
+    # three leases (50, 50, 20) and 120 outcomes, each committing on its own: no BEGIN,
+    # no COMMIT, one round trip a mail where a Session took four
+    assert statements == {"UPDATE": 3 + 120}
 
 
 def test_replicas_lease_apart(db_session):
@@ -75,9 +86,10 @@ def test_replicas_lease_apart(db_session):
     first.add_all(pending(n) for n in range(30))
     first.commit()
 
-    a = mailer.lease_due_emails(first, 20, lease_seconds=60)
-    b = mailer.lease_due_emails(second, 20, lease_seconds=60)
-    c = mailer.lease_due_emails(second, 20, lease_seconds=60)
+    with mailer.autocommit(engine(first)) as one, mailer.autocommit(engine(second)) as two:
+        a = mailer.lease_due_emails(one, 20, lease_seconds=60)
+        b = mailer.lease_due_emails(two, 20, lease_seconds=60)
+        c = mailer.lease_due_emails(two, 20, lease_seconds=60)
 
     assert len(a) == 20 and len(b) == 10 and c == []
     assert not {e.id for e in a} & {e.id for e in b}
@@ -94,7 +106,7 @@ def test_a_refused_connection_backs_off_every_leased_mail(db_session):
     db.add_all(pending(n) for n in range(5))
     db.commit()
 
-    mailer.send_due_emails(db, config(free_port(), EMAIL_RETRY_DELAYS_SECONDS="30,60"))
+    mailer.send_due_emails(engine(db), config(free_port(), EMAIL_RETRY_DELAYS_SECONDS="30,60"))
 
     for email in rows(db).values():
         assert email.status == "pending" and email.attempts == 1
@@ -108,9 +120,9 @@ def test_what_the_lease_cannot_cover_is_released_untried(db_session, smtp_sink):
     db = db_session("notifications")
     db.add_all(pending(n) for n in range(5))
     db.commit()
-    batch = mailer.lease_due_emails(db, 50, lease_seconds=60)
-
-    mailer.send_batch(db, config(smtp_sink.port, SMTP_TIMEOUT_SECONDS=5), batch, lease_ends=0)
+    with mailer.autocommit(engine(db)) as conn:
+        batch = mailer.lease_due_emails(conn, 50, lease_seconds=60)
+        mailer.send_batch(conn, config(smtp_sink.port, SMTP_TIMEOUT_SECONDS=5), batch, 0)
 
     assert smtp_sink.messages() == []
     for email in rows(db).values():
@@ -125,8 +137,8 @@ def test_an_unbuildable_mail_is_parked_and_the_rest_go_once(db_session, smtp_sin
     db.add_all(pending(n) for n in range(5, 9))
     db.commit()
 
-    mailer.send_due_emails(db, config(smtp_sink.port))
-    mailer.send_due_emails(db, config(smtp_sink.port))
+    mailer.send_due_emails(engine(db), config(smtp_sink.port))
+    mailer.send_due_emails(engine(db), config(smtp_sink.port))
 
     sent = collections.Counter(m["To"] for m in smtp_sink.messages())
     assert sent == collections.Counter(f"member{n}@example.org" for n in range(9) if n != 4)
@@ -141,7 +153,7 @@ def test_a_5xx_recipient_is_parked_a_4xx_backs_off_and_the_batch_goes_on(db_sess
     db.commit()
     trouble_sink.set_mode("5xx:member2@example.org")
 
-    mailer.send_due_emails(db, config(trouble_sink.port))
+    mailer.send_due_emails(engine(db), config(trouble_sink.port))
 
     assert trouble_sink.counts() == {f"member{n}@example.org": 1 for n in range(6) if n != 2}
     refused = rows(db)["mail-0002"]
@@ -150,7 +162,8 @@ def test_a_5xx_recipient_is_parked_a_4xx_backs_off_and_the_batch_goes_on(db_sess
     db.add_all(pending(n) for n in range(6, 9))
     db.commit()
     trouble_sink.set_mode("4xx")
-    mailer.send_due_emails(db, config(trouble_sink.port, EMAIL_RETRY_DELAYS_SECONDS="30"))
+    retrying = config(trouble_sink.port, EMAIL_RETRY_DELAYS_SECONDS="30")
+    mailer.send_due_emails(engine(db), retrying)
 
     for n in range(6, 9):
         deferred = rows(db)[f"mail-{n:04d}"]
@@ -159,37 +172,66 @@ def test_a_5xx_recipient_is_parked_a_4xx_backs_off_and_the_batch_goes_on(db_sess
     assert sum(trouble_sink.counts().values()) == 5
 
 
-class Flaky:
-    """A session whose database is away for the first ``failures`` statements."""
+class Away:
+    """Stands in for mailer.autocommit: the database is away for the first
+    ``failures`` connections' statements."""
 
-    def __init__(self, session, failures):
-        self.session, self.failures = session, failures
+    def __init__(self, failures):
+        self.failures = failures
+        self.connect = mailer.autocommit
+
+    def __call__(self, engine):
+        return Flaky(self, self.connect(engine))
+
+
+class Flaky:
+    def __init__(self, away, connection):
+        self.away, self.connection, self.engine = away, connection, connection.engine
 
     def execute(self, *args, **kwargs):
-        if self.failures:
-            self.failures -= 1
+        if self.away.failures:
+            self.away.failures -= 1
             raise OperationalError("UPDATE", {}, ConnectionRefusedError("the database is away"))
-        return self.session.execute(*args, **kwargs)
+        return self.connection.execute(*args, **kwargs)
 
-    def commit(self):
-        self.session.commit()
+    def __enter__(self):
+        return self
 
-    def rollback(self):
-        self.session.rollback()
+    def __exit__(self, *exc):
+        self.connection.close()
 
 
 def test_a_sent_mail_waits_for_the_database_to_record_it(db_session, monkeypatch):
     """The outcome of a mail SMTP accepted is recorded once the database answers again,
-    so the row is never left due to go a second time."""
+    so the row is never left due to go a second time; then the batch ends."""
     monkeypatch.setattr(mailer, "OUTCOME_RETRY_DELAYS", (0.01,))
     db = db_session("notifications")
     db.add(pending(1))
     db.commit()
-    [email] = mailer.lease_due_emails(db, 1, lease_seconds=60)
+    with mailer.autocommit(engine(db)) as conn:
+        [email] = mailer.lease_due_emails(conn, 1, lease_seconds=60)
+    away = Away(failures=4)
+    monkeypatch.setattr(mailer, "autocommit", away)
 
-    mailer.record_sent(Flaky(db, failures=3), email, time.monotonic() + 5)
+    with pytest.raises(OperationalError), away(engine(db)) as conn:
+        mailer.record_sent(conn, email, time.monotonic() + 5)
 
     sent = rows(db)["mail-0001"]
+    assert away.failures == 0
     assert sent.status == "sent" and sent.attempts == 1 and sent.next_attempt_at is None
-    with pytest.raises(OperationalError):  # and it gives up when its patience is spent
-        mailer.record_sent(Flaky(db, failures=1000), email, time.monotonic() + 0.05)
+
+
+def test_a_database_away_too_long_leaves_the_outcome_unrecorded(db_session, monkeypatch):
+    monkeypatch.setattr(mailer, "OUTCOME_RETRY_DELAYS", (0.01,))
+    db = db_session("notifications")
+    db.add(pending(1))
+    db.commit()
+    with mailer.autocommit(engine(db)) as conn:
+        [email] = mailer.lease_due_emails(conn, 1, lease_seconds=60)
+    away = Away(failures=10_000)
+    monkeypatch.setattr(mailer, "autocommit", away)
+
+    with pytest.raises(OperationalError), away(engine(db)) as conn:
+        mailer.record_sent(conn, email, time.monotonic() + 0.1)
+
+    assert rows(db)["mail-0001"].status == "pending"  # it will go again after the lease
