@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import eventlet
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -244,7 +244,8 @@ def post(job, timeout):
 
 
 def send_and_record(engine, job, policy):
-    """Send one claimed delivery and record the attempt in its own transaction."""
+    """Send one claimed delivery and record the attempt in its own transaction; whether
+    it succeeded."""
     try:
         outcome = post(job, policy.timeout)
     except Exception as exc:  # e.g. a secret that cannot sign: recorded, not lost in a log
@@ -253,6 +254,28 @@ def send_and_record(engine, job, policy):
         )
     with Session(engine) as session, session.begin():
         record_attempt(session, job, outcome, policy)
+    return outcome.succeeded
+
+
+def send_in_turn(engine, jobs, policy):
+    """One sender's claimed deliveries to one endpoint, one after the other, each with
+    its own outcome. The first that does not succeed (a dead, slow, gone or busy
+    receiver) ends the turn: the rest are due again at once, no attempt counted, so a
+    receiver in trouble is not sent more while it is."""
+    for n, job in enumerate(jobs):
+        if not send_and_record(engine, job, policy):
+            release_deliveries(engine, [later.delivery_id for later in jobs[n + 1 :]])
+            return
+
+
+def release_deliveries(engine, delivery_ids):
+    if delivery_ids:
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.status == PENDING)
+                .values(next_attempt_at=utcnow())
+            )
 
 
 def record_attempt(session, job, outcome, policy):

@@ -11,7 +11,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
-from plumbing.testing import count_rows, outbox_envelopes, wait_until
+from plumbing.testing import count_rows, free_port, outbox_envelopes, wait_until
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 LEAD = {
@@ -484,3 +484,50 @@ def test_a_delivery_that_cannot_be_signed_holds_up_and_repeats_no_other(
     assert len(failed) == 2 and {d.status for d in failed} == {"pending"}
     for delivery in service.list_deliveries("exh-acme", hooks[0]["id"])["items"]:
         assert all(a["status_code"] is None and a["error"] for a in delivery["attempts"])
+
+
+def test_a_refusing_receiver_with_a_backlog_does_not_crowd_out_a_healthy_one(
+    notifications, publish, webhook_receiver, db_session
+):
+    """A receiver that refuses connections at once is never busy, so its share is not
+    capped by senders in flight: 120 of its deliveries due again and again must not
+    fill the claim (oldest first) the healthy endpoint's delivery waits behind."""
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS=",".join(["0.1"] * 60))
+    healthy = webhook_receiver()
+    service.create_webhook(
+        "exh-dead", {"url": f"http://127.0.0.1:{free_port()}/gone", "events": ["lead.captured"]}
+    )
+    service.create_webhook("exh-acme", {"url": healthy.url, "events": ["lead.captured"]})
+    db = db_session("notifications")
+    for number in range(120):
+        publish(LeadCaptured, {**LEAD, "exhibitor_id": "exh-dead", "lead_id": f"l-{number}"})
+    wait_until(lambda: len(deliveries(db)) == 120)
+    attempted = WebhookDelivery.attempt_count >= 1
+    wait_until(lambda: len(deliveries(db, attempted)) >= 60, what="the dead backlog retrying")
+
+    started = time.monotonic()
+    publish(LeadCaptured, LEAD)
+
+    # the old claim (oldest first, whoever's) made it wait 1.5 s behind the backlog
+    wait_until(lambda: healthy.requests, timeout=1.0, what="the healthy delivery")
+    print(f"\nhealthy delivery after {time.monotonic() - started:.2f} s")
+
+
+def test_an_endpoints_throughput_is_not_its_senders_per_tick(
+    notifications, publish, webhook_receiver, db_session
+):
+    """One sender for the endpoint and a tick every half second: each sender takes its
+    deliveries in turn, so 40 go in a few ticks, not one a tick (20 s)."""
+    service = notifications(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=1, OUTGOING_POLL_INTERVAL=0.5)
+    receiver = webhook_receiver()
+    service.create_webhook("exh-acme", {"url": receiver.url, "events": ["lead.captured"]})
+    db = db_session("notifications")
+    for number in range(40):
+        publish(LeadCaptured, {**LEAD, "lead_id": f"l-{number}"})
+    wait_until(lambda: len(deliveries(db)) == 40)
+
+    started = time.monotonic()
+    wait_until(lambda: len(receiver.requests) >= 40, timeout=8, what="every delivery")
+    print(f"\n40 deliveries in {time.monotonic() - started:.2f} s")
+    time.sleep(0.5)
+    assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == len(receiver.requests)
