@@ -6,6 +6,7 @@ from nameko.dependency_providers import Config
 from gateway.auth import Auth
 from gateway.ratelimit import RateLimits
 from gateway.routes.attendees import AttendeeRoutes
+from gateway.routes.event import EventRoutes
 from gateway.routes.expo import ExpoRoutes
 from gateway.routes.networking import NetworkingRoutes
 from gateway.routes.notifications import NotificationRoutes
@@ -21,6 +22,7 @@ from plumbing.rpc import TimedRpcProxy
 class GatewayService(
     Auth,
     AttendeeRoutes,
+    EventRoutes,
     ProgramRoutes,
     ExpoRoutes,
     NotificationRoutes,

@@ -1,6 +1,6 @@
-"""Demo data for a local Plenary: a program of sessions, an expo hall of exhibitors, the
-FAQ, the networking interests, topic tables for the networking sessions and two dozen
-attendees listed in the directory.
+"""Demo data for a local Plenary: the event itself (name, days, time zone), a program of
+sessions, an expo hall of exhibitors, the FAQ, the networking interests, topic tables for
+the networking sessions and two dozen attendees listed in the directory.
 
 Everything goes through the public HTTP API with the organizer token, exactly as an
 organizer's tools would.  Seeding twice is harmless: when the program already has
@@ -24,6 +24,29 @@ HTTP_TIMEOUT_SECONDS = 10
 SOON_SESSION_LEAD = timedelta(minutes=20)
 # what POST /v1/sessions/{id}/join hands out (a placeholder: the demo streams nothing)
 DEMO_STREAM_URL = "https://stream.example.org/plenary/demo"
+
+# the program's times (12:30-19:30 UTC) are a morning-to-afternoon day in New York
+EVENT = {
+    "name": "Museums Forward: the Annual Meeting",
+    "theme": "Reinspire · Rebuild · Reengage · Reconnect",
+    "description": "Five days online for everyone who works in and around museums: "
+    "directors and registrars, educators and exhibit developers, volunteers and "
+    "vendors.\n\nA kickoff day to meet, then four conference days of keynotes, panels "
+    "and hands-on workshops across four tracks, an expo hall, topic tables and speed "
+    "networking. Every session is recorded for registered attendees.",
+    "time_zone": "America/New_York",
+    "contact": {
+        "name": "Annual Meeting program office",
+        "email": "annualmeeting@museums.example.org",
+        "phone": "+1 202 555 0142",
+        "url": "https://museums.example.org/annual-meeting",
+    },
+    "links": [
+        {"title": "Code of conduct", "url": "https://museums.example.org/conduct"},
+        {"title": "Accessibility at the meeting", "url": "https://museums.example.org/access"},
+        {"title": "Speaker guidelines", "url": "https://museums.example.org/speakers"},
+    ],
+}
 
 SPEAKERS = {
     "okafor": {
@@ -986,6 +1009,8 @@ def seed(base_url, organizer_token, log=print):
         log("demo data: the program already has sessions, nothing to seed")
         return False
     now = datetime.now(UTC)
+    event = _send(http, "PUT", f"{base_url}/v1/event", demo_event(now), 200)
+    log(f"demo data: the event {event['name']!r}, {event['time_zone']} time")
     sessions = [_post(http, f"{base_url}/v1/sessions", session) for session in program(now)]
     log(f"demo data: {len(sessions)} sessions created")
     seed_networking(http, base_url, sessions, log)
@@ -1041,6 +1066,16 @@ def seed_networking(http, base_url, sessions, log):
 def _email_of(full_name):
     ascii_name = "".join(c for c in full_name.lower() if c.isascii() and (c.isalnum() or c == " "))
     return ".".join(ascii_name.split()) + "@museums.example.org"
+
+
+def demo_event(now):
+    """The event the program belongs to: a kickoff day tomorrow, then four days."""
+    kickoff_day = now.date() + timedelta(days=1)
+    return {
+        **EVENT,
+        "kickoff_day": kickoff_day.isoformat(),
+        "conference_days": [(kickoff_day + timedelta(days=n)).isoformat() for n in range(1, 5)],
+    }
 
 
 def program(now):

@@ -1,12 +1,16 @@
-"""The demo data seeds the networking area too: FAQ, interests, tables, a directory."""
+"""The demo data seeds the event and the networking area too: FAQ, interests, tables, a
+directory."""
 
-from scripts.seed_demo import FAQ, LISTED_ATTENDEES, TABLE_TOPICS, seed
+from scripts.seed_demo import EVENT, FAQ, LISTED_ATTENDEES, TABLE_TOPICS, seed
 from tests.conftest import ORGANIZER_TOKEN
 
 
 def test_the_demo_data_fills_the_faq_tables_and_directory(platform):
     api = platform()
     assert seed(api.base_url, ORGANIZER_TOKEN, log=lambda line: None)
+    event = api.get("/v1/event").json()
+    assert event["name"] == EVENT["name"] and event["time_zone"] == "America/New_York"
+    assert len(event["conference_days"]) == 4 and event["kickoff_day"] < event["conference_days"][0]
     faq = api.get("/v1/faq").json()
     assert len(faq["items"]) == len(FAQ)
     assert {

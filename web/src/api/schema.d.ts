@@ -191,6 +191,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/event": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event: name, theme, days, time zone */
+        get: operations["get_v1_event"];
+        /** Describe the event (the whole of it; what is left out takes its default) */
+        put: operations["put_v1_event"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/exhibitors": {
         parameters: {
             query?: never;
@@ -1890,6 +1908,67 @@ export interface components {
             looking_for?: string | null;
             organization?: string | null;
         };
+        EventContact: {
+            /**
+             * Format: email
+             * @default null
+             */
+            email?: string | null;
+            /** @default  */
+            name?: string;
+            /** @default  */
+            phone?: string;
+            /**
+             * Format: url
+             * @default null
+             */
+            url?: string | null;
+        };
+        EventContactView: {
+            email?: string | null;
+            name?: string;
+            phone?: string;
+            url?: string | null;
+        };
+        EventDetails: {
+            conference_days?: string[];
+            contact?: components["schemas"]["EventContactView"];
+            description?: string;
+            /** Format: date */
+            kickoff_day?: string | null;
+            links?: components["schemas"]["EventLinkView"][];
+            name?: string;
+            theme?: string;
+            time_zone?: string;
+            /** Format: date-time */
+            updated_at?: string | null;
+        };
+        EventLink: {
+            title: string;
+            /** Format: url */
+            url: string;
+        };
+        EventLinkView: {
+            title?: string;
+            url?: string;
+        };
+        EventPayload: {
+            conference_days?: string[];
+            contact?: components["schemas"]["EventContact"];
+            /** @default  */
+            description?: string;
+            /**
+             * Format: date
+             * @default null
+             */
+            kickoff_day?: string | null;
+            links?: components["schemas"]["EventLink"][];
+            name: string;
+            /** @default  */
+            theme?: string;
+            /** @description IANA zone, e.g. Europe/Paris */
+            time_zone: string;
+        };
         Exhibitor: {
             booth?: string;
             categories?: string[];
@@ -3205,6 +3284,122 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backend service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_v1_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDetails"];
+                };
+            };
+            /** @description A backend service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_v1_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventPayload"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventDetails"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
