@@ -184,10 +184,14 @@ class Drill:
                 return depth
             time.sleep(0.25)
 
+    def connections(self):
+        """The broker connections of this drill's vhost (management API: a little late)."""
+        vhost = quote(self.vhost.name, safe="")
+        return self._api("GET", f"vhosts/{vhost}/connections")
+
     def close_connections(self):
         """Close every broker connection of this drill's vhost; returns how many."""
-        vhost = quote(self.vhost.name, safe="")
-        connections = self._api("GET", f"vhosts/{vhost}/connections")
+        connections = self.connections()
         for connection in connections:
             self._api("DELETE", f"connections/{quote(connection['name'], safe='')}")
         return len(connections)
