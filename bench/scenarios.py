@@ -114,6 +114,9 @@ def reads(platform, settings):
 
 # -- 2. registration -------------------------------------------------------------------
 
+# each registration is mailed twice: the welcome, and the code that confirms the address
+MAILS_PER_REGISTRATION = 2
+
 
 def registration(platform, settings, mail_log):
     url = platform.url("/")
@@ -127,13 +130,16 @@ def registration(platform, settings, mail_log):
         burst_end = time.time()
         time.sleep(1)  # requests wrk cut off at the end still finish
         registered = registrations(engine, tag)
-        arrived = wait_for_mails(mail_log, f"b{tag}-", registered, burst_end, 30)
+        arrived = wait_for_mails(
+            mail_log, f"b{tag}-", MAILS_PER_REGISTRATION * registered, burst_end, 30
+        )
         registered = registrations(engine, tag)
         run.update(
             cpu_seconds=cpu,
             registered=registered,
             cpu_ms_per_registration=round(sum(cpu.values()) * 1e3 / max(registered, 1), 1),
-            mails_within_30s=sum(1 for t in arrived if t - burst_end <= 30),
+            mails_within_30s=sum(1 for t in arrived if t - burst_end <= 30)
+            // MAILS_PER_REGISTRATION,
             last_mail_after_s=round(max(arrived) - burst_end, 1) if arrived else None,
         )
         runs.append(run)

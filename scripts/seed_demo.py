@@ -4,9 +4,12 @@ the networking sessions and two dozen attendees listed in the directory.
 
 Everything goes through the public HTTP API with the organizer token, exactly as an
 organizer's tools would.  Seeding twice is harmless: when the program already has
-sessions nothing is created.
+sessions nothing is created.  The listed attendees register and sign in as people do,
+with the login code mailed to them: the seeder reads it from the Maildir the local SMTP
+sink writes (``make run``'s var/mail); without one they are skipped.
 
-    python scripts/seed_demo.py --url http://127.0.0.1:8000 --token <organizer token>
+    python scripts/seed_demo.py --url http://127.0.0.1:8000 --token <organizer token> \
+        --maildir var/mail
 
 The program runs over a kickoff day and four conference days starting tomorrow (UTC),
 plus one session starting 20 minutes from now, so that its reminder fires while you
@@ -14,13 +17,18 @@ watch.  All people and organizations are fictional.
 """
 
 import argparse
+import mailbox
 import os
+import re
 import sys
+import time as clock
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import requests
 
 HTTP_TIMEOUT_SECONDS = 10
+MAIL_WAIT_SECONDS = 20
 SOON_SESSION_LEAD = timedelta(minutes=20)
 # what POST /v1/sessions/{id}/join hands out (a placeholder: the demo streams nothing)
 DEMO_STREAM_URL = "https://stream.example.org/plenary/demo"
@@ -997,8 +1005,44 @@ class SeedError(Exception):
     """The API refused a request the demo data needs."""
 
 
-def seed(base_url, organizer_token, log=print):
+def maildir_login_codes(maildir):
+    """``login_code(email)``: a login code mailed to ``email`` in ``maildir`` since this
+    was called (older mails may hold codes of an earlier run), waiting for it a while."""
+    used = {code for _, code in _mailed_codes(maildir)}
+
+    def login_code(email):
+        deadline = clock.monotonic() + MAIL_WAIT_SECONDS
+        while True:
+            fresh = [c for to, c in _mailed_codes(maildir) if to == email.lower() and c not in used]
+            if fresh:
+                used.add(fresh[0])
+                return fresh[0]
+            if clock.monotonic() > deadline:
+                raise SeedError(f"no login code mailed to {email} in {maildir}")
+            clock.sleep(0.2)
+
+    return login_code
+
+
+def _mailed_codes(maildir):
+    """(lower-cased recipient, code) of every login code mail in ``maildir``."""
+    if not Path(maildir).exists():
+        return []
+    found = []
+    for message in mailbox.Maildir(Path(maildir), create=False):
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                text = part.get_payload(decode=True).decode(errors="replace")
+                match = re.search(r"enter the code (\d{8})", text)
+                if match:
+                    found.append(((message["To"] or "").lower(), match.group(1)))
+    return found
+
+
+def seed(base_url, organizer_token, log=print, login_code=None):
     """Create the demo program and expo hall unless the program already has sessions.
+    ``login_code(email)`` returns the login code mailed to an address (see
+    :func:`maildir_login_codes`); without it no attendee is listed in the directory.
 
     Returns True when it created the data, False when it found some already.
     """
@@ -1014,6 +1058,10 @@ def seed(base_url, organizer_token, log=print):
     sessions = [_post(http, f"{base_url}/v1/sessions", session) for session in program(now)]
     log(f"demo data: {len(sessions)} sessions created")
     seed_networking(http, base_url, sessions, log)
+    if login_code is None:
+        log("demo data: no Maildir to read login codes from, so no attendees are listed")
+    else:
+        seed_attendees(base_url, login_code, log)
     for exhibitor in EXHIBITORS:
         created = _post(http, f"{base_url}/v1/exhibitors", exhibitor)
         log(
@@ -1036,6 +1084,10 @@ def seed_networking(http, base_url, sessions, log):
             table = {"topic": topic, "capacity": capacity}
             _post(http, f"{base_url}/v1/sessions/{session['id']}/tables", table)
     log(f"demo data: {len(FAQ)} FAQ entries, tables in {len(networking)} networking sessions")
+
+
+def seed_attendees(base_url, login_code, log):
+    """Attendees listed in the directory, each registered and signed in by mailed code."""
     tokens = []
     attendee = requests.Session()
     for full_name, organization, job_title, chosen in LISTED_ATTENDEES:
@@ -1046,7 +1098,10 @@ def seed_networking(http, base_url, sessions, log):
             "organization": organization,
             "consent": {"share_with_exhibitors": True},
         }
-        token = _post(attendee, f"{base_url}/v1/registrations", registration)["access_token"]
+        _send(attendee, "POST", f"{base_url}/v1/registrations", registration, 202)
+        signed_in = {"email": email, "code": login_code(email)}
+        token = _send(attendee, "POST", f"{base_url}/v1/auth/token", signed_in, 200)
+        token = token["access_token"]
         profile = {
             "listed": True,
             "job_title": job_title,
@@ -1133,11 +1188,15 @@ def main(argv=None):
         default=os.environ.get("PLENARY_ORGANIZER_TOKEN"),
         help="organizer token (default: $PLENARY_ORGANIZER_TOKEN)",
     )
+    parser.add_argument(
+        "--maildir", help="the local SMTP sink's Maildir, to read the attendees' login codes"
+    )
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("an organizer token is needed: --token or $PLENARY_ORGANIZER_TOKEN")
+    login_code = maildir_login_codes(args.maildir) if args.maildir else None
     try:
-        seed(args.url, args.token)
+        seed(args.url, args.token, login_code=login_code)
     except (SeedError, requests.RequestException) as exc:
         sys.exit(f"seeding failed: {exc}")
 

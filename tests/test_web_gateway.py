@@ -135,14 +135,13 @@ def read_first_event(response):
 
 def test_the_stream_opens_with_a_single_use_ticket(platform):
     api = platform()
-    ada = api.post(
-        "/v1/registrations",
-        json={
+    ada = api.sign_up(
+        {
             "email": "ada@example.org",
             "full_name": "Ada",
             "consent": {"share_with_exhibitors": False},
-        },
-    ).json()
+        }
+    )
     token = ada["access_token"]
     [welcome] = wait_until(lambda: api.get("/v1/me/notifications", token=token).json()["items"])
     sent = api.post(

@@ -200,6 +200,9 @@ class ActingAttendeeArgs(Schema):
     attendee_id = Id(required=True)
     full_name = SingleLine(required=True, validate=validate.Length(max=200))
     email = Text(required=True, validate=validate.Length(max=320))
+    # when the attendee proved owning ``email`` (a login code); None: not proven, and
+    # then the email gives no speaker's rights
+    email_verified_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class SessionActorArgs(SessionIdArgs):

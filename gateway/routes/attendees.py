@@ -6,32 +6,40 @@ from contracts.rpc.registration import (
     LoginLinkAcceptedSchema,
     LoginLinkRequestSchema,
     ProfileChangeSchema,
-    RegisteredSchema,
+    RegistrationAcceptedSchema,
     RegistrationSchema,
     TokenRequestSchema,
 )
 from gateway.auth import bearer_token
-from gateway.http import api, created, read_json
+from gateway.http import api, read_json
 from gateway.problems import HttpProblem
 from plumbing.events import utcnow
 from plumbing.registry import BACKEND_SERVICES
+
+REGISTRATION_ACCEPTED = (
+    "Check your email: a login code is on its way. Enter it to sign in (POST /v1/auth/token)."
+)
 
 
 class AttendeeRoutes:
     @api(
         "POST",
         "/v1/registrations",
-        "Register an attendee (409 when the email is taken or the ticket type sold out)",
+        "Register an attendee: 202 and a login code mailed to the address, whether new "
+        "(a code to confirm it) or already registered (a code for its owner), so the "
+        "answer tells no one who is registered; exchange the code at POST /v1/auth/token "
+        "(409 when the ticket type is sold out; a restricted type needs a ticket_code)",
         "attendees",
         body=RegistrationSchema,
-        response=RegisteredSchema,
-        status=201,
+        response=RegistrationAcceptedSchema,
+        status=202,
         errors=[409, 413, 422, 429],
     )
     def register(self, request):
         self.rate_limits.check(request, "registration")
         payload = read_json(request, RegistrationSchema, self.max_body_bytes)
-        return created(self.registration.register(payload))
+        self.registration.register(payload)
+        return 202, {"detail": REGISTRATION_ACCEPTED}
 
     @api(
         "GET",

@@ -3,7 +3,7 @@
 The public program (tracks, sessions, the iCalendar feed) answers with an ETag and
 ``Cache-Control: public`` so browsers and CDNs cache it and revalidate with
 ``If-None-Match`` (304).  Moderating a session's chat is for the organizer token and
-for attendees whose email is one of the session's speakers'.
+for attendees whose email, proven by a login code, is one of the session's speakers'.
 """
 
 import logging
@@ -43,8 +43,10 @@ class MessageQuery(PageQuery):
 
 
 def acting_attendee(attendee):
-    """What the sessions service needs of an authenticated attendee."""
-    return {key: attendee[key] for key in ("attendee_id", "full_name", "email")}
+    """What the sessions service needs of an authenticated attendee (whether the email
+    is proven decides whether it gives a speaker's moderation rights)."""
+    keys = ("attendee_id", "full_name", "email", "email_verified_at")
+    return {key: attendee.get(key) for key in keys}
 
 
 class ProgramRoutes:

@@ -46,6 +46,7 @@ LEASED_COLUMNS = (
     OutgoingEmail.subject,
     OutgoingEmail.text_body,
     OutgoingEmail.html_body,
+    OutgoingEmail.secret,
     OutgoingEmail.attempts,
     OutgoingEmail.created_at,
 )
@@ -106,6 +107,7 @@ def record_sent(db, email, keep_trying_until):
         "next_attempt_at": None,
         "attempts": email.attempts + 1,
         "last_error": None,
+        "secret": None,  # mailed: no stored row keeps the code
     }
     try:
         record(db, email.id, sent_at=utcnow(), **values)
@@ -137,7 +139,8 @@ def record_failed(db, batch, exc, permanent, retry_delays):
     for email in batch:
         attempts = email.attempts + 1
         if permanent or attempts > len(retry_delays):
-            values = {"status": FAILED, "next_attempt_at": None}
+            # parked: a replay after the code's minutes would be useless
+            values = {"status": FAILED, "next_attempt_at": None, "secret": None}
             log.error("parked email %s after %d attempt(s): %s", email.id, attempts, error)
             metrics.emails_sent.labels(FAILED).inc()
         else:

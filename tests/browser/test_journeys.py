@@ -32,7 +32,7 @@ def test_attendee_journey(journey, site, smtp_sink):
     expect(page.get_by_role("link", name="Reinspire")).to_be_visible()
     journey.visit("home")
 
-    register_in_browser(journey, "grace@example.org", "Grace Hopper", "Museum of Flight")
+    register_in_browser(journey, smtp_sink, "grace@example.org", "Grace Hopper", "Museum of Flight")
     expect(page.get_by_text("Europe/Berlin")).to_be_visible()
     page.get_by_label("Track", exact=True).select_option("rebuild")
     expect(page.get_by_role("link", name="Reinspire: opening keynote")).to_have_count(0)
@@ -220,6 +220,18 @@ def test_organizer_journey(journey, site):
     expect(page.get_by_test_id("attendees")).to_contain_text("bea@example.org")
     expect(page.get_by_role("img", name="Registrations per day")).to_be_visible()
     journey.visit("attendees-and-stats")
+
+    # a code for a restricted ticket type, shown once, lets a speaker register as one
+    page.get_by_label("Restricted ticket type", exact=True).select_option("speaker")
+    page.get_by_role("button", name="Issue a code").click()
+    issued = page.get_by_role("status").filter(has_text="Code for speaker")
+    expect(issued).to_be_visible()
+    journey.visit("ticket-code-issued")
+    code = issued.locator("code").inner_text()
+    body = {"email": "nina@example.org", "full_name": "Nina Simon", "ticket_type": "speaker"}
+    assert api.post("/v1/registrations", json=body).status_code == 422
+    speaker = api.sign_up({**body, "ticket_code": code})
+    assert api.get("/v1/me", token=speaker["access_token"]).json()["ticket_type"] == "speaker"
 
     page.get_by_role("link", name="Moderation").click()
     session_picker = page.get_by_label("Session", exact=True)

@@ -11,6 +11,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
+from contracts.events.registration import AttendeeUpdated
+from plumbing.events import new_envelope
+from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, free_port, outbox_envelopes, wait_until
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -33,6 +36,12 @@ LEAD = {
     },
 }
 BOTH = ["lead.captured", "lead.updated"]
+BOB = {
+    "attendee_id": "att-bob",
+    "full_name": "Bob Builder",
+    "email": "bob@example.org",
+    "organization": "",
+}
 
 
 def deliveries(db, *where):
@@ -531,3 +540,60 @@ def test_an_endpoints_throughput_is_not_its_senders_per_tick(
     print(f"\n40 deliveries in {time.monotonic() - started:.2f} s")
     time.sleep(0.5)
     assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == len(receiver.requests)
+
+
+def withdrawal(attendee_id, share=False):
+    return {
+        "attendee_id": attendee_id,
+        "email": "alice@example.org",
+        "full_name": "Alice Archivist",
+        "organization": "City Museum",
+        "consent": {"share_with_exhibitors": share, "marketing": False},
+        "changed": ["consent.share_with_exhibitors"],
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def test_a_lead_event_arriving_after_the_withdrawal_is_not_delivered(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications()
+    acme = webhook_receiver()
+    service.create_webhook("exh-acme", {"url": acme.url, "events": BOTH})
+    late = new_envelope(LeadCaptured, LEAD)  # occurred before the withdrawal...
+    publish(AttendeeUpdated, withdrawal("att-alice"))
+    db = db_session("notifications")
+    wait_until(lambda: count_rows(db, AttendeeReplica) == 1, what="the withdrawal")
+    publish(LeadCaptured, envelope=late)  # ...but arrives after it
+    publish(LeadCaptured, {**LEAD, "lead_id": "lead-bob", "attendee": BOB})  # a marker
+    [request] = wait_until(lambda: acme.requests)
+    assert json.loads(request["body"])["data"]["lead_id"] == "lead-bob"
+    time.sleep(0.3)
+    assert len(acme.requests) == 1 and len(deliveries(db)) == 1
+
+
+def test_a_withdrawal_deletes_the_deliveries_and_notices_once(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications()
+    acme = webhook_receiver()
+    webhook = service.create_webhook("exh-acme", {"url": acme.url, "events": ["lead.captured"]})
+    publish(LeadCaptured, LEAD)
+    publish(LeadUpdated, {**LEAD, "score": 15})  # not subscribed: never queued
+    wait_until(lambda: acme.requests, what="the lead")
+    db = db_session("notifications")
+    wait_until(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+
+    envelope = publish(AttendeeUpdated, withdrawal("att-alice"))
+    publish(AttendeeUpdated, envelope=envelope)  # redelivered: one notice all the same
+    notice = wait_until(lambda: acme.requests[1:], what="the notice")[0]
+    assert verified(webhook, notice) == {
+        "type": "lead.withdrawn",
+        "timestamp": envelope["occurred_at"],
+        "data": {"lead_id": "lead-1", "exhibitor_id": "exh-acme"},
+    }
+    time.sleep(0.3)
+    assert len(acme.requests) == 2
+    [left] = deliveries(db)
+    assert left.event_type == "lead.withdrawn" and left.attendee_id is None
+    assert count_rows(db, DeliveryAttempt) == 1  # the notice's own

@@ -1205,7 +1205,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Register an attendee (409 when the email is taken or the ticket type sold out) */
+        /** Register an attendee: 202 and a login code mailed to the address, whether new (a code to confirm it) or already registered (a code for its owner), so the answer tells no one who is registered; exchange the code at POST /v1/auth/token (409 when the ticket type is sold out; a restricted type needs a ticket_code) */
         post: operations["post_v1_registrations"];
         delete?: never;
         options?: never;
@@ -1612,6 +1612,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ticket-types/{ticket_type}/codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a code for a restricted ticket type (speaker, exhibitor_staff, complimentary); the code is shown once */
+        post: operations["post_v1_ticket_types_ticket_type_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tracks": {
         parameters: {
             query?: never;
@@ -1631,7 +1648,102 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "lead.erased": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lead's attendee was erased: delete the lead (GDPR Art. 19) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            exhibitor_id: string;
+                            lead_id: string;
+                        };
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "lead.withdrawn" | "lead.erased";
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx: received; else retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "lead.withdrawn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The lead's attendee withdrew consent to share with exhibitors: delete the lead (GDPR Art. 19) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        data: {
+                            exhibitor_id: string;
+                            lead_id: string;
+                        };
+                        /** Format: date-time */
+                        timestamp: string;
+                        /** @enum {string} */
+                        type: "lead.withdrawn" | "lead.erased";
+                    };
+                };
+            };
+            responses: {
+                /** @description Any 2xx: received; else retried */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         AccessToken: {
@@ -1693,6 +1805,11 @@ export interface components {
             readonly consent_updated_at?: unknown;
             country?: string | null;
             email?: string;
+            /**
+             * Format: date-time
+             * @description when the attendee last proved owning the email (signed in with a mailed code); rights tied to the email (moderating as a speaker) need it
+             */
+            email_verified_at?: string | null;
             full_name?: string;
             job_title?: string;
             organization?: string;
@@ -2406,11 +2523,6 @@ export interface components {
             read_at?: string;
             unread_count?: number;
         };
-        Registered: {
-            access_token: string;
-            attendee?: components["schemas"]["Attendee"];
-            attendee_id: string;
-        };
         Registration: {
             /** @default  */
             accessibility_needs?: string;
@@ -2423,12 +2535,18 @@ export interface components {
             job_title?: string;
             /** @default  */
             organization?: string;
+            /** @description the organizer-issued code a restricted ticket type needs */
+            ticket_code?: string;
             /**
+             * @description member, non_member and student are public; speaker, exhibitor_staff, complimentary need a ticket_code issued by the organizer
              * @default non_member
              * @enum {string}
              */
             ticket_type?: "member" | "non_member" | "student" | "speaker" | "exhibitor_staff" | "complimentary";
             time_zone?: string | null;
+        };
+        RegistrationAccepted: {
+            detail?: string;
         };
         Report: {
             /** @description who is reported */
@@ -2665,6 +2783,24 @@ export interface components {
             capacity: number;
             topic: string;
         };
+        TicketCode: {
+            code?: string;
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            expires_at?: string | null;
+            max_uses?: number;
+            ticket_type?: string;
+        };
+        TicketCodeRequest: {
+            /**
+             * Format: date-time
+             * @default null
+             */
+            expires_at?: string | null;
+            /** @default 1 */
+            max_uses?: number;
+        };
         TicketType: {
             cancelled?: number;
             capacity?: number | null;
@@ -2709,7 +2845,7 @@ export interface components {
              * @default null
              */
             contact_email?: string | null;
-            events: ("lead.captured" | "lead.updated" | "meeting.requested" | "meeting.answered")[];
+            events: ("lead.captured" | "lead.updated" | "lead.withdrawn" | "lead.erased" | "meeting.requested" | "meeting.answered")[];
             /** Format: url */
             url: string;
         };
@@ -8480,13 +8616,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
-            201: {
+            /** @description OK */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Registered"];
+                    "application/json": components["schemas"]["RegistrationAccepted"];
                 };
             };
             /** @description Malformed request */
@@ -10773,6 +10909,95 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketType"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this caller */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A backend service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_v1_ticket_types_ticket_type_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketCodeRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketCode"];
                 };
             };
             /** @description Malformed request */

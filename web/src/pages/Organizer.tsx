@@ -168,6 +168,35 @@ function Announcements() {
   );
 }
 
+const RESTRICTED_TICKETS: [string, string][] = ["speaker", "exhibitor_staff", "complimentary"].map((t) => [t, t]);
+
+// Restricted ticket types need a code: issued here, shown once (only its hash is kept).
+function TicketCodes() {
+  const [ticketType, setTicketType] = useState("speaker");
+  const [uses, setUses] = useState("1");
+  const [issued, setIssued] = useState<Schemas["TicketCode"] | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      const path = { ticket_type: ticketType };
+      setIssued(await ok(organizerApi.POST("/v1/ticket-types/{ticket_type}/codes", { params: { path }, body: { max_uses: Number(uses) } })));
+      setError(null);
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label="Issue a ticket code" className="filters">
+      <Select label="Restricted ticket type" value={ticketType} onChange={(e) => setTicketType(e.target.value)} options={RESTRICTED_TICKETS} />
+      <Field label="Registrations it allows" type="number" min={1} max={10000} required value={uses} onChange={(e) => setUses(e.target.value)} />
+      <button type="submit">Issue a code</button>
+      {issued && <p role="status">Code for {issued.ticket_type} ({issued.max_uses} use{issued.max_uses === 1 ? "" : "s"}), shown once: <code>{issued.code}</code></p>}
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
 function Attendees() {
   const [q, setQ] = useState("");
   const [search, setSearch] = useState("");
@@ -197,6 +226,7 @@ function Attendees() {
             </tbody>
           </table>
         )}
+        <TicketCodes />
       </section>
       <section aria-labelledby="attendees">
         <h2 id="attendees">Attendees</h2>
