@@ -15,6 +15,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 from drills.broker import BrokerNode  # noqa: E402
 from drills.core import Drill, DrillTimeout, Result  # noqa: E402
+from drills.procs import TEMPLATES  # noqa: E402
 from drills.scenarios import DRILLS, NEED_OWN_BROKER  # noqa: E402
 
 COLUMNS = ("drill", "sent", "delivered", "lost", "doubled", "in flight", "unexpected", "seconds")
@@ -98,6 +99,7 @@ def main(argv=None):
             for note in results[-1].notes:
                 print(f"    {name}: {note}", file=sys.stderr, flush=True)
     finally:
+        TEMPLATES.drop()
         if broker is not None:
             broker.stop()
     print(table(results), flush=True)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import requests
 from kombu import Connection, Exchange, Queue
+from kombu.exceptions import ChannelError
 from sqlalchemy import text
 
 from drills.procs import (
@@ -109,6 +110,15 @@ class Drill:
         self.cleanups.append(process.stop)
         return process.start() if start else process
 
+    def services(self, *names, **env):
+        """Service processes started side by side (their start-up is mostly imports)."""
+        processes = [self.service(name, start=False, **env) for name in names]
+        for process in processes:
+            process.start(wait=False)
+        for process in processes:
+            process.wait_ready()
+        return processes
+
     def receivers(self):
         receivers = WebhookReceivers()
         self.cleanups.append(receivers.stop)
@@ -149,17 +159,39 @@ class Drill:
         return response.json() if response.content else None
 
     def queue_depth(self, queue):
-        vhost = quote(self.vhost.name, safe="")
+        """Messages ready in ``queue`` now, as the broker counts them (a passive declare
+        over AMQP: the management API's count lags by seconds)."""
         try:
-            info = self._api("GET", f"queues/{vhost}/{quote(queue, safe='')}")
-        except requests.HTTPError:
+            with Connection(self.env["AMQP_URI"], connect_timeout=15) as connection:
+                channel = connection.default_channel
+                return channel.queue_declare(queue, passive=True).message_count
+        except ChannelError:  # no such queue (yet)
             return 0
-        return info.get("messages", 0) or 0
+
+    def settled_depth(self, queue, expected, timeout, steady=1.5):
+        """Poll ``queue``'s depth until it is ``expected`` and has not changed for
+        ``steady`` seconds (a message on its way through retries would change it), or
+        until ``timeout``; returns the last depth read."""
+        deadline = time.monotonic() + timeout
+        depth, since = None, time.monotonic()
+        while True:
+            now_depth = self.queue_depth(queue)
+            if now_depth != depth:
+                depth, since = now_depth, time.monotonic()
+            if depth == expected and time.monotonic() - since >= steady:
+                return depth
+            if time.monotonic() > deadline:
+                return depth
+            time.sleep(0.25)
+
+    def connections(self):
+        """The broker connections of this drill's vhost (management API: a little late)."""
+        vhost = quote(self.vhost.name, safe="")
+        return self._api("GET", f"vhosts/{vhost}/connections")
 
     def close_connections(self):
         """Close every broker connection of this drill's vhost; returns how many."""
-        vhost = quote(self.vhost.name, safe="")
-        connections = self._api("GET", f"vhosts/{vhost}/connections")
+        connections = self.connections()
         for connection in connections:
             self._api("DELETE", f"connections/{quote(connection['name'], safe='')}")
         return len(connections)

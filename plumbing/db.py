@@ -74,7 +74,8 @@ def shared_engine(url, pool_size=10):
     return _engines[key]
 
 
-def create_db_engine(url, pool_size=10):
+def create_db_engine(url, pool_size=10, **options):
+    """An engine for ``url`` (``options`` go to create_engine, PostgreSQL only)."""
     url = normalize_url(url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -95,7 +96,11 @@ def create_db_engine(url, pool_size=10):
     if url.get_driver_name() == "psycopg2":
         make_psycopg2_green()
     engine = create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        **options,
     )
     # No pool_pre_ping: it costs a round trip (SELECT 1) on every checkout, a quarter of
     # a registration's first statement. A connection idle for a while is pinged instead;

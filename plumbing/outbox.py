@@ -92,6 +92,9 @@ class OutboxRelay(DependencyProvider):
         self.wakeup = eventlet.event.Event()
         self.running = False
         self.last_run = {}  # housekeeping task -> when it last ran (monotonic)
+        # rows that are not JSON (written around emit): logged once, then left out, so
+        # however many there are they never hold up the rows after them
+        self.unpublishable = set()
 
     def start(self):
         self.running = True
@@ -167,6 +170,9 @@ class OutboxRelay(DependencyProvider):
         self.wakeup = eventlet.event.Event()
 
     def relay_batch(self, producer):
+        unpublished = outbox_table.c.published_at.is_(None)
+        if self.unpublishable:
+            unpublished &= outbox_table.c.seq.not_in(self.unpublishable)
         with self.engine.begin() as conn:
             rows = conn.execute(
                 select(
@@ -175,7 +181,7 @@ class OutboxRelay(DependencyProvider):
                     outbox_table.c.envelope,
                     outbox_table.c.correlation_id,
                 )
-                .where(outbox_table.c.published_at.is_(None))
+                .where(unpublished)
                 .order_by(outbox_table.c.seq)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
@@ -187,6 +193,7 @@ class OutboxRelay(DependencyProvider):
                         body = json.loads(row.envelope)
                     except ValueError:  # one bad row must not hold up the rest
                         log.error("outbox row %s of %s is not JSON", row.seq, self.service_name)
+                        self.unpublishable.add(row.seq)
                         continue
                     self.publish(producer, row, body)
                     published.append(row.seq)

@@ -31,7 +31,7 @@ def table_rows(stdout):
     }
 
 
-def test_the_light_drills_lose_nothing_and_double_at_most_the_mail_in_flight():
+def test_the_light_drills_lose_nothing_and_double_nothing():
     completed = run_light(SMOKE)
     assert completed.returncode == 0, completed.stdout + completed.stderr[-4000:]
     rows = table_rows(completed.stdout)
@@ -40,6 +40,7 @@ def test_the_light_drills_lose_nothing_and_double_at_most_the_mail_in_flight():
         assert row["lost"] == row["unexpected"] == "0", (name, completed.stdout)
         assert int(row["doubled"]) <= int(row["in flight"]), (name, completed.stdout)
         assert int(row["delivered"]) == int(row["sent"]) > 0, (name, completed.stdout)
-    # only a fault that cuts a send short may leave a mail in flight
-    assert rows["before consumer"]["in flight"] == rows["connection closed"]["in flight"] == "0"
-    assert rows["database outage"]["in flight"] == "1"
+    # none of these cuts a send short: a mail SMTP accepted while the database was away
+    # is recorded once it is back, so none may double
+    for name, row in rows.items():
+        assert row["in flight"] == row["doubled"] == "0", (name, completed.stdout)

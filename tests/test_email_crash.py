@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from drills.procs import ServiceProcess, run_plenary, wait_until
 from drills.sinks import SmtpSinkProcess
@@ -22,10 +23,7 @@ def sink(tmp_path):
     sink.stop()
 
 
-def test_kill_9_mid_batch_resends_at_most_the_mail_in_flight(
-    rabbit_config, database_url, db_session, sink, tmp_path
-):
-    db = db_session("notifications")
+def add_mails(db, count):
     now = datetime.now(UTC)
     db.add_all(
         OutgoingEmail(
@@ -37,18 +35,39 @@ def test_kill_9_mid_batch_resends_at_most_the_mail_in_flight(
             created_at=now,
             dedupe_key=f"crash:{n}",
         )
-        for n in range(MAILS)
+        for n in range(count)
     )
     db.commit()
+
+
+def notifications(rabbit_config, database_url, sink, tmp_path):
     env = {
         "AMQP_URI": rabbit_config["AMQP_URI"],
         "NOTIFICATIONS_DATABASE_URL": database_url("notifications"),
         "SMTP_PORT": sink.port,
         "OUTGOING_POLL_INTERVAL": "0.2",
-        "EMAIL_LEASE_SECONDS": "3",  # the mail in flight at the kill goes again after this
+        # the mail in flight at the kill (and those leased with it) go again after this
+        "EMAIL_LEASE_SECONDS": "3",
+        "SMTP_TIMEOUT_SECONDS": "1",
     }
     run_plenary(["declare", "notifications"], env)
-    service = ServiceProcess("notifications", env, tmp_path).start()
+    return ServiceProcess("notifications", env, tmp_path)
+
+
+def assert_at_most_one_double(sink):
+    doubled = {r: n for r, n in sink.counts().items() if n > 1}
+    assert len(doubled) <= 1, f"{len(doubled)} recipients mailed twice"
+    ids = collections.defaultdict(set)
+    for recipient, message_id in sink.lines():
+        ids[recipient].add(message_id)
+    assert all(len(message_ids) == 1 for message_ids in ids.values())
+
+
+def test_kill_9_mid_batch_resends_at_most_the_mail_in_flight(
+    rabbit_config, database_url, db_session, sink, tmp_path
+):
+    add_mails(db_session("notifications"), MAILS)
+    service = notifications(rabbit_config, database_url, sink, tmp_path).start()
     try:
         wait_until(lambda: len(sink.lines()) >= 10, 30, "ten mails accepted")
         service.kill()
@@ -57,10 +76,38 @@ def test_kill_9_mid_batch_resends_at_most_the_mail_in_flight(
         time.sleep(1)
     finally:
         service.stop()
+    assert_at_most_one_double(sink)
 
-    doubled = {r: n for r, n in sink.counts().items() if n > 1}
-    assert len(doubled) <= 1, f"{len(doubled)} recipients mailed twice"
-    ids = collections.defaultdict(set)
-    for recipient, message_id in sink.lines():
-        ids[recipient].add(message_id)
-    assert all(len(message_ids) == 1 for message_ids in ids.values())
+
+def test_kill_9_inside_a_leased_batch_sends_its_unsent_rows_once(
+    rabbit_config, database_url, db_session, sink, tmp_path
+):
+    """Many rows leased by one commit: killed mid-batch, the rows leased but not sent
+    wait out the lease untried, then go once; only the one in flight may go twice."""
+    mails = 120  # more than one lease's batch
+    db = db_session("notifications")
+    add_mails(db, mails)
+    service = notifications(rabbit_config, database_url, sink, tmp_path).start()
+    try:
+        wait_until(lambda: len(sink.lines()) >= 15, 30, "fifteen mails accepted")
+        service.kill()
+        db.rollback()
+        leased_untried = db.scalar(
+            select(func.count())
+            .select_from(OutgoingEmail)
+            .where(
+                OutgoingEmail.status == "pending",
+                OutgoingEmail.attempts == 0,
+                OutgoingEmail.next_attempt_at > datetime.now(UTC),
+            )
+        )
+        assert leased_untried >= 10, "the kill did not land inside a leased batch"
+        service.start()
+        wait_until(lambda: len(sink.counts()) == mails, 60, "every recipient reached")
+        time.sleep(1)
+    finally:
+        service.stop()
+    assert_at_most_one_double(sink)
+    db.rollback()
+    statuses = collections.Counter(db.scalars(select(OutgoingEmail.status)))
+    assert statuses == {"sent": mails}

@@ -18,7 +18,7 @@ from plumbing.consumer import consume
 from plumbing.db import Database, create_db_engine, plumbing_metadata
 from plumbing.events import new_envelope
 from plumbing.observability import Observability, current_correlation_id
-from plumbing.outbox import OutboxRelay, pending_count
+from plumbing.outbox import OutboxRelay, outbox_table, pending_count
 from plumbing.testing import outbox_envelopes, publish_event, wait_until
 from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
 
@@ -146,6 +146,37 @@ def test_outbox_keeps_events_while_relay_is_down_and_publishes_them_once_back(
     assert [row.attendee_id for row in received_rows(recorder)] == [attendee_id]
     db.expire_all()
     assert pending_count(db) == 0
+
+
+def outbox_row(envelope, seq_text=None):
+    return {
+        "event_id": envelope["id"] if seq_text is None else seq_text,
+        "event_type": "attendee_registered",
+        "envelope": json.dumps(envelope, default=str) if seq_text is None else "{not json",
+        "created_at": datetime.now(UTC),
+    }
+
+
+def test_rows_that_are_not_json_hold_up_none_of_the_rows_after_them(
+    start_service, recorder, db_session
+):
+    """More bad rows than a batch holds, at the head of the outbox: each is left out
+    once met, and every good row after them is published once."""
+    registration = start_service("registration", OUTBOX_BATCH_SIZE=2)
+    relay = next(d for d in registration.dependencies if isinstance(d, OutboxRelay))
+    relay.stop()
+    db = db_session("registration")
+    bad = [outbox_row({}, seq_text=f"bad-{n}") for n in range(3)]
+    good = [an_event(f"a-{n}") for n in range(3)]
+    db.execute(outbox_table.insert(), [*bad, *(outbox_row(e) for e in good)])
+    db.commit()
+
+    relay.start()
+    wait_until(lambda: len(received_rows(recorder)) >= len(good), timeout=10)
+    eventlet.sleep(0.5)  # a second copy, if any, would arrive now
+    assert sorted(row.event_id for row in received_rows(recorder)) == sorted(e["id"] for e in good)
+    db.expire_all()
+    assert pending_count(db) == len(bad)  # still there for an operator to see
 
 
 def test_an_event_delivered_twice_has_one_effect(rabbit_config, recorder):

@@ -15,7 +15,6 @@ from plumbing.fields import unprintable
 from plumbing.tokens import new_id
 from services.notifications.models import PENDING
 
-SMTP_TIMEOUT_SECONDS = 30
 # stands in the stored bodies for a mail's secret (a login code), filled in at sending
 SECRET_MARKER = "[code:redacted]"
 
@@ -81,7 +80,8 @@ def build_message(email, mail_from):
 
 
 def connect(config):
-    smtp = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=SMTP_TIMEOUT_SECONDS)
+    timeout = float(config["SMTP_TIMEOUT_SECONDS"])
+    smtp = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=timeout)
     try:
         if flag(config, "SMTP_STARTTLS"):
             smtp.starttls()

@@ -1,9 +1,6 @@
 """Timers: the side effects. They send due emails and webhook deliveries and record
 the outcome."""
 
-import contextlib
-import logging
-import smtplib
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,112 +9,51 @@ from sqlalchemy import func, select
 
 from plumbing.config import flag, number_list
 from plumbing.events import utcnow
-from plumbing.observability import metrics
 from plumbing.timer import timer_from_config
-from services.notifications import emails, webhooks
-from services.notifications.models import (
-    FAILED,
-    PENDING,
-    SENT,
-    OutgoingEmail,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from services.notifications import mailer, webhooks
+from services.notifications.models import PENDING, WebhookDelivery, WebhookEndpoint
 
-log = logging.getLogger(__name__)
-
-# emails one timer tick sends at most (then the next tick goes on)
-EMAIL_BATCH_SIZE = 50
-PARKED_REPORT_SECONDS = 30
-# deliveries one claim takes at most; a full claim is followed by another at once,
-# for up to CLAIM_SECONDS of one tick
-CLAIM_BATCH = 100
+# a full claim is followed by another at once, for up to CLAIM_SECONDS of one tick
 CLAIM_SECONDS = 0.5
+# senders one claim feeds at most
+CLAIM_SENDERS = 100
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
 
 
-def claim_due(session, model, limit, *where):
-    """Due rows of ``model`` (emails or deliveries), locked; other replicas skip them."""
+# deliveries one sender sends in turn (so an endpoint's throughput is not bound to
+# WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT a tick)
+WEBHOOKS_PER_SENDER = 10
+
+
+def claim_due_deliveries(session, limit, per_endpoint, excluded):
+    """Up to ``limit`` due deliveries, at most ``per_endpoint`` of each endpoint (the
+    oldest), none of ``excluded`` endpoints; locked, other replicas skip them."""
     if limit <= 0:
         return []
+    rank = (
+        func.row_number()
+        .over(partition_by=WebhookDelivery.endpoint_id, order_by=WebhookDelivery.next_attempt_at)
+        .label("rank")
+    )
+    ranked = (
+        select(WebhookDelivery.id, rank)
+        .where(
+            WebhookDelivery.status == PENDING,
+            WebhookDelivery.next_attempt_at <= utcnow(),
+            WebhookDelivery.endpoint_id.not_in(excluded),
+        )
+        .subquery()
+    )
+    fair_share = select(ranked.c.id).where(ranked.c.rank <= per_endpoint)
     return session.scalars(
-        select(model)
-        .where(model.status == PENDING, model.next_attempt_at <= utcnow(), *where)
-        .order_by(model.next_attempt_at)
+        select(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(fair_share))
+        .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-
-
-def lease_due_email(session, lease_seconds):
-    """The next due email, its next attempt pushed past one send's time (committed)."""
-    [email] = claim_due(session, OutgoingEmail, 1) or [None]
-    if email is None:
-        return None
-    email.next_attempt_at = utcnow() + timedelta(seconds=lease_seconds)
-    session.commit()
-    return email
-
-
-def send_email(session, smtp, email, mail_from, retry_delays):
-    """Send one leased email and commit its outcome; False if the connection broke."""
-    try:
-        message = emails.build_message(email, mail_from)
-    except (ValueError, TypeError, LookupError) as exc:  # e.g. a line break in a header
-        email_failed(session, email, exc, True, retry_delays)
-        return True
-    try:
-        smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        permanent = emails.is_permanent(exc)
-        email_failed(session, email, exc, permanent, retry_delays)
-        return permanent or isinstance(exc, smtplib.SMTPRecipientsRefused)
-    email.attempts += 1
-    email.status, email.sent_at, email.next_attempt_at = SENT, utcnow(), None
-    email.last_error = None
-    email.secret = None  # mailed: no stored row keeps the code
-    session.commit()
-    metrics.emails_sent.labels(SENT).inc()
-    return True
-
-
-def email_failed(session, email, exc, permanent, retry_delays):
-    """Retry after the next of ``retry_delays``, or park it when they are spent (committed)."""
-    email.attempts += 1
-    email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
-    if permanent or email.attempts > len(retry_delays):
-        email.status, email.next_attempt_at = FAILED, None
-        email.secret = None  # parked: a replay after the code's minutes would be useless
-        log.error(
-            "parked email %s after %d attempt(s): %s",
-            email.id,
-            email.attempts,
-            email.last_error,
-        )
-        metrics.emails_sent.labels(FAILED).inc()
-    else:
-        email.next_attempt_at = utcnow() + timedelta(seconds=retry_delays[email.attempts - 1])
-        metrics.emails_sent.labels("retrying").inc()
-    session.commit()
-
-
-_parked_reported_at = float("-inf")  # per process: workers are new instances
-
-
-def report_parked_emails(session):
-    """Set the parked-mail gauge, at most every PARKED_REPORT_SECONDS."""
-    global _parked_reported_at
-    now = time.monotonic()
-    if now - _parked_reported_at < PARKED_REPORT_SECONDS:
-        return
-    _parked_reported_at = now
-    parked = session.scalar(
-        select(func.count()).select_from(OutgoingEmail).where(OutgoingEmail.status == FAILED)
-    )
-    metrics.emails_parked.set(parked)
-    session.commit()
 
 
 def webhook_policy(config):
@@ -133,71 +69,45 @@ class SenderTimers:
 
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def send_due_emails(self):
-        """Send due emails one at a time, each with its own outcome: a row is leased
-        (its next attempt pushed past the time one send may take, committed) before it
-        is sent, and its outcome is committed right after. A crash re-sends at most the
-        message in flight (with the same Message-ID); a message that cannot be built or
-        is refused for good is parked, never holding up the others."""
-        report_parked_emails(self.db)
-        retry_delays = number_list(self.config, "EMAIL_RETRY_DELAYS_SECONDS")
-        lease_seconds = float(self.config["EMAIL_LEASE_SECONDS"])
-        smtp = None
-        try:
-            for _ in range(EMAIL_BATCH_SIZE):
-                email = lease_due_email(self.db, lease_seconds)
-                if email is None:
-                    return
-                if smtp is None:
-                    smtp = self._connect_or_defer(email, retry_delays)
-                    if smtp is None:
-                        return
-                if not send_email(self.db, smtp, email, self.config["MAIL_FROM"], retry_delays):
-                    return  # the connection is gone: the next tick connects again
-        finally:
-            if smtp is not None:
-                with contextlib.suppress(OSError, smtplib.SMTPException):
-                    smtp.quit()
-
-    def _connect_or_defer(self, email, retry_delays):
-        try:
-            return emails.connect(self.config)
-        except (OSError, smtplib.SMTPException) as exc:
-            email_failed(self.db, email, exc, False, retry_delays)
-            return None
+        """Lease due emails a batch per commit, send them one at a time, each outcome
+        in its own commit (mailer.py): a crash re-sends at most the message in flight
+        (with the same Message-ID); one that cannot be built or is refused for good is
+        parked, never holding up the others."""
+        mailer.report_parked_emails(self.db)
+        mailer.send_due_emails(mailer.mail_engine(self.config["DATABASE_URL"]), self.config)
 
     @timer_from_config("WEBHOOK_POLL_INTERVAL")
     def deliver_due_webhooks(self):
-        """Claim due deliveries (a lease: their next attempt moves past the timeout) and
-        send each in its own green thread, which records its outcome itself. A claim
-        that came back full is followed by another at once (within CLAIM_SECONDS), so
-        the rate is bounded by the senders, not by one claim a tick.
+        """Claim due deliveries (a lease: their next attempt moves past the time their
+        sender may take) and hand them to senders (green threads), each sending up to
+        WEBHOOKS_PER_SENDER of one endpoint's in turn and recording each outcome itself.
+        A claim that came back full is followed by another at once (within
+        CLAIM_SECONDS), so the rate is bounded by the senders, not by one claim a tick.
 
-        Senders are shared fairly: a healthy endpoint holds at most
-        WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT of them; a *failing* endpoint (its last
-        attempt failed) or a *slow* one (a delivery in flight longer than
+        Senders are shared fairly. The claim takes at most a fair share of each
+        endpoint's backlog, so a receiver with thousands due never fills it. A healthy
+        endpoint holds at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT senders; a *failing*
+        one (its last attempt failed) or a *slow* one (a send running longer than
         WEBHOOK_SLOW_SECONDS) holds at most one, and all of those together at most
         WEBHOOK_FAILING_SENDERS: hanging receivers hold a small share, never the pool."""
         rules = SenderRules.from_config(self.config)
         deadline = time.monotonic() + CLAIM_SECONDS
-        while self._claim_and_send(rules) >= CLAIM_BATCH and time.monotonic() < deadline:
+        while self._claim_and_send(rules) and time.monotonic() < deadline:
             pass
 
     def _claim_and_send(self, rules):
-        """One claim; returns how many rows it claimed."""
+        """One claim, its deliveries dealt to senders; whether the claim came back full."""
         senders = self.webhook_senders
         troubled = failing_endpoints(self.db) | senders.slow(rules.slow_seconds)
         troubled_room = rules.failing_senders - sum(senders.running[key] for key in troubled)
         excluded = {key for key, count in senders.running.items() if count >= rules.cap}
         excluded |= troubled if troubled_room <= 0 else {k for k in troubled if senders.running[k]}
-        due = claim_due(
-            self.db,
-            WebhookDelivery,
-            min(senders.free(), CLAIM_BATCH),
-            WebhookDelivery.endpoint_id.not_in(excluded),
-        )
+        slots = min(senders.free(), CLAIM_SENDERS)
+        limit = slots * WEBHOOKS_PER_SENDER
+        due = claim_due_deliveries(self.db, limit, rules.cap * WEBHOOKS_PER_SENDER, excluded)
         if not due:
             self.db.commit()
-            return 0
+            return False
         endpoints = {
             endpoint.id: endpoint
             for endpoint in self.db.scalars(
@@ -207,33 +117,29 @@ class SenderTimers:
             )
         }
         now = utcnow()
-        lease_until = now + timedelta(seconds=rules.policy.timeout + WEBHOOK_LEASE_MARGIN_SECONDS)
-        room = {
-            key: (1 if key in troubled else rules.cap) - senders.running[key] for key in endpoints
-        }
-        jobs = []
-        for delivery in due:
-            endpoint = endpoints[delivery.endpoint_id]
-            if room[endpoint.id] <= 0 or (endpoint.id in troubled and troubled_room <= 0):
-                continue  # left for a later claim
-            room[endpoint.id] -= 1
-            troubled_room -= endpoint.id in troubled
-            delivery.next_attempt_at = lease_until
-            job = webhooks.DeliveryJob(
-                delivery.id,
-                delivery.attempt_count,
-                endpoint.url,
-                webhooks.signing_secrets(endpoint, now),
-                delivery.payload,
-                rules.allow_private,
-            )
-            jobs.append((endpoint.id, job))
+        turns = []
+        for endpoint_id, deliveries in group_by_endpoint(due).items():
+            room = (1 if endpoint_id in troubled else rules.cap) - senders.running[endpoint_id]
+            if endpoint_id in troubled:
+                room = min(room, troubled_room)
+            chains = split_in_turns(deliveries, min(room, slots - len(turns)))
+            if endpoint_id in troubled:
+                troubled_room -= len(chains)
+            for chain in chains:
+                jobs = []
+                for n, delivery in enumerate(chain):
+                    # leased past the time the sends before it and its own may take
+                    delivery.next_attempt_at = now + timedelta(
+                        seconds=(n + 1) * (rules.policy.timeout + 1) + WEBHOOK_LEASE_MARGIN_SECONDS
+                    )
+                    jobs.append(delivery_job(delivery, endpoints[endpoint_id], now, rules))
+                turns.append((endpoint_id, jobs))
         self.db.commit()
-        for endpoint_id, job in jobs:
+        for endpoint_id, jobs in turns:
             senders.spawn(
-                endpoint_id, webhooks.send_and_record, self.db.get_bind(), job, rules.policy
+                endpoint_id, webhooks.send_in_turn, self.db.get_bind(), jobs, rules.policy
             )
-        return len(due)
+        return len(due) >= limit
 
 
 def failing_endpoints(session):
@@ -264,3 +170,28 @@ class SenderRules:
             float(config["WEBHOOK_SLOW_SECONDS"]),
             flag(config, "WEBHOOK_ALLOW_PRIVATE_URLS"),
         )
+
+
+def delivery_job(delivery, endpoint, now, rules):
+    return webhooks.DeliveryJob(
+        delivery.id,
+        delivery.attempt_count,
+        endpoint.url,
+        webhooks.signing_secrets(endpoint, now),
+        delivery.payload,
+        rules.allow_private,
+    )
+
+
+def group_by_endpoint(deliveries):
+    grouped = {}
+    for delivery in deliveries:
+        grouped.setdefault(delivery.endpoint_id, []).append(delivery)
+    return grouped
+
+
+def split_in_turns(deliveries, senders):
+    """``deliveries`` (oldest first) dealt to ``senders`` turns of at most
+    WEBHOOKS_PER_SENDER; the ones left over stay claimed by nobody (due next tick)."""
+    deliveries = deliveries[: max(senders, 0) * WEBHOOKS_PER_SENDER]
+    return [deliveries[n::senders] for n in range(senders) if deliveries[n::senders]]

@@ -10,8 +10,11 @@ SETTINGS = {
     "MAIL_FROM": "Plenary <no-reply@plenary.local>",
     "OUTGOING_POLL_INTERVAL": 1.0,
     "EMAIL_RETRY_DELAYS_SECONDS": "30,120,600,1800",
-    # a leased email is not leased again for this long (longer than one send may take:
-    # the SMTP timeout is 30 s); a crash delays the message in flight by this much
+    # a connection or a whole send that takes longer is cut (and retried later)
+    "SMTP_TIMEOUT_SECONDS": 30,
+    # one lease covers a batch of emails: none is handed to SMTP with less than two SMTP
+    # timeouts of it left (at least 3 x SMTP_TIMEOUT_SECONDS). A crash delays the
+    # leased emails not yet sent by up to this much
     "EMAIL_LEASE_SECONDS": 120,
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",

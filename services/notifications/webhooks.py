@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import eventlet
 import requests
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -244,7 +244,8 @@ def post(job, timeout):
 
 
 def send_and_record(engine, job, policy):
-    """Send one claimed delivery and record the attempt in its own transaction."""
+    """Send one claimed delivery and record the attempt in its own transaction; whether
+    it succeeded."""
     try:
         outcome = post(job, policy.timeout)
     except Exception as exc:  # e.g. a secret that cannot sign: recorded, not lost in a log
@@ -252,13 +253,38 @@ def send_and_record(engine, job, policy):
             utcnow(), None, 0, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
         )
     with Session(engine) as session, session.begin():
-        record_attempt(session, job, outcome, policy)
+        retry_at = record_attempt(session, job, outcome, policy)
+    return outcome.succeeded, retry_at
+
+
+def send_in_turn(engine, jobs, policy):
+    """One sender's claimed deliveries to one endpoint, one after the other, each with
+    its own outcome. The first that does not succeed (a dead, slow, gone or busy
+    receiver) ends the turn: the rest wait with it, until its next attempt (no attempt
+    counted for them), so a receiver in trouble is not sent more while it is."""
+    for n, job in enumerate(jobs):
+        succeeded, retry_at = send_and_record(engine, job, policy)
+        if not succeeded:
+            later = [job.delivery_id for job in jobs[n + 1 :]]
+            release_deliveries(engine, later, retry_at or utcnow())
+            return
+
+
+def release_deliveries(engine, delivery_ids, due_at):
+    if delivery_ids:
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(delivery_ids), WebhookDelivery.status == PENDING)
+                .values(next_attempt_at=due_at)
+            )
 
 
 def record_attempt(session, job, outcome, policy):
+    """Record one attempt's outcome; the delivery's next attempt (None: no more)."""
     delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
     if delivery is None or delivery.attempt_count != job.attempt_count:
-        return  # deleted with its endpoint meanwhile, or already recorded
+        return None  # deleted with its endpoint meanwhile, or already recorded
     session.add(
         DeliveryAttempt(
             delivery_id=delivery.id,
@@ -269,11 +295,22 @@ def record_attempt(session, job, outcome, policy):
         )
     )
     delivery.attempt_count += 1
-    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
     if outcome.succeeded:
         delivery.status, delivery.next_attempt_at = SUCCEEDED, None
-        endpoint.failing_since = None
-    elif outcome.gone:
+        # no lock on the endpoint unless it was failing: its senders would queue on it
+        session.execute(
+            update(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.id == delivery.endpoint_id,
+                WebhookEndpoint.failing_since.is_not(None),
+            )
+            .values(failing_since=None)
+            .execution_options(synchronize_session=False)
+        )
+        metrics.webhook_deliveries.labels(SUCCEEDED).inc()
+        return None
+    endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
+    if outcome.gone:
         delivery.status, delivery.next_attempt_at = "failed", None
         give_up(session, endpoint, delivery)
         if endpoint.disabled_at is None:
@@ -290,6 +327,7 @@ def record_attempt(session, job, outcome, policy):
     metrics.webhook_deliveries.labels(
         delivery.status if delivery.status != PENDING else "retrying"
     ).inc()
+    return delivery.next_attempt_at
 
 
 def endpoint_failed(session, endpoint, failed_at, policy):

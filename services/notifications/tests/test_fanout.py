@@ -5,13 +5,15 @@ item however often the trigger or a batch is delivered."""
 import time
 from datetime import UTC, datetime, timedelta
 
+from kombu import Connection
 from nameko.rpc import rpc
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from contracts.errors import NotFound
 from contracts.events.sessions import SessionCancelled, SessionStarting, SessionUpdated
 from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
+from plumbing.topology import dead_letter_queue_name, work_queue_name
 from services.notifications.models import Notification, OutgoingEmail
 
 SESSION = {
@@ -170,7 +172,9 @@ def test_reminder_emails_follow_each_attendees_lead_time(
     notifications, publish, container_factory, rabbit_config, db_session
 ):
     container_factory(holders_service(["att-ada", "att-bob"]), dict(rabbit_config)).start()
-    service = notifications()
+    # no email tick during the test: it would lease att-bob's mail (due at once) and move
+    # its next attempt before the check below reads it
+    service = notifications(OUTGOING_POLL_INTERVAL=3600)
     db = db_session("notifications")
     now = datetime.now(UTC)
     for attendee_id in ("att-ada", "att-bob"):
@@ -194,3 +198,97 @@ def test_reminder_emails_follow_each_attendees_lead_time(
     due = {e.attendee_id: e.next_attempt_at for e in db.scalars(select(OutgoingEmail))}
     assert due["att-ada"] == soon["starts_at"] - timedelta(minutes=5)
     assert due["att-bob"] <= datetime.now(UTC)  # no lead time of its own: at once
+
+
+BAD_RECIPIENT_TRIGGER = """
+CREATE FUNCTION refuse_att_bad() RETURNS trigger AS $$
+BEGIN
+  IF NEW.attendee_id = 'att-bad' THEN RAISE EXCEPTION 'a bug meets this row'; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_att_bad BEFORE INSERT ON notifications
+  FOR EACH ROW EXECUTE FUNCTION refuse_att_bad();
+"""
+
+
+def queue_depth(amqp_uri, name):
+    with Connection(amqp_uri) as connection:
+        return connection.default_channel.queue_declare(name, passive=True).message_count
+
+
+def add_replicas(db, attendees):
+    now = datetime.now(UTC)
+    for attendee_id, email in attendees:
+        db.add(
+            AttendeeReplica(
+                attendee_id=attendee_id,
+                email=email,
+                full_name=attendee_id.upper(),
+                active=True,
+                updated_at=now,
+            )
+        )
+    db.commit()
+
+
+def test_a_batch_that_keeps_failing_is_parked_and_the_other_batches_go_once(
+    notifications, db_session, smtp_sink, rabbit_config
+):
+    """The fan-out audit: each batch is its own message with its own retries, so a
+    recipient whose row a bug refuses parks only the batch it is in."""
+    db = db_session("notifications")
+    attendees = [(f"att-{n}", f"a{n}@example.org") for n in range(5)]
+    add_replicas(db, [*attendees, ("att-bad", "bad@example.org")])
+    db.execute(text(BAD_RECIPIENT_TRIGGER))
+    db.commit()
+    service = notifications(SMTP_PORT=smtp_sink.port, FANOUT_BATCH_SIZE=2)
+
+    service.announce({"title": "Hall B is open", "body": "Come and see."})
+
+    batch_queue = work_queue_name(
+        "notifications", "notification_batch", "notifications", "on_notification_batch"
+    )
+    dead_letters = dead_letter_queue_name(batch_queue)
+    wait_until(lambda: queue_depth(rabbit_config["AMQP_URI"], dead_letters) == 1, timeout=20)
+    # the batches run in attendee order: att-bad shares its batch with att-4
+    delivered = {a for a, _ in attendees} - {"att-4"}
+    wait_until(lambda: len(smtp_sink.messages()) == len(delivered), timeout=20)
+    time.sleep(1)  # a repeated batch would show now
+    db.rollback()
+    feed = dict(
+        db.execute(
+            select(Notification.attendee_id, func.count()).group_by(Notification.attendee_id)
+        ).all()
+    )
+    assert feed == dict.fromkeys(delivered, 1)
+    assert sorted(m["To"] for m in smtp_sink.messages()) == sorted(
+        email for a, email in attendees if a in delivered
+    )
+    assert queue_depth(rabbit_config["AMQP_URI"], batch_queue) == 0
+
+
+def test_a_recipient_whose_address_cannot_be_mailed_holds_up_nobody(
+    notifications, db_session, smtp_sink
+):
+    """An old replica row with a line separator in the address: its mail is parked with
+    the reason, the batch and every other mail in it go once."""
+    db = db_session("notifications")
+    attendees = [(f"att-{n}", f"a{n}@example.org") for n in range(4)]
+    add_replicas(db, [*attendees, ("att-odd", "odd\u2028@example.org")])
+    service = notifications(SMTP_PORT=smtp_sink.port, FANOUT_BATCH_SIZE=10)
+
+    service.announce({"title": "Hall B is open", "body": "Come and see."})
+
+    wait_until(lambda: len(smtp_sink.messages()) == len(attendees), timeout=20)
+
+    def odd_mail():
+        db.rollback()
+        return db.scalars(
+            select(OutgoingEmail).where(OutgoingEmail.attendee_id == "att-odd")
+        ).one_or_none()
+
+    parked = wait_until(lambda: (mail := odd_mail()) and mail.status == "failed" and mail)
+    assert "U+2028" in parked.last_error
+    time.sleep(1)
+    assert sorted(m["To"] for m in smtp_sink.messages()) == [email for _, email in attendees]
+    assert count_rows(db, Notification) == len(attendees) + 1

@@ -14,7 +14,7 @@ from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, Me
 from contracts.events.registration import AttendeeUpdated
 from plumbing.events import new_envelope
 from plumbing.replica import AttendeeReplica
-from plumbing.testing import count_rows, outbox_envelopes, wait_until
+from plumbing.testing import count_rows, free_port, outbox_envelopes, wait_until
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 LEAD = {
@@ -493,6 +493,92 @@ def test_hanging_receivers_together_hold_only_their_share_of_the_senders(
     wait_until(lambda: healthy.requests, timeout=3, what="the healthy delivery")
     time.sleep(0.5)  # a few more claims
     assert len(hanging.requests) == 6  # nothing more for the slow ones: their share is used
+
+
+def test_a_delivery_that_cannot_be_signed_holds_up_and_repeats_no_other(
+    notifications, publish, webhook_receiver, db_session
+):
+    """The sender loop's batch audit: one delivery whose secret is broken (an old row)
+    is recorded as a failed attempt and retried on its own; the deliveries claimed with
+    it reach their receivers once."""
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS="0.2,60")
+    receivers = [webhook_receiver() for _ in range(3)]
+    hooks = [
+        service.create_webhook("exh-acme", {"url": r.url, "events": ["lead.captured"]})
+        for r in receivers
+    ]
+    db = db_session("notifications")
+    broken = db.get(WebhookEndpoint, hooks[0]["id"])
+    broken.secret = "whsec_%%%not-base64%%%"
+    db.commit()
+
+    publish(LeadCaptured, LEAD)
+    publish(LeadCaptured, {**LEAD, "lead_id": "lead-2"})
+
+    wait_until(lambda: all(len(r.requests) == 2 for r in receivers[1:]))
+
+    def retried():  # a failing endpoint's turn stops at its first failure: one at a time
+        broken_ones = deliveries(db, WebhookDelivery.endpoint_id == hooks[0]["id"])
+        return broken_ones and max(d.attempt_count for d in broken_ones) == 2 and broken_ones
+
+    failed = wait_until(retried)
+    time.sleep(0.5)  # a repeated delivery would show now
+    assert receivers[0].requests == []
+    for receiver in receivers[1:]:
+        assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == 2
+        assert len(receiver.requests) == 2
+    assert len(failed) == 2 and {d.status for d in failed} == {"pending"}
+    for delivery in service.list_deliveries("exh-acme", hooks[0]["id"])["items"]:
+        assert all(a["status_code"] is None and a["error"] for a in delivery["attempts"])
+
+
+def test_a_refusing_receiver_with_a_backlog_does_not_crowd_out_a_healthy_one(
+    notifications, publish, webhook_receiver, db_session
+):
+    """A receiver that refuses connections at once is never busy, so its share is not
+    capped by senders in flight: 120 of its deliveries due again and again must not
+    fill the claim (oldest first) the healthy endpoint's delivery waits behind."""
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS=",".join(["0.1"] * 60))
+    healthy = webhook_receiver()
+    service.create_webhook(
+        "exh-dead", {"url": f"http://127.0.0.1:{free_port()}/gone", "events": ["lead.captured"]}
+    )
+    service.create_webhook("exh-acme", {"url": healthy.url, "events": ["lead.captured"]})
+    db = db_session("notifications")
+    for number in range(120):
+        publish(LeadCaptured, {**LEAD, "exhibitor_id": "exh-dead", "lead_id": f"l-{number}"})
+    wait_until(lambda: len(deliveries(db)) == 120)
+    attempted = WebhookDelivery.attempt_count >= 1
+    # a failing endpoint's turn stops at its first failure: its backlog is tried one at a
+    # time, the rest due again with it, again and again
+    wait_until(lambda: len(deliveries(db, attempted)) >= 5, what="the dead backlog retrying")
+
+    started = time.monotonic()
+    publish(LeadCaptured, LEAD)
+
+    # the old claim (oldest first, whoever's) made it wait 1.5 s behind the backlog
+    wait_until(lambda: healthy.requests, timeout=1.0, what="the healthy delivery")
+    print(f"\nhealthy delivery after {time.monotonic() - started:.2f} s")
+
+
+def test_an_endpoints_throughput_is_not_its_senders_per_tick(
+    notifications, publish, webhook_receiver, db_session
+):
+    """One sender for the endpoint and a tick every half second: each sender takes its
+    deliveries in turn, so 40 go in a few ticks, not one a tick (20 s)."""
+    service = notifications(WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=1, WEBHOOK_POLL_INTERVAL=0.5)
+    receiver = webhook_receiver()
+    service.create_webhook("exh-acme", {"url": receiver.url, "events": ["lead.captured"]})
+    db = db_session("notifications")
+    for number in range(40):
+        publish(LeadCaptured, {**LEAD, "lead_id": f"l-{number}"})
+    wait_until(lambda: len(deliveries(db)) == 40)
+
+    started = time.monotonic()
+    wait_until(lambda: len(receiver.requests) >= 40, timeout=8, what="every delivery")
+    print(f"\n40 deliveries in {time.monotonic() - started:.2f} s")
+    time.sleep(0.5)
+    assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == len(receiver.requests)
 
 
 def withdrawal(attendee_id, share=False):

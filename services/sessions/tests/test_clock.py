@@ -3,8 +3,9 @@
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import eventlet
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from plumbing.events import utcnow
 from plumbing.testing import wait_until
@@ -122,3 +123,38 @@ def test_a_moved_session_is_announced_again_for_its_new_time(db, start_service, 
     )
     assert statuses(db) == {session_id: "scheduled"}
     assert events_by_session(db) == {session_id: ["session_starting", "session_updated"]}
+
+
+def refuse_events_about(session_id):
+    """A bug that meets one session's event (the outbox insert fails for it alone)."""
+    return f"""
+CREATE FUNCTION refuse_one_session() RETURNS trigger AS $$
+BEGIN
+  IF NEW.envelope LIKE '%{session_id}%' THEN RAISE EXCEPTION 'a bug meets this row'; END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER refuse_one_session BEFORE INSERT ON outbox
+  FOR EACH ROW EXECUTE FUNCTION refuse_one_session();
+"""
+
+
+def test_a_session_whose_event_fails_holds_up_and_repeats_no_other(db, start_service):
+    """The clock's batch audit: the failing session is first in the batch (the earliest
+    start); it stays behind, tick after tick, while the others move once each; after
+    the fix it catches up once."""
+    bad = add_session(db, -timedelta(minutes=20), ONE_HOUR, title="Broken")
+    others = [add_session(db, -timedelta(minutes=10), ONE_HOUR, title=f"T{n}") for n in range(5)]
+    db.execute(text(refuse_events_about(bad)))
+    db.commit()
+    start_service("sessions", SESSION_CLOCK_INTERVAL=0.1, SESSION_REMINDER_LEAD_SECONDS=60)
+
+    wait_until(lambda: all(statuses(db)[s] == "live" for s in others))
+    eventlet.sleep(1)  # ten more ticks: the failing one is tried again, nothing repeats
+    assert statuses(db)[bad] == "scheduled"
+    assert events_by_session(db) == {s: ["session_started"] for s in others}
+
+    db.execute(text("DROP TRIGGER refuse_one_session ON outbox"))
+    db.commit()
+    wait_until(lambda: statuses(db)[bad] == "live")
+    eventlet.sleep(0.5)
+    assert events_by_session(db) == {s: ["session_started"] for s in [bad, *others]}
