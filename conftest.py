@@ -33,7 +33,7 @@ from plumbing.migrations import upgrade  # noqa: E402
 from plumbing.testing import SmtpSink, WebhookReceiver, free_port, publish_event  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 
 

@@ -63,6 +63,18 @@ class AttendeeErased(EventSchema):
     erased_at = fields.AwareDateTime(required=True)
 
 
+class TokenRevoked(EventSchema):
+    """An access token was revoked (logout): gateways that checked it forget it. Carries
+    the token's SHA-256 (as stored), never the token."""
+
+    source_service = "registration"
+    event_type = "token_revoked"
+    version = 1
+
+    attendee_id = fields.String(required=True)
+    token_hash = fields.String(required=True)
+
+
 class LoginLinkRequested(EventSchema):
     """A one-time login code for notifications to mail; the code is single use and
     short-lived, and registration stores only its hash. The code and the link travel in

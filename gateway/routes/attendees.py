@@ -65,7 +65,9 @@ class AttendeeRoutes:
     def update_me(self, request):
         attendee = self.require_attendee(request)
         payload = read_json(request, ProfileChangeSchema, self.max_body_bytes)
-        return self.registration.update_profile(attendee["attendee_id"], payload)
+        changed = self.registration.update_profile(attendee["attendee_id"], payload)
+        self.reads.tokens.forget(attendee["attendee_id"])  # its kept profile is stale
+        return changed
 
     @api(
         "DELETE",
@@ -78,6 +80,7 @@ class AttendeeRoutes:
     def erase_me(self, request):
         attendee = self.require_attendee(request)
         self.registration.erase_attendee(attendee["attendee_id"])
+        self.reads.tokens.forget(attendee["attendee_id"])
         return 204, None
 
     @api(
@@ -105,7 +108,9 @@ class AttendeeRoutes:
     )
     def cancel_me(self, request):
         attendee = self.require_attendee(request)
-        return self.registration.cancel_registration(attendee["attendee_id"], BY_ATTENDEE)
+        cancelled = self.registration.cancel_registration(attendee["attendee_id"], BY_ATTENDEE)
+        self.reads.tokens.forget(attendee["attendee_id"])
+        return cancelled
 
     @api(
         "POST",
@@ -142,6 +147,8 @@ class AttendeeRoutes:
                 "Invalid login code",
                 "The code is wrong, expired, already used or tried too often; ask for a new one.",
             )
+        # signing in with a mailed code verifies the email: the kept profile is stale
+        self.reads.tokens.forget(token["attendee_id"])
         return token
 
     @api(
@@ -153,6 +160,7 @@ class AttendeeRoutes:
         status=204,
     )
     def logout(self, request):
-        self.require_attendee(request)
+        attendee = self.require_attendee(request)
         self.registration.revoke_token(bearer_token(request))
+        self.reads.tokens.forget(attendee["attendee_id"])  # here at once, elsewhere by event
         return 204, None

@@ -2,7 +2,8 @@
 organizer writes it whole."""
 
 from contracts.rpc.sessions import EventDetailsSchema, EventPayload
-from gateway.http import api, cacheable, read_json
+from gateway.http import api, read_json
+from gateway.readmodel import PROGRAM
 
 
 class EventRoutes:
@@ -14,7 +15,9 @@ class EventRoutes:
         response=EventDetailsSchema,
     )
     def get_event(self, request):
-        return cacheable(request, self.sessions.get_event(), self.program_cache_seconds)
+        return self.reads.answer(
+            PROGRAM, request, self.program_cache_seconds, self.sessions.get_event
+        )
 
     @api(
         "PUT",
@@ -28,4 +31,6 @@ class EventRoutes:
     def update_event(self, request):
         self.require_organizer(request)
         payload = read_json(request, EventPayload, self.max_body_bytes)
-        return self.sessions.update_event(payload)
+        event = self.sessions.update_event(payload)
+        self.reads.changed(PROGRAM)
+        return event

@@ -72,7 +72,9 @@ class OrganizerRoutes:
     )
     def cancel_registration(self, request, attendee_id):
         self.require_organizer(request)
-        return self.registration.cancel_registration(attendee_id, BY_ORGANIZER)
+        cancelled = self.registration.cancel_registration(attendee_id, BY_ORGANIZER)
+        self.reads.tokens.forget(attendee_id)
+        return cancelled
 
     @api(
         "DELETE",
@@ -86,6 +88,7 @@ class OrganizerRoutes:
     def erase_attendee(self, request, attendee_id):
         self.require_organizer(request)
         self.registration.erase_attendee(attendee_id)
+        self.reads.tokens.forget(attendee_id)
         return 204, None
 
     @api(

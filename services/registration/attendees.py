@@ -108,12 +108,22 @@ class AttendeeRpcs:
     @rpc
     def authenticate(self, token):
         """The attendee a bearer token belongs to, or None if unknown, expired or revoked."""
-        if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+        row = live_token(self.db, token)
+        return (
+            None if row is None else AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
+        )
+
+    @rpc
+    def check_token(self, token):
+        """``authenticate`` with the token's expiry, for a gateway that keeps checked
+        tokens until then (or until an event ends them): {"attendee", "expires_at"}."""
+        row = live_token(self.db, token)
+        if row is None:
             return None
-        row = self.db.get(AccessToken, secret_hash(token))
-        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-            return None
-        return AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
+        return {
+            "attendee": AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id)),
+            "expires_at": row.expires_at.isoformat(),
+        }
 
     @rpc
     def get_attendee(self, attendee_id):
@@ -172,6 +182,16 @@ class AttendeeRpcs:
                 },
             )
         return AttendeeSchema().dump(attendee)
+
+
+def live_token(db, token):
+    """The token's row if it is known, unexpired and not revoked, else None."""
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.get(AccessToken, secret_hash(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
 
 
 def usable_ticket_code(db, fields):

@@ -16,7 +16,7 @@ from nameko.rpc import rpc
 from sqlalchemy import delete, or_, select, update
 
 from contracts.enums import LOGIN_SIGN_IN
-from contracts.events.registration import LoginLinkRequested
+from contracts.events.registration import LoginLinkRequested, TokenRevoked
 from contracts.rpc.registration import LoginLinkRequestSchema, TokenRequestSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit
@@ -124,11 +124,14 @@ class LoginRpcs:
     @rpc
     def revoke_token(self, token):
         """Log out: the token stops working at once. Unknown tokens are ignored."""
-        if isinstance(token, str):
-            self.db.execute(
-                update(AccessToken)
-                .where(
-                    AccessToken.token_hash == secret_hash(token), AccessToken.revoked_at.is_(None)
-                )
-                .values(revoked_at=utcnow())
-            )
+        if not isinstance(token, str):
+            return
+        token_hash = secret_hash(token)
+        attendee_id = self.db.scalar(
+            update(AccessToken)
+            .where(AccessToken.token_hash == token_hash, AccessToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .returning(AccessToken.attendee_id)
+        )
+        if attendee_id is not None:  # gateways that checked the token forget it
+            emit(self.db, TokenRevoked, {"attendee_id": attendee_id, "token_hash": token_hash})

@@ -5,9 +5,11 @@ from datetime import date
 
 from nameko.rpc import rpc
 
+from contracts.events.sessions import EventDetailsUpdated
 from contracts.rpc.sessions import EventDetailsSchema, EventPayload
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.events import utcnow
+from plumbing.outbox import emit
 from plumbing.schemas import load_or_invalid
 from services.sessions.models import DEFAULT_EVENT, EventDetails
 
@@ -56,4 +58,5 @@ class EventRpcs:
         row.links = fields["links"]
         row.updated_at = utcnow()
         self.db.flush()
+        emit(self.db, EventDetailsUpdated, {"name": row.name, "updated_at": row.updated_at})
         return EventDetailsSchema().dump(current_event(self.db))

@@ -458,6 +458,43 @@ def test_meetings_reach_the_attendee_feed_and_the_exhibitor_webhook(
     )
 
 
+def test_hanging_receivers_together_hold_only_their_share_of_the_senders(
+    notifications, publish, webhook_receiver, db_session
+):
+    """Six endpoints hang (each delivery in flight past WEBHOOK_SLOW_SECONDS): together
+    they keep WEBHOOK_FAILING_SENDERS-worth of senders at most, however much is queued
+    for them, so the healthy endpoint's delivery goes out at once. Without that rule the
+    4 free senders would go to the hanging endpoints' backlog (each may hold 5)."""
+    service = notifications(
+        WEBHOOK_SENDERS=10,
+        WEBHOOK_FAILING_SENDERS=3,
+        WEBHOOK_SLOW_SECONDS=0.5,
+        WEBHOOK_TIMEOUT_SECONDS=8,
+        WEBHOOK_RETRY_DELAYS_SECONDS="60",
+    )
+    hanging, healthy = webhook_receiver(delay=9), webhook_receiver()
+    slow_ones = [f"exh-slow-{n}" for n in range(6)]
+    for n, exhibitor in enumerate(slow_ones):
+        service.create_webhook(exhibitor, {"url": f"{hanging.url}?n={n}", "events": BOTH})
+    service.create_webhook("exh-acme", {"url": healthy.url, "events": BOTH})
+    for exhibitor in slow_ones:
+        publish(LeadCaptured, {**LEAD, "exhibitor_id": exhibitor, "lead_id": f"{exhibitor}-0"})
+    wait_until(lambda: len(hanging.requests) == 6, what="one delivery in flight per endpoint")
+    time.sleep(0.7)  # now each of them is slow
+
+    db = db_session("notifications")
+    for exhibitor in slow_ones:
+        for number in range(1, 6):
+            lead = {**LEAD, "exhibitor_id": exhibitor, "lead_id": f"{exhibitor}-{number}"}
+            publish(LeadCaptured, lead)
+    wait_until(lambda: len(deliveries(db)) == 36)
+    publish(LeadCaptured, LEAD)
+
+    wait_until(lambda: healthy.requests, timeout=3, what="the healthy delivery")
+    time.sleep(0.5)  # a few more claims
+    assert len(hanging.requests) == 6  # nothing more for the slow ones: their share is used
+
+
 def withdrawal(attendee_id, share=False):
     return {
         "attendee_id": attendee_id,
