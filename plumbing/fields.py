@@ -91,7 +91,12 @@ class MultiLine(Text):
 
 
 class Url(Text, fields.Url):
-    """A URL PostgreSQL can store (marshmallow's URL check lets NUL through in the path)."""
+    """A URL PostgreSQL can store (marshmallow's URL check lets NUL through in the path)
+    and that reads as what it is: no control or format characters (a right-to-left
+    override shows ``/\u202eexe.txt`` as ``/txt.exe`` in a portal or a mail)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return refuse_unprintable(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Id(Text):

@@ -252,13 +252,18 @@ def print_summary(organizer_token):
     )
     say(f"""
 Plenary is running.
+  web app          {GATEWAY_URL}/
+                   (attendees register there; exhibitor and organizer portals
+                   at /exhibitor and /organizer)
   API              {GATEWAY_URL}/v1
+  API reference    {GATEWAY_URL}/docs
   OpenAPI          {GATEWAY_URL}/v1/openapi.json
   metrics
 {metrics}
   mail (Maildir)   {MAILDIR}
   organizer token  {organizer_token}
                    (Authorization: Bearer <token> on organizer endpoints)
+  exhibitor keys   the "demo data: exhibitor ... id=... api_key=pex_..." lines above
 Ctrl-C to stop.
 """)
 

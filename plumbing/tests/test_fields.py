@@ -3,7 +3,7 @@
 import pytest
 from marshmallow import Schema, ValidationError
 
-from plumbing.fields import MultiLine, SingleLine
+from plumbing.fields import MultiLine, SingleLine, Url
 
 HOSTILE = [
     "Keynote\u2028moved",
@@ -59,3 +59,24 @@ def test_people_s_names_in_any_script_pass(text):
 def test_a_multi_line_field_keeps_its_lines_and_tabs():
     body = "Dear members,\n\n\tthe keynote moved.\n"
     assert Form().load({"title": "t", "body": body})["body"] == body.strip()
+
+
+class UrlHolder(Schema):
+    url = Url()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://archival.example/\u202eevil.exe",  # right-to-left override: shown reversed
+        "https://archival.example/a\u200bb",  # zero-width space: two URLs that look alike
+        "https://archival.example/\x1e",
+    ],
+)
+def test_a_url_refuses_control_and_format_characters(url):
+    with pytest.raises(ValidationError, match="control characters"):
+        UrlHolder().load({"url": url})
+
+
+def test_a_url_keeps_non_ascii_letters():
+    assert UrlHolder().load({"url": "https://archival.example/caf\u00e9"})["url"]
