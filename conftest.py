@@ -49,6 +49,7 @@ PREREQUISITES = [
         ("127.0.0.1", 5432),
         "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     ),
+    ("Redis (127.0.0.1:6379)", ("127.0.0.1", 6379), "redis-server --daemonize yes"),
     ("Chromium (/usr/bin/chromium)", "/usr/bin/chromium", "apt-get install -y chromium"),
 ]
 
