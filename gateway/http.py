@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # (``?access_token=``, the stream's ``?ticket=``)
 access_log = logging.getLogger("gateway.access")
 
+MAX_URL_LENGTH = 64 * 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -110,7 +111,8 @@ class ApiServer(WebServer):
         return ProblemWsgiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
-        # eventlet's own access line would carry the query string: log_access replaces it
+        # eventlet's own access line would carry the query string: log_access replaces it.
+        # URLs up to 64 KiB reach the routes, whose schemas refuse what is too long (422)
         return wsgi.Server(
             sock,
             sock.getsockname(),
@@ -119,6 +121,7 @@ class ApiServer(WebServer):
             debug=debug,
             log=logging.getLogger("nameko.web.server"),
             log_output=False,
+            url_length_limit=MAX_URL_LENGTH,
         )
 
 
@@ -198,13 +201,20 @@ def read_json(request, schema_cls, max_bytes):
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
     try:
-        payload = json.loads(raw)
+        payload = json.loads(raw, parse_float=json_number)
     except (ValueError, UnicodeDecodeError):
         raise HttpProblem(
             400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json"
         ) from None
     validate(schema_cls, payload, "The request body is not valid.")
     return payload
+
+
+def json_number(text):
+    """A JSON number with a fraction or exponent; 5.0 is the integer 5, as JSON Schema
+    counts it (an integer field takes it), 5.5 stays a float."""
+    number = float(text)
+    return int(number) if number.is_integer() else number
 
 
 def read_query(request, schema_cls):

@@ -62,7 +62,7 @@ def test_public_addresses_are_public(address):
         "http://[2002:7f00:1::]/hook",
         "http://[2001::1]/hook",
         "http://[64:ff9b::a9fe:a9fe]/hook",
-        "http://[::ffff:169.254.169.254]/hook",
+        "http://[::ffff:a9fe:a9fe]/hook",
         "http://100.64.0.1/hook",
     ],
 )
