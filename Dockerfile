@@ -2,8 +2,20 @@
 # One image for every Plenary service; its command picks the service:
 #   docker run plenary run gateway|registration|sessions|expo|notifications|networking
 #   docker run plenary migrate   /   docker run plenary declare
-# Release builds pin the base image by digest (PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:...).
+# Release builds pin the base images by digest (PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:...,
+# NODE_IMAGE=node:20-bookworm-slim@sha256:...).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# The web app: the pinned npm packages (package-lock.json), type-checked and built, with
+# the API reference page (/docs). No source maps (vite.config.ts); node stays here.
+FROM ${NODE_IMAGE} AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web ./
+RUN npm run build && test -f dist/index.html && test -f dist/docs/index.html \
+    && test -z "$(find dist -name '*.map')"
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -24,6 +36,9 @@ ENV PATH=/opt/plenary/bin:$PATH \
     PYTHONUNBUFFERED=1
 RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin plenary
 COPY --from=build /opt/plenary /opt/plenary
+# the gateway serves the app, /assets and /docs from here (gateway/web.py)
+COPY --from=web /web/dist /opt/plenary/web
+ENV WEB_DIST_DIR=/opt/plenary/web
 WORKDIR /tmp
 # numeric, so Kubernetes' runAsNonRoot can verify it
 USER 10001:10001

@@ -71,12 +71,10 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $@
 
-# /docs (served by the gateway): web/docs and the pinned Swagger UI files
+# the app, and /docs (web/docs with the pinned Swagger UI files): `npm run build` does
+# both, as the image's web stage does (Dockerfile)
 web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	cd web && npm run build
-	mkdir -p web/dist/docs
-	cp web/docs/* web/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
-		web/node_modules/swagger-ui-dist/swagger-ui.css web/dist/docs/
 
 web: web/dist/index.html
 

@@ -20,6 +20,7 @@ import importlib  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 import uuid  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 import pytest  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
@@ -32,32 +33,40 @@ from plumbing.migrations import upgrade  # noqa: E402
 from plumbing.testing import SmtpSink, WebhookReceiver, free_port, publish_event  # noqa: E402
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 
 
 # what the tests need on this machine, and the command that provides each
-PREREQUISITES = [
-    ("RabbitMQ (AMQP 127.0.0.1:5672)", ("127.0.0.1", 5672), "rabbitmq-server -detached"),
-    (
-        "RabbitMQ management API (127.0.0.1:15672)",
-        ("127.0.0.1", 15672),
-        "rabbitmq-plugins enable rabbitmq_management",
-    ),
-    (
-        "PostgreSQL (127.0.0.1:5432)",
-        ("127.0.0.1", 5432),
-        "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
-    ),
-    ("Redis (127.0.0.1:6379)", ("127.0.0.1", 6379), "redis-server --daemonize yes"),
-    ("Chromium (/usr/bin/chromium)", "/usr/bin/chromium", "apt-get install -y chromium"),
-]
+def prerequisites(config):
+    amqp = urlsplit(config.getoption("RABBIT_AMQP_URI"))
+    management = urlsplit(config.getoption("RABBIT_API_URI"))
+    postgres = urlsplit(POSTGRES_ADMIN_URL)
+    return [
+        (
+            f"RabbitMQ (AMQP {amqp.hostname}:{amqp.port or 5672})",
+            (amqp.hostname, amqp.port or 5672),
+            "rabbitmq-server -detached",
+        ),
+        (
+            f"RabbitMQ management API ({management.hostname}:{management.port or 15672})",
+            (management.hostname, management.port or 15672),
+            "rabbitmq-plugins enable rabbitmq_management",
+        ),
+        (
+            f"PostgreSQL ({postgres.hostname}:{postgres.port or 5432})",
+            (postgres.hostname, postgres.port or 5432),
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+        ),
+        ("Redis (127.0.0.1:6379)", ("127.0.0.1", 6379), "redis-server --daemonize yes"),
+        ("Chromium (/usr/bin/chromium)", "/usr/bin/chromium", "apt-get install -y chromium"),
+    ]
 
 
-def missing_prerequisites():
+def missing_prerequisites(config):
     sqlite = os.environ.get("PLENARY_TEST_DATABASE") == "sqlite"
     missing = []
-    for name, where, fix in PREREQUISITES:
+    for name, where, fix in prerequisites(config):
         if sqlite and name.startswith("PostgreSQL"):
             continue
         present = os.path.exists(where) if isinstance(where, str) else _listening(where)
@@ -76,7 +85,7 @@ def _listening(address):
 
 def pytest_sessionstart(session):
     """Stop before the first test, with one line per missing service and its fix."""
-    missing = missing_prerequisites()
+    missing = missing_prerequisites(session.config)
     if missing:
         pytest.exit("\n".join(missing), returncode=4)
 

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from bench import ceilings, report, scenarios, seed
@@ -34,6 +34,8 @@ RESULTS = Path(__file__).parent / "results"
 @dataclass
 class Settings:
     repetitions: int = 3
+    clients: int = 64  # wrk's connections in every HTTP figure
+    gateway_processes: int = 1  # gateway processes sharing the API port (SO_REUSEPORT)
     warmup_seconds: int = 3
     read_seconds: int = 6
     rpc_seconds: float = 5
@@ -51,15 +53,19 @@ class Settings:
     commit_seconds: float = 3
     reminder_lead_seconds: int = 900
     clock_interval: float = 5.0
+    agenda_seconds: float = 3.0  # to seed a keynote's agenda before its reminder is due
 
 
+# Small enough for `make test` on a loaded machine: a few clients, so requests finish
+# inside wrk's 2 s (wrk counts only answers within its duration), no warm-ups.
 SMOKE = Settings(
     repetitions=1,
-    warmup_seconds=1,
+    clients=4,
+    warmup_seconds=0,
     read_seconds=1,
     rpc_seconds=1,
-    registration_seconds=1,
-    lead_seconds=1,
+    registration_seconds=2,
+    lead_seconds=2,
     drain_seconds=15,
     sessions=5,
     exhibitors=10,
@@ -71,6 +77,7 @@ SMOKE = Settings(
     batch_rows=2_000,
     commit_seconds=0.5,
     clock_interval=1.0,
+    agenda_seconds=1.0,
 )
 
 
@@ -79,11 +86,24 @@ def main(argv=None):
     parser.add_argument("--smoke", action="store_true", help="tiny counts, no figures")
     parser.add_argument("--profile", action="store_true", help="py-spy every service")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--gateway-processes", type=int, default=1, help="gateway processes on one port"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated scenarios to run (of {','.join(SCENARIOS)}); ceilings always",
+    )
     options = parser.parse_args(argv)
+    only = set(options.only.split(","))
+    if not only <= set(SCENARIOS):
+        parser.error(f"--only: unknown scenario {sorted(only - set(SCENARIOS))}")
     require_wrk()
-    settings = SMOKE if options.smoke else Settings()
+    settings = replace(
+        SMOKE if options.smoke else Settings(), gateway_processes=options.gateway_processes
+    )
     started = time.monotonic()
-    results = run(settings, options.profile)
+    results = run(settings, options.profile, only)
     results["settings"] = asdict(settings)
     results["elapsed_seconds"] = round(time.monotonic() - started)
     options.output.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +112,10 @@ def main(argv=None):
     print(f"\n{options.output} written; {results['elapsed_seconds']} s in all")
 
 
-def run(settings, profile):
+SCENARIOS = ("reads", "registration", "leads", "fan_out")
+
+
+def run(settings, profile, only=frozenset(SCENARIOS)):
     work = Path(tempfile.mkdtemp(prefix="plenary-bench-"))
     platform = Platform(work / "logs")
     helpers = []
@@ -110,18 +133,23 @@ def run(settings, profile):
         people = seed.attendees(platform, settings.holders, platform.run_id)
         profiler = Profiler(platform, profile)
 
-        say("1. program and hall reads")
-        with profiler("reads", settings.read_seconds * 4):
-            results["reads"] = scenarios.reads(platform, settings)
-        say("2. registration")
-        with profiler("registration", settings.registration_seconds):
-            results["registration"] = scenarios.registration(platform, settings, mail_log)
-        say("4. leads")
-        tokens = [token for _, token in people[: settings.lead_attendees]]
-        with profiler("leads", settings.lead_seconds + 10):
-            results["leads"] = scenarios.leads(
-                platform, settings, hall, tokens, receiver_port, work
-            )
+        if "reads" in only:
+            say("1. program and hall reads")
+            with profiler("reads", settings.read_seconds * 4):
+                results["reads"] = scenarios.reads(platform, settings)
+        if "registration" in only:
+            say("2. registration")
+            with profiler("registration", settings.registration_seconds):
+                results["registration"] = scenarios.registration(platform, settings, mail_log)
+        if "leads" in only:
+            say("4. leads")
+            tokens = [token for _, token in people[: settings.lead_attendees]]
+            with profiler("leads", settings.lead_seconds + 10):
+                results["leads"] = scenarios.leads(
+                    platform, settings, hall, tokens, receiver_port, work
+                )
+        if "fan_out" not in only:
+            return results
         say("3. fan-out")
         tokens_file = work / "stream-tokens.txt"
         tokens_file.write_text("\n".join(token for _, token in people[: settings.streams]))
@@ -135,6 +163,7 @@ def run(settings, profile):
             streams.stop()
         return results
     finally:
+        say("stopping")
         for process in helpers:
             process.terminate()
             process.wait(timeout=10)
@@ -150,7 +179,11 @@ def start_platform(platform, settings, smtp_port):
             SESSION_REMINDER_LEAD_SECONDS=settings.reminder_lead_seconds,
             SESSION_CLOCK_INTERVAL=settings.clock_interval,
         )
-    platform.start("gateway")
+    # several gateway processes share the port (the kernel spreads connections); they
+    # share a stream-ticket secret, as a pod's processes would
+    port = platform.start("gateway", STREAM_TICKET_SECRET=platform.run_id * 4)
+    for n in range(1, settings.gateway_processes):
+        platform.start("gateway", f"gateway{n + 1}", port, STREAM_TICKET_SECRET=platform.run_id * 4)
     platform.wait_ready()
 
 
@@ -158,9 +191,13 @@ def measure_ceilings(platform, settings):
     say("ceilings")
     engine = platform.engine("registration")
     try:
+        with ceilings.ceiling_service(platform) as port:  # one service for both
+            nameko = {
+                "constant_route": ceilings.constant_route(port, settings),
+                "empty_rpc": ceilings.empty_rpc(platform, settings),
+            }
         return {
-            "constant_route": ceilings.constant_route(platform, settings),
-            "empty_rpc": ceilings.empty_rpc(platform, settings),
+            **nameko,
             "broker_publish": [
                 ceilings.broker_publish(platform.amqp_uri, settings.broker_messages)
                 for _ in range(settings.repetitions)

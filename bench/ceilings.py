@@ -10,42 +10,41 @@ import time
 import pika
 from sqlalchemy import text
 
-from bench.load import wrk
+from bench.load import warm_up, wrk
 from bench.platform import healthy
 from plumbing.testing import free_port
 
 PAYLOAD = "x" * 300
 
 
-def constant_route(platform, settings):
-    """wrk at 64 clients against a nameko service whose route returns a constant."""
-    with ceiling_service(platform) as port:
-        url = f"http://127.0.0.1:{port}/constant"
-        wrk(url, settings.warmup_seconds)
-        return [wrk(url, settings.read_seconds) for _ in range(settings.repetitions)]
+def constant_route(port, settings):
+    """wrk (the scenarios' clients) against the ceiling service's constant route."""
+    url = f"http://127.0.0.1:{port}/constant"
+    warm_up(url, settings)
+    return [wrk(url, settings.read_seconds, settings.clients) for _ in range(settings.repetitions)]
 
 
 def empty_rpc(platform, settings, callers=32):
-    with ceiling_service(platform):
-        runs = []
-        for _ in range(settings.repetitions):
-            output = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "bench.rpc_load",
-                    platform.amqp_uri,
-                    str(callers),
-                    str(settings.rpc_seconds),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=settings.rpc_seconds + 120,
-            )
-            if output.returncode:
-                raise RuntimeError(f"bench.rpc_load failed:\n{output.stderr[-2000:]}")
-            runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
-        return runs
+    """Green callers in another process calling the ceiling service's empty RPC."""
+    runs = []
+    for _ in range(settings.repetitions):
+        output = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bench.rpc_load",
+                platform.amqp_uri,
+                str(callers),
+                str(settings.rpc_seconds),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=settings.rpc_seconds + 120,
+        )
+        if output.returncode:
+            raise RuntimeError(f"bench.rpc_load failed:\n{output.stderr[-2000:]}")
+        runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
+    return runs
 
 
 class ceiling_service:

@@ -15,8 +15,18 @@ def require_wrk():
         raise SystemExit("wrk is not installed: apt-get install -y wrk (make bench does it)")
 
 
+def warm_up(url, settings, script="get.lua", args=()):
+    """The untimed run before a figure's repetitions (none when ``warmup_seconds`` is 0)."""
+    if settings.warmup_seconds:
+        wrk(url, settings.warmup_seconds, settings.clients, script, args)
+
+
 def wrk(url, seconds, clients=64, script="get.lua", args=(), threads=2):
-    """One wrk run; returns rate, latency percentiles (ms), counts of bad answers."""
+    """One wrk run; returns rate, latency percentiles (ms), counts of bad answers.
+
+    wrk counts only the answers that arrive within ``seconds``: a run whose every
+    request took longer reports 0 requests (what the smoke's 1 s POST runs did on a
+    loaded machine), so such a run keeps wrk's own words in ``wrk_output``."""
     command = [
         "wrk",
         f"-t{min(threads, clients)}",
@@ -31,10 +41,13 @@ def wrk(url, seconds, clients=64, script="get.lua", args=(), threads=2):
     ]
     if args:
         command += ["--", *args]
-    output = subprocess.run(
-        command, capture_output=True, text=True, check=True, timeout=seconds + 60
-    ).stdout
-    return parse(output)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode:
+        raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    result = parse(done.stdout)
+    if result["requests"] == 0 or done.stderr.strip():
+        result["wrk_output"] = (done.stdout + done.stderr)[-2000:]
+    return result
 
 
 def parse(output):

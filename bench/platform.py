@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,7 +22,7 @@ from plumbing.migrations import upgrade
 from plumbing.testing import free_port, wait_for_port
 
 ADMIN_DB = os.environ.get(
-    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = ("registration", "sessions", "expo", "notifications")
 BIN = Path(sys.executable).parent
@@ -43,19 +44,28 @@ class Platform:
         self.admin = create_engine(ADMIN_DB, isolation_level="AUTOCOMMIT")
 
     def create(self):
-        self.broker.start()
+        broker = threading.Thread(target=self.broker.start)  # while the databases migrate
+        broker.start()
         for service in BACKENDS:
             name = f"plenary_bench_{self.run_id}_{service}"
             self.db_urls[service] = ADMIN_DB.rsplit("/", 1)[0] + f"/{name}"
             with self.admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             upgrade(service, self.db_urls[service])
+        broker.join()
+        if not self.broker.started:
+            raise RuntimeError("the bench's RabbitMQ node did not start")
         self.plenary("declare")
         return self
 
-    def close(self):
+    def close(self, grace=10):
+        # all at once, then killed after ``grace``: a service draining its workers
+        # (a held SSE stream, a webhook to a hanging receiver) can take its own 20 s
+        for process, _ in self.processes.values():
+            process.terminate()
+        deadline = time.monotonic() + grace
         for service in list(self.processes):
-            self.stop(service)
+            self.stop(service, max(0.1, deadline - time.monotonic()))
         with self.admin.connect() as conn:
             for url in self.db_urls.values():
                 name = url.rsplit("/", 1)[1]
@@ -85,24 +95,27 @@ class Platform:
     def plenary(self, *args):
         subprocess.run([str(BIN / "plenary"), *args], env=self.env(), check=True, timeout=120)
 
-    def start(self, service, **settings):
-        """Start ``plenary run <service>``; returns its ops (or, gateway, API) port."""
-        port = free_port()
+    def start(self, service, name=None, port=None, **settings):
+        """Start ``plenary run <service>`` (as ``name``, on ``port`` if given: eventlet
+        listens with SO_REUSEPORT, so processes of one service may share a port);
+        returns its ops (or, gateway, API) port."""
+        name = name or service
+        port = port or free_port()
         env = self.env(**settings, **{f"{service.upper()}_HTTP_PORT": port})
-        log = open(self.log_dir / f"{service}.log", "ab")  # noqa: SIM115 (lives with the process)
-        self.processes[service] = (
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 (lives with the process)
+        self.processes[name] = (
             subprocess.Popen(
                 [str(BIN / "plenary"), "run", service], env=env, stdout=log, stderr=log
             ),
             log,
         )
-        self.ports[service] = port
+        self.ports[name] = port
         return port
 
     def wait_ready(self, timeout=90):
         deadline = time.monotonic() + timeout
         for service, port in self.ports.items():
-            while not healthy(port, "/readyz" if service != "gateway" else "/healthz"):
+            while not healthy(port, "/healthz" if service.startswith("gateway") else "/readyz"):
                 process = self.processes[service][0]
                 if process.poll() is not None:
                     raise RuntimeError(f"{service} exited; see {self.log_dir}/{service}.log")
@@ -110,11 +123,11 @@ class Platform:
                     raise RuntimeError(f"{service} not ready within {timeout} s")
                 time.sleep(0.2)
 
-    def stop(self, service):
+    def stop(self, service, timeout=20):
         process, log = self.processes.pop(service)
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

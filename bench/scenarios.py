@@ -7,13 +7,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import requests
 from sqlalchemy import text
 
 from bench import seed
-from bench.load import wrk
+from bench.load import warm_up, wrk
 from bench.platform import ORGANIZER_TOKEN, cpu_meter
 
 ORGANIZER = {"Authorization": f"Bearer {ORGANIZER_TOKEN}"}
@@ -101,11 +102,11 @@ def reads(platform, settings):
         conditional = requests.get(url, headers={"If-None-Match": etag})
         assert conditional.status_code == 304, conditional.status_code
         for label, args in ((name, ()), (f"{name}_if_none_match", (f"If-None-Match: {etag}",))):
-            wrk(url, settings.warmup_seconds, args=args)
+            warm_up(url, settings, args=args)
             runs = []
             for _ in range(settings.repetitions):
                 with cpu_meter(platform.pids()) as cpu:
-                    run = wrk(url, settings.read_seconds, args=args)
+                    run = wrk(url, settings.read_seconds, settings.clients, args=args)
                 run["cpu_seconds"] = cpu
                 runs.append(run)
             results[label] = runs
@@ -114,31 +115,51 @@ def reads(platform, settings):
 
 # -- 2. registration -------------------------------------------------------------------
 
+# each registration is mailed twice: the welcome, and the code that confirms the address
+MAILS_PER_REGISTRATION = 2
+
 
 def registration(platform, settings, mail_log):
     url = platform.url("/")
-    wrk(url, settings.warmup_seconds, script="register.lua", args=("warm",))
+    warm_up(url, settings, "register.lua", ("warm",))
     engine = platform.engine("registration")
     runs = []
     for rep in range(settings.repetitions):
         tag = f"{platform.run_id}r{rep}"
         with cpu_meter(platform.pids()) as cpu:
-            run = wrk(url, settings.registration_seconds, script="register.lua", args=(tag,))
+            seconds = settings.registration_seconds
+            run = wrk(url, seconds, settings.clients, "register.lua", (tag,))
         burst_end = time.time()
-        time.sleep(1)  # requests wrk cut off at the end still finish
-        registered = registrations(engine, tag)
-        arrived = wait_for_mails(mail_log, f"b{tag}-", registered, burst_end, 30)
+        # the requests wrk cut off at the end still finish: wait until the count settles
+        registered = settled(partial(registrations, engine, tag))
+        arrived = wait_for_mails(
+            mail_log, f"b{tag}-", MAILS_PER_REGISTRATION * registered, burst_end, 30
+        )
         registered = registrations(engine, tag)
         run.update(
             cpu_seconds=cpu,
             registered=registered,
             cpu_ms_per_registration=round(sum(cpu.values()) * 1e3 / max(registered, 1), 1),
-            mails_within_30s=sum(1 for t in arrived if t - burst_end <= 30),
+            mails_within_30s=sum(1 for t in arrived if t - burst_end <= 30)
+            // MAILS_PER_REGISTRATION,
             last_mail_after_s=round(max(arrived) - burst_end, 1) if arrived else None,
         )
         runs.append(run)
     engine.dispose()
     return {"registrations": runs}
+
+
+def settled(count, quiet=1.0, within=30):
+    """``count()`` once it has not changed for ``quiet`` seconds (or after ``within``)."""
+    deadline = time.time() + within
+    last = count()
+    while time.time() < deadline:
+        time.sleep(quiet)
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 def registrations(engine, tag):
@@ -191,8 +212,11 @@ class Streams:
             text=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
-        if not self.ready.wait(60 + count / 20):
-            raise RuntimeError(f"the live streams did not all open: {self.refused[:3]}")
+        if not self.ready.wait(60 + count / 20) or self.refused:
+            self.stop()
+            raise RuntimeError(
+                f"{len(self.refused)} of {count} live streams did not open: {self.refused[:3]}"
+            )
 
     def _read(self):
         for line in self.process.stdout:
@@ -219,7 +243,8 @@ def fan_out(platform, settings, holders, streams, mail_log):
     engines = {name: platform.engine(name) for name in ("sessions", "notifications")}
     runs = []
     for rep in range(settings.repetitions):
-        begins = datetime.now(UTC) + timedelta(seconds=lead + settings.clock_interval + 3)
+        due_in = settings.clock_interval + settings.agenda_seconds  # the agenda is seeded first
+        begins = datetime.now(UTC) + timedelta(seconds=lead + due_in)
         answer = requests.post(
             platform.url("/v1/sessions"),
             headers=ORGANIZER,
@@ -325,15 +350,15 @@ def leads(platform, settings, hall, tokens, receiver_port, work_dir):
     dead_count = max(1, len(exhibitors) // 10)
     for variant, dead in (("leads", []), ("leads_10pct_dead", exhibitors[:dead_count])):
         requests.post(f"{receiver}/_control", json={"dead": dead}).raise_for_status()
-        wrk(url, settings.warmup_seconds, script="interactions.lua", args=(str(load_file),))
-        drain(receiver, engine, time.time() - settings.warmup_seconds - 1, set(dead), 20)
+        if settings.warmup_seconds:
+            warm_up(url, settings, "interactions.lua", (str(load_file),))
+            drain(receiver, engine, time.time() - settings.warmup_seconds - 1, set(dead), 20)
         runs = []
         for _ in range(settings.repetitions):
             started = time.time()
             with cpu_meter(platform.pids()) as cpu:
-                run = wrk(
-                    url, settings.lead_seconds, script="interactions.lua", args=(str(load_file),)
-                )
+                seconds, clients = settings.lead_seconds, settings.clients
+                run = wrk(url, seconds, clients, "interactions.lua", (str(load_file),))
                 run.update(drain(receiver, engine, started, set(dead), settings.drain_seconds))
             run["cpu_seconds"] = cpu
             runs.append(run)

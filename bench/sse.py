@@ -2,8 +2,9 @@
 ``python -m bench.sse GATEWAY_URL TOKENS_FILE KIND``.
 
 Opens one ``GET /v1/me/notifications/stream`` per token (a line of the file), prints
-``ready <n>`` once all are open, then ``<unix time> <stream> <session id>`` for every
-notification of KIND that arrives, and ``closed <stream>`` when one ends."""
+``ready <n>`` once every stream is open or refused (``refused <stream> <why>``), then
+``<unix time> <stream> <session id>`` for every notification of KIND that arrives, and
+``closed <stream>`` when one ends."""
 
 import asyncio
 import json
@@ -16,6 +17,16 @@ OPENING_AT_ONCE = 50
 
 
 async def stream(number, host, port, token, kind, opened, gate):
+    """One stream; a stream that cannot open says why (``refused``) rather than vanish
+    into gather's exceptions, so the bench fails with the reason instead of waiting."""
+    try:
+        await follow(number, host, port, token, kind, opened, gate)
+    except Exception as exc:
+        print(f"refused {number} {exc!r}", flush=True)
+        opened(failed=True)
+
+
+async def follow(number, host, port, token, kind, opened, gate):
     async with gate:
         reader, writer = await asyncio.open_connection(host, port)
         writer.write(
@@ -25,8 +36,7 @@ async def stream(number, host, port, token, kind, opened, gate):
         await writer.drain()
         status = await reader.readline()
         if b" 200 " not in status:
-            print(f"refused {number} {status.decode().strip()}", flush=True)
-            return
+            raise ConnectionRefusedError(status.decode().strip())
         while (await reader.readline()) not in (b"\r\n", b"\n", b""):
             pass
     opened()
@@ -45,13 +55,13 @@ async def stream(number, host, port, token, kind, opened, gate):
 async def main(url, tokens_file, kind):
     parts = urlsplit(url)
     tokens = Path(tokens_file).read_text().split()
-    count = [0]
+    count = {"open": 0, "failed": 0}
     gate = asyncio.Semaphore(OPENING_AT_ONCE)
 
-    def opened():
-        count[0] += 1
-        if count[0] == len(tokens):
-            print(f"ready {count[0]}", flush=True)
+    def opened(failed=False):
+        count["failed" if failed else "open"] += 1
+        if count["open"] + count["failed"] == len(tokens):
+            print(f"ready {count['open']}", flush=True)
 
     await asyncio.gather(
         *(

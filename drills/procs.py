@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PLENARY = str(Path(sys.executable).with_name("plenary"))
 POSTGRES_ADMIN_URL = os.environ.get(
-    "PLENARY_DRILL_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+    "PLENARY_DRILL_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 RABBIT_API = os.environ.get("PLENARY_DRILL_RABBIT_API", "http://127.0.0.1:15672")
 RABBIT_HOST_PORT = os.environ.get("PLENARY_DRILL_RABBIT", "127.0.0.1:5672")

@@ -21,12 +21,12 @@ class Auth:
     """Mixin for the gateway service: needs ``self.config`` and the RPC proxies."""
 
     def require_attendee(self, request):
-        # asked of registration on every request, never cached: a revoked token (logout,
-        # cancellation, erasure) is refused at once
+        # asked of registration once, then kept until an event ends it (logout,
+        # cancellation, erasure, a profile change): see gateway.checked_tokens
         token = bearer_token(request)
         if token is None:
             raise unauthorized()
-        attendee = self.registration.authenticate(token)
+        attendee = self.reads.tokens.attendee(token, self.registration.check_token)
         if attendee is None:
             raise unauthorized("The access token is invalid, expired or revoked.")
         return attendee

@@ -70,6 +70,46 @@ PROBLEM = {
 }
 
 
+WEBHOOKS_DESCRIPTION = (
+    "Exhibitors receive lead and meeting events on their own servers, signed per Standard "
+    "Webhooks (headers webhook-id, webhook-timestamp, webhook-signature) and retried for "
+    "at least a day. Body: {type, timestamp, data}. GDPR (Art. 17 and 19): when an "
+    "attendee withdraws consent to share with exhibitors, or is erased, every endpoint "
+    "that was sent one of their leads receives lead.withdrawn or lead.erased (whatever it "
+    "subscribed to), carrying only lead_id and exhibitor_id: the receiver must then "
+    "delete that lead and every copy of the person's data it made. The deliveries that "
+    "named the person are deleted here: they are no longer listed and cannot be retried "
+    "(404)."
+)
+LEAD_NOTICE = {
+    "type": "object",
+    "required": ["type", "timestamp", "data"],
+    "properties": {
+        "type": {"type": "string", "enum": ["lead.withdrawn", "lead.erased"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "data": {
+            "type": "object",
+            "required": ["lead_id", "exhibitor_id"],
+            "properties": {"lead_id": {"type": "string"}, "exhibitor_id": {"type": "string"}},
+        },
+    },
+}
+
+
+def lead_notice_webhook(kind):
+    return {
+        "post": {
+            "summary": f"The lead's attendee {kind}: delete the lead (GDPR Art. 19)",
+            "tags": ["webhooks"],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": LEAD_NOTICE}},
+            },
+            "responses": {"200": {"description": "Any 2xx: received; else retried"}},
+        }
+    }
+
+
 @functools.cache
 def openapi_document():
     marshmallow = MarshmallowPlugin()
@@ -84,6 +124,7 @@ def openapi_document():
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
     spec.components.schema("Problem", PROBLEM)
+    spec.tag({"name": "webhooks", "description": WEBHOOKS_DESCRIPTION})
     paths = {}
     for route in ROUTES:
         path = PATH_PARAMETER.sub(r"{\1}", route.path)
@@ -91,6 +132,11 @@ def openapi_document():
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
+    # what Plenary sends to exhibitors' servers (OpenAPI 3.1 webhooks)
+    document["webhooks"] = {
+        "lead.withdrawn": lead_notice_webhook("withdrew consent to share with exhibitors"),
+        "lead.erased": lead_notice_webhook("was erased"),
+    }
     add_schema_rules(document, marshmallow.schema_name_resolver)
     return document
 

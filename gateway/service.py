@@ -5,7 +5,9 @@ from nameko.dependency_providers import Config
 
 from gateway.auth import Auth
 from gateway.ratelimit import RateLimits
+from gateway.readmodel import ReadModel
 from gateway.routes.attendees import AttendeeRoutes
+from gateway.routes.event import EventRoutes
 from gateway.routes.expo import ExpoRoutes
 from gateway.routes.networking import NetworkingRoutes
 from gateway.routes.notifications import NotificationRoutes
@@ -21,6 +23,7 @@ from plumbing.rpc import TimedRpcProxy
 class GatewayService(
     Auth,
     AttendeeRoutes,
+    EventRoutes,
     ProgramRoutes,
     ExpoRoutes,
     NotificationRoutes,
@@ -33,6 +36,7 @@ class GatewayService(
     config = Config()
     observability = Observability()
     live = LiveStreams()  # the SSE streams open on this replica
+    reads = ReadModel()  # the public program and hall, and checked tokens, from events
     rate_limits = RateLimits()
     stream_tickets = StreamTickets()
     # a backend that is down or slow becomes a 503, never a hung request

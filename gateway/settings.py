@@ -12,6 +12,12 @@ SETTINGS = {
     "PROGRAM_CACHE_SECONDS": 30,
     # the same for the public exhibit hall (GET /v1/exhibitors[/{id}])
     "EXPO_CACHE_SECONDS": 30,
+    # the gateway's read model of the program and hall is kept current by the services'
+    # events; an answer is asked again after this long anyway (a stalled outbox relay)
+    "READ_MODEL_MAX_AGE_SECONDS": 60,
+    # a checked attendee token is asked again after this long (or at its expiry); an
+    # event (logout, cancellation, erasure, profile change) ends it at once
+    "ATTENDEE_TOKEN_CACHE_SECONDS": 30,
     # rate limits per client IP (limits' notation, ";" between several). Storage
     # "memory://" counts per replica: with several replicas use a shared one, e.g.
     # "redis://redis:6379" (then N replicas do not mean N times the limit).

@@ -28,7 +28,6 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
     ".woff2": "font/woff2",
     ".woff": "font/woff",
-    ".map": "application/json",
     ".json": "application/json",
     ".html": "text/html; charset=utf-8",
 }
@@ -86,6 +85,8 @@ class WebApp:
         return self.page(self.dist / "index.html", APP_CSP)
 
     def static(self, folder, name, cache_control, request):
+        if name.endswith(".map"):  # a stray source map would publish the whole source
+            return not_found(request)
         joined = safe_join(str(self.dist / folder), name) if name else None
         if joined is None or not Path(joined).is_file():
             return not_found(request)

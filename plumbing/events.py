@@ -20,18 +20,40 @@ from datetime import UTC, datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 ISO = "iso"
+REDACTED = "[redacted]"
+# event type -> the data fields the outbox blanks once the event is published
+SECRET_FIELDS = {}
 
 
 class EventSchema(Schema):
-    """Schema of one event's ``data``. Subclasses set the three class attributes."""
+    """Schema of one event's ``data``. Subclasses set the three class attributes, and
+    ``secret_fields`` for data that must travel but not be kept (a login code)."""
 
     source_service: str = ""
     event_type: str = ""
     version: int = 1
+    secret_fields: tuple = ()
 
     class Meta:
         # a newer producer may add fields; an older consumer ignores them
         unknown = EXCLUDE
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.secret_fields:
+            SECRET_FIELDS[cls.event_type] = tuple(cls.secret_fields)
+
+
+def redacted(envelope):
+    """``envelope`` with its event type's secret fields blanked (the same dict if none)."""
+    secret = SECRET_FIELDS.get(envelope.get("type"), ())
+    if not secret:
+        return envelope
+    data = {
+        name: REDACTED if name in secret and value else value
+        for name, value in envelope["data"].items()
+    }
+    return {**envelope, "data": data}
 
 
 class EnvelopeSchema(Schema):

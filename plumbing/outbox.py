@@ -4,7 +4,9 @@
 the worker's transaction.  ``OutboxRelay`` (one per service container) publishes
 unsent rows to the service's nameko event exchange with publisher confirms, then marks
 them sent.  A crash between publish and mark re-publishes: consumers de-duplicate by
-event id, so delivery is at-least-once and the effect exactly-once.
+event id, so delivery is at-least-once and the effect exactly-once.  Sent rows are kept
+a week for operators, with the event's ``secret_fields`` (a login code) blanked in the
+transaction that marks them sent.
 """
 
 import json
@@ -30,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy import Table as SqlTable
 
 from plumbing.db import UtcDateTime, plumbing_metadata, shared_engine
-from plumbing.events import new_envelope, utcnow
+from plumbing.events import SECRET_FIELDS, new_envelope, redacted, utcnow
 from plumbing.observability import current_correlation_id, metrics
 
 log = logging.getLogger(__name__)
@@ -196,6 +198,7 @@ class OutboxRelay(DependencyProvider):
                         .where(outbox_table.c.seq.in_(published))
                         .values(published_at=utcnow())
                     )
+                    redact_secrets(conn, [row for row in rows if row.seq in set(published)])
         for row in rows:
             metrics.events_published.labels(self.service_name, row.event_type).inc()
         return len(rows)
@@ -219,6 +222,17 @@ class OutboxRelay(DependencyProvider):
         cutoff = utcnow() - timedelta(seconds=SENT_ROWS_KEPT_SECONDS)
         with self.engine.begin() as conn:
             conn.execute(delete(outbox_table).where(outbox_table.c.published_at < cutoff))
+
+
+def redact_secrets(conn, rows):
+    """Published rows keep no secret: their secret fields are blanked."""
+    for row in rows:
+        if row.event_type not in SECRET_FIELDS:
+            continue
+        envelope = json.dumps(redacted(json.loads(row.envelope)))
+        conn.execute(
+            update(outbox_table).where(outbox_table.c.seq == row.seq).values(envelope=envelope)
+        )
 
 
 def pending_count(connection):

@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import eventlet
-from kombu import Connection
+from kombu import Connection, Queue
 from nameko.constants import PERSISTENT
 from sqlalchemy import func, select
 
@@ -140,6 +140,45 @@ class WebhookReceiver:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class LoginCodeTap:
+    """Hears registration's ``login_link_requested`` events (they carry the code; no
+    stored row keeps it) on a queue of its own, as a mailbox would: for tests that sign
+    in without running notifications and an SMTP sink. Create it before registering."""
+
+    def __init__(self, amqp_uri):
+        self.connection = Connection(amqp_uri)
+        exchange = event_exchange("registration")
+        queue = Queue(
+            f"test-login-codes-{time.monotonic_ns()}",
+            exchange,
+            routing_key="login_link_requested",
+            auto_delete=True,
+        )
+        self.queue = self.connection.SimpleQueue(queue)
+        self.codes = {}  # lower-cased email -> codes heard, oldest first
+
+    def code_for(self, email, timeout=15.0):
+        """The newest code mailed to ``email`` not handed out yet."""
+
+        def heard():
+            try:
+                message = self.queue.get(block=True, timeout=0.2)
+            except self.queue.Empty:
+                message = None
+            if message is not None:
+                data = message.payload["data"]
+                self.codes.setdefault(data["email"].lower(), []).append(data["code"])
+                message.ack()
+            codes = self.codes.get(email.lower())
+            return codes.pop() if codes else None
+
+        return wait_until(heard, timeout, interval=0, what=f"a login code for {email}")
+
+    def close(self):
+        self.queue.close()
+        self.connection.release()
 
 
 def publish_event(amqp_uri, source_service, event_type, body, **options):

@@ -66,6 +66,11 @@ def consumers_by_event():
         service_cls = load_service(service)
         for method_name, handler in event_handlers(service_cls):
             consumers.setdefault(handler.event_type, []).append(f"{service}.{method_name}")
+    # the gateway's read model: each replica's own transient queue (gateway/readmodel.py)
+    from gateway.readmodel import AREAS, TOKEN_EVENTS
+
+    for schema in [*(s for schemas in AREAS.values() for s in schemas), *TOKEN_EVENTS]:
+        consumers.setdefault(schema.event_type, []).append("gateway.reads")
     return consumers
 
 

@@ -24,7 +24,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from seed_demo import SeedError, seed  # scripts/ is on sys.path: this file runs as a script
+from seed_demo import (
+    SeedError,
+    maildir_login_codes,
+    seed,
+)  # scripts/ is on sys.path: this file runs as a script
 
 from plumbing.config import SHARED_SETTINGS
 from plumbing.registry import BACKEND_SERVICES, OPS_PORTS
@@ -43,6 +47,8 @@ DEVELOPMENT_DEFAULTS = {
     "PYTHONUNBUFFERED": "1",  # children's lines show up as they are written
     # the demo data registers two dozen attendees from this one address
     "RATE_LIMIT_REGISTRATION": "60/minute;300/hour",
+    # ...and signs each of them in with the code mailed to them
+    "RATE_LIMIT_AUTH_TOKEN": "60/minute;300/hour",
     # the Vite dev server (`cd web && npm run dev`) calls the gateway cross-origin
     "CORS_ALLOWED_ORIGINS": "http://127.0.0.1:5173,http://localhost:5173",
 }
@@ -234,7 +240,7 @@ def _is_ready(service):
 
 def seed_demo_data(organizer_token):
     try:
-        seed(GATEWAY_URL, organizer_token, log=say)
+        seed(GATEWAY_URL, organizer_token, log=say, login_code=maildir_login_codes(MAILDIR))
     except (SeedError, requests.RequestException) as exc:
         raise RunFailed(f"seeding the demo data failed: {exc}") from exc
 

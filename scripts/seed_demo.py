@@ -1,12 +1,15 @@
-"""Demo data for a local Plenary: a program of sessions, an expo hall of exhibitors, the
-FAQ, the networking interests, topic tables for the networking sessions and two dozen
-attendees listed in the directory.
+"""Demo data for a local Plenary: the event itself (name, days, time zone), a program of
+sessions, an expo hall of exhibitors, the FAQ, the networking interests, topic tables for
+the networking sessions and two dozen attendees listed in the directory.
 
 Everything goes through the public HTTP API with the organizer token, exactly as an
 organizer's tools would.  Seeding twice is harmless: when the program already has
-sessions nothing is created.
+sessions nothing is created.  The listed attendees register and sign in as people do,
+with the login code mailed to them: the seeder reads it from the Maildir the local SMTP
+sink writes (``make run``'s var/mail); without one they are skipped.
 
-    python scripts/seed_demo.py --url http://127.0.0.1:8000 --token <organizer token>
+    python scripts/seed_demo.py --url http://127.0.0.1:8000 --token <organizer token> \
+        --maildir var/mail
 
 The program runs over a kickoff day and four conference days starting tomorrow (UTC),
 plus one session starting 20 minutes from now, so that its reminder fires while you
@@ -14,16 +17,44 @@ watch.  All people and organizations are fictional.
 """
 
 import argparse
+import mailbox
 import os
+import re
 import sys
+import time as clock
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import requests
 
 HTTP_TIMEOUT_SECONDS = 10
+MAIL_WAIT_SECONDS = 20
 SOON_SESSION_LEAD = timedelta(minutes=20)
 # what POST /v1/sessions/{id}/join hands out (a placeholder: the demo streams nothing)
 DEMO_STREAM_URL = "https://stream.example.org/plenary/demo"
+
+# the program's times (12:30-19:30 UTC) are a morning-to-afternoon day in New York
+EVENT = {
+    "name": "Museums Forward: the Annual Meeting",
+    "theme": "Reinspire · Rebuild · Reengage · Reconnect",
+    "description": "Five days online for everyone who works in and around museums: "
+    "directors and registrars, educators and exhibit developers, volunteers and "
+    "vendors.\n\nA kickoff day to meet, then four conference days of keynotes, panels "
+    "and hands-on workshops across four tracks, an expo hall, topic tables and speed "
+    "networking. Every session is recorded for registered attendees.",
+    "time_zone": "America/New_York",
+    "contact": {
+        "name": "Annual Meeting program office",
+        "email": "annualmeeting@museums.example.org",
+        "phone": "+1 202 555 0142",
+        "url": "https://museums.example.org/annual-meeting",
+    },
+    "links": [
+        {"title": "Code of conduct", "url": "https://museums.example.org/conduct"},
+        {"title": "Accessibility at the meeting", "url": "https://museums.example.org/access"},
+        {"title": "Speaker guidelines", "url": "https://museums.example.org/speakers"},
+    ],
+}
 
 SPEAKERS = {
     "okafor": {
@@ -974,8 +1005,44 @@ class SeedError(Exception):
     """The API refused a request the demo data needs."""
 
 
-def seed(base_url, organizer_token, log=print):
+def maildir_login_codes(maildir):
+    """``login_code(email)``: a login code mailed to ``email`` in ``maildir`` since this
+    was called (older mails may hold codes of an earlier run), waiting for it a while."""
+    used = {code for _, code in _mailed_codes(maildir)}
+
+    def login_code(email):
+        deadline = clock.monotonic() + MAIL_WAIT_SECONDS
+        while True:
+            fresh = [c for to, c in _mailed_codes(maildir) if to == email.lower() and c not in used]
+            if fresh:
+                used.add(fresh[0])
+                return fresh[0]
+            if clock.monotonic() > deadline:
+                raise SeedError(f"no login code mailed to {email} in {maildir}")
+            clock.sleep(0.2)
+
+    return login_code
+
+
+def _mailed_codes(maildir):
+    """(lower-cased recipient, code) of every login code mail in ``maildir``."""
+    if not Path(maildir).exists():
+        return []
+    found = []
+    for message in mailbox.Maildir(Path(maildir), create=False):
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                text = part.get_payload(decode=True).decode(errors="replace")
+                match = re.search(r"enter the code (\d{8})", text)
+                if match:
+                    found.append(((message["To"] or "").lower(), match.group(1)))
+    return found
+
+
+def seed(base_url, organizer_token, log=print, login_code=None):
     """Create the demo program and expo hall unless the program already has sessions.
+    ``login_code(email)`` returns the login code mailed to an address (see
+    :func:`maildir_login_codes`); without it no attendee is listed in the directory.
 
     Returns True when it created the data, False when it found some already.
     """
@@ -986,9 +1053,15 @@ def seed(base_url, organizer_token, log=print):
         log("demo data: the program already has sessions, nothing to seed")
         return False
     now = datetime.now(UTC)
+    event = _send(http, "PUT", f"{base_url}/v1/event", demo_event(now), 200)
+    log(f"demo data: the event {event['name']!r}, {event['time_zone']} time")
     sessions = [_post(http, f"{base_url}/v1/sessions", session) for session in program(now)]
     log(f"demo data: {len(sessions)} sessions created")
     seed_networking(http, base_url, sessions, log)
+    if login_code is None:
+        log("demo data: no Maildir to read login codes from, so no attendees are listed")
+    else:
+        seed_attendees(base_url, login_code, log)
     for exhibitor in EXHIBITORS:
         created = _post(http, f"{base_url}/v1/exhibitors", exhibitor)
         log(
@@ -1011,6 +1084,10 @@ def seed_networking(http, base_url, sessions, log):
             table = {"topic": topic, "capacity": capacity}
             _post(http, f"{base_url}/v1/sessions/{session['id']}/tables", table)
     log(f"demo data: {len(FAQ)} FAQ entries, tables in {len(networking)} networking sessions")
+
+
+def seed_attendees(base_url, login_code, log):
+    """Attendees listed in the directory, each registered and signed in by mailed code."""
     tokens = []
     attendee = requests.Session()
     for full_name, organization, job_title, chosen in LISTED_ATTENDEES:
@@ -1021,7 +1098,10 @@ def seed_networking(http, base_url, sessions, log):
             "organization": organization,
             "consent": {"share_with_exhibitors": True},
         }
-        token = _post(attendee, f"{base_url}/v1/registrations", registration)["access_token"]
+        _send(attendee, "POST", f"{base_url}/v1/registrations", registration, 202)
+        signed_in = {"email": email, "code": login_code(email)}
+        token = _send(attendee, "POST", f"{base_url}/v1/auth/token", signed_in, 200)
+        token = token["access_token"]
         profile = {
             "listed": True,
             "job_title": job_title,
@@ -1041,6 +1121,16 @@ def seed_networking(http, base_url, sessions, log):
 def _email_of(full_name):
     ascii_name = "".join(c for c in full_name.lower() if c.isascii() and (c.isalnum() or c == " "))
     return ".".join(ascii_name.split()) + "@museums.example.org"
+
+
+def demo_event(now):
+    """The event the program belongs to: a kickoff day tomorrow, then four days."""
+    kickoff_day = now.date() + timedelta(days=1)
+    return {
+        **EVENT,
+        "kickoff_day": kickoff_day.isoformat(),
+        "conference_days": [(kickoff_day + timedelta(days=n)).isoformat() for n in range(1, 5)],
+    }
 
 
 def program(now):
@@ -1098,11 +1188,15 @@ def main(argv=None):
         default=os.environ.get("PLENARY_ORGANIZER_TOKEN"),
         help="organizer token (default: $PLENARY_ORGANIZER_TOKEN)",
     )
+    parser.add_argument(
+        "--maildir", help="the local SMTP sink's Maildir, to read the attendees' login codes"
+    )
     args = parser.parse_args(argv)
     if not args.token:
         parser.error("an organizer token is needed: --token or $PLENARY_ORGANIZER_TOKEN")
+    login_code = maildir_login_codes(args.maildir) if args.maildir else None
     try:
-        seed(args.url, args.token)
+        seed(args.url, args.token, login_code=login_code)
     except (SeedError, requests.RequestException) as exc:
         sys.exit(f"seeding failed: {exc}")
 

@@ -164,6 +164,9 @@ MATRIX = {
     "GET /v1/ticket-types": ({}, None, ORGANIZER),
     "PUT /v1/ticket-types/<ticket_type>": ({"ticket_type": "student"}, {"capacity": 50}, ()),
     "GET /v1/stats": ({}, None, ORGANIZER),
+    "POST /v1/ticket-types/<ticket_type>/codes": ({"ticket_type": "student"}, {}, ()),
+    "GET /v1/event": ({}, None, ()),
+    "PUT /v1/event": ({}, {}, ()),
     # -- program: public reads, organizer writes, A's agenda and chat
     "GET /v1/tracks": ({}, None, ANY),
     "POST /v1/tracks": ({}, "track", ()),

@@ -1,5 +1,9 @@
 """`make bench` end to end with tiny counts: every scenario runs against real service
-processes and reports its figures (no timing is asserted; the figures are for people)."""
+processes and reports its figures (no timing is asserted; the figures are for people).
+
+Every scenario must have made requests: wrk counts only the answers that arrive within
+its duration, so the smoke uses a few clients (an earlier smoke at 64 clients for 1 s
+counted 0 POSTs while 64 registrations were written)."""
 
 import json
 import os
@@ -13,11 +17,6 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
-    # the POST scenarios (registration, leads) made 0 requests in smoke runs on a loaded
-    # machine and it is not yet understood why (bench/README.md): opt in until it is
-    pytest.mark.skipif(
-        os.environ.get("PLENARY_BENCH_SMOKE") != "1", reason="set PLENARY_BENCH_SMOKE=1"
-    ),
     pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"),
     pytest.mark.skipif(
         os.environ.get("PLENARY_TEST_DATABASE") == "sqlite", reason="the bench runs on PostgreSQL"
@@ -27,13 +26,18 @@ pytestmark = [
 
 def test_every_scenario_reports_its_figures(tmp_path):
     output = tmp_path / "bench.json"
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--output", str(output)],
-        check=True,
-        timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=300,
         cwd=REPO_ROOT,
     )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     results = json.loads(output.read_text())
+    # the printed table puts every figure beside the same run's ceilings
+    for ceiling in ("nameko @http constant", "nameko empty RPC", "PostgreSQL single-row"):
+        assert f"ceiling: {ceiling}" in run.stdout
 
     ceilings = results["ceilings"]
     for name in ("constant_route", "empty_rpc", "broker_publish", "db_commits", "db_batch_rows"):
@@ -42,7 +46,8 @@ def test_every_scenario_reports_its_figures(tmp_path):
         [run] = results["reads"][name]
         assert run["requests"] > 0 and run["non_2xx"] == 0 and run["socket_errors"] == 0
     [registration] = results["registration"]["registrations"]
-    assert registration["registered"] > 0
+    assert registration["requests"] > 0 and registration["non_2xx"] == 0
+    assert registration["registered"] >= registration["requests"]
     assert registration["mails_within_30s"] == registration["registered"]
     [fan_out] = results["fan_out"]["fan_out"]
     assert fan_out["feed_items_s"] is not None  # every holder's feed item was written
@@ -50,6 +55,6 @@ def test_every_scenario_reports_its_figures(tmp_path):
     assert fan_out["mail_rate"] > 0
     for variant in ("leads", "leads_10pct_dead"):
         [leads] = results["leads"][variant]
-        assert leads["consenting_interactions"] > 0 and leads["non_2xx"] == 0
+        assert leads["requests"] > 0 and leads["non_2xx"] == 0
         assert leads["not_within_drain"] == 0
         assert leads["doubled"] == 0 and leads["bad_signatures"] == 0

@@ -14,17 +14,14 @@ from tests.conftest import ORGANIZER_TOKEN
 
 
 def register(api, email, consent=True, name="Grace Registrar"):
-    response = api.post(
-        "/v1/registrations",
-        json={
+    return api.sign_up(
+        {
             "email": email,
             "full_name": name,
             "organization": "Museum of Flight",
             "consent": {"share_with_exhibitors": consent},
-        },
+        }
     )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def feed(api, token):
@@ -41,10 +38,14 @@ def test_registration_sends_a_confirmation_email_and_a_feed_item(platform, smtp_
     assert [item["kind"] for item in items] == ["registration_confirmed"]
     assert items[0]["read"] is False
 
-    mail = wait_until(smtp_sink.messages)
-    assert len(mail) == 1
-    assert mail[0]["To"] == "grace@example.org"
-    assert "Grace Registrar" in mail[0].as_string()
+    # the welcome, and the code that confirmed the address (the test signed in with it)
+    mail = wait_until(lambda: len(smtp_sink.messages()) == 2 and smtp_sink.messages())
+    assert {m["To"] for m in mail} == {"grace@example.org"}
+    assert {m["Subject"] for m in mail} == {
+        "Your Plenary registration is confirmed",
+        "Confirm your Plenary registration",
+    }
+    assert all("Grace Registrar" in m.as_string() for m in mail)
 
 
 def test_session_reminder_reaches_every_agenda_holder(platform):
@@ -158,3 +159,94 @@ def test_consented_visit_becomes_a_signed_lead_webhook(platform, webhook_receive
     eventlet.sleep(0.5)
     assert len(receiver.requests) == 1  # the anonymous visit sent nothing
     assert b"shy@example.org" not in b"".join(r["body"] for r in receiver.requests)
+
+
+def hook(api, exhibitor, receiver, events):
+    response = api.post(
+        f"/v1/exhibitors/{exhibitor['id']}/webhooks",
+        token=exhibitor["api_key"],
+        json={"url": receiver.url, "events": events},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def deliveries(api, exhibitor, webhook):
+    path = f"/v1/exhibitors/{exhibitor['id']}/webhooks/{webhook['id']}/deliveries"
+    response = api.get(path, token=exhibitor["api_key"])
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def notices(receiver, webhook_type):
+    return [r for r in receiver.requests if json.loads(r["body"])["type"] == webhook_type]
+
+
+def test_withdrawal_and_erasure_take_deliveries_back_and_tell_the_exhibitor(
+    platform, webhook_receiver
+):
+    """GDPR Art. 17 and 19: deliveries naming a person who withdrew consent or was
+    erased are deleted (no replay, nothing in the log) and each endpoint sent one of
+    their leads is told, signed, with only the lead's and the exhibitor's ids."""
+    api = platform()
+    ours, theirs = create_exhibitor(api, "Collective Access"), create_exhibitor(api, "Rival")
+    leads_in, meetings_in, rival_in = webhook_receiver(), webhook_receiver(), webhook_receiver()
+    leads_hook = hook(api, ours, leads_in, ["lead.captured", "lead.updated"])
+    meetings_hook = hook(api, ours, meetings_in, ["meeting.answered"])
+    hook(api, theirs, rival_in, ["lead.captured"])
+    vera = register(api, "vera@example.org", name="Vera Visitor")
+    otto = register(api, "otto@example.org", name="Otto Other")
+    for person in (vera, otto):
+        interact = f"/v1/exhibitors/{ours['id']}/interactions"
+        visit = api.post(interact, token=person["access_token"], json={"kind": "visit"})
+        assert visit.status_code == 201, visit.text
+        person["lead_id"] = visit.json()["lead_id"]
+    wait_until(lambda: len(leads_in.requests) == 2, what="two lead.captured deliveries")
+    sent = {json.loads(r["body"])["data"]["attendee"]["email"]: r for r in leads_in.requests}
+    vera_delivery_id = sent["vera@example.org"]["headers"]["webhook-id"]
+    otto_delivery_id = sent["otto@example.org"]["headers"]["webhook-id"]
+
+    # Vera withdraws her consent to share with exhibitors
+    withdrawn = api.request(
+        "PATCH",
+        "/v1/me",
+        token=vera["access_token"],
+        json={"consent": {"share_with_exhibitors": False}},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    [notice] = wait_until(lambda: notices(leads_in, "lead.withdrawn"), what="lead.withdrawn")
+    Webhook(leads_hook["secret"]).verify(notice["body"], notice["headers"])
+    body = json.loads(notice["body"])
+    assert body["data"] == {"lead_id": vera["lead_id"], "exhibitor_id": ours["id"]}
+    retry = (
+        f"/v1/exhibitors/{ours['id']}/webhooks/{leads_hook['id']}"
+        f"/deliveries/{vera_delivery_id}/retry"
+    )
+    replayed = api.post(retry, token=ours["api_key"])
+    assert replayed.status_code == 404, replayed.text
+    assert replayed.headers["Content-Type"] == "application/problem+json"
+    log = {d["id"]: d for d in deliveries(api, ours, leads_hook)}
+    assert vera_delivery_id not in log and otto_delivery_id in log  # Otto's consent stands
+    assert vera["attendee_id"] not in json.dumps(log)
+
+    # Otto is erased
+    assert api.delete("/v1/me", token=otto["access_token"]).status_code == 204
+    [erased] = wait_until(lambda: notices(leads_in, "lead.erased"), what="lead.erased")
+    Webhook(leads_hook["secret"]).verify(erased["body"], erased["headers"])
+    assert json.loads(erased["body"])["data"] == {
+        "lead_id": otto["lead_id"],
+        "exhibitor_id": ours["id"],
+    }
+    log = {d["id"]: d["event_type"] for d in deliveries(api, ours, leads_hook)}
+    assert otto_delivery_id not in log
+    assert sorted(log.values()) == ["lead.erased", "lead.withdrawn"]
+    retry = retry.replace(vera_delivery_id, otto_delivery_id)
+    assert api.post(retry, token=ours["api_key"]).status_code == 404
+    for request in notices(leads_in, "lead.withdrawn") + notices(leads_in, "lead.erased"):
+        for personal in ("vera", "Vera", "otto", "Otto", vera["attendee_id"], otto["attendee_id"]):
+            assert personal not in request["body"].decode()
+
+    eventlet.sleep(0.5)  # no notice where no lead of theirs was sent
+    assert meetings_in.requests == [] and rival_in.requests == []
+    assert deliveries(api, ours, meetings_hook) == []
+    assert len(leads_in.requests) == 4  # two leads, two notices: nothing sent again

@@ -41,17 +41,14 @@ def create(api, body):
 
 
 def register(api, email, consent, name):
-    response = api.post(
-        "/v1/registrations",
-        json={
+    return api.sign_up(
+        {
             "email": email,
             "full_name": name,
             "organization": "City Museum",
             "consent": {"share_with_exhibitors": consent},
-        },
+        }
     )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def interact(api, exhibitor_id, token, **body):

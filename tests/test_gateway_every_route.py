@@ -37,14 +37,13 @@ HOSTILE_QUERIES = [
 def world(platform):
     """All services up; one attendee, one exhibitor, tokens for each kind of caller."""
     api = platform()
-    attendee = api.post(
-        "/v1/registrations",
-        json={
+    attendee = api.sign_up(
+        {
             "email": "probe@example.org",
             "full_name": "Probe",
             "consent": {"share_with_exhibitors": True},
-        },
-    ).json()
+        }
+    )
     exhibitor = api.post(
         "/v1/exhibitors",
         token=ORGANIZER_TOKEN,

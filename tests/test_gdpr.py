@@ -20,9 +20,7 @@ YVES = {"email": "yves.bystander@example.org", "full_name": "Yves Bystander"}
 
 
 def register(api, body):
-    response = api.post("/v1/registrations", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return api.sign_up(body)
 
 
 def personal_traces(db, service, attendee_id, needles):

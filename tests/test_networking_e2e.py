@@ -22,17 +22,14 @@ INTERESTS = {
 
 def register(api, name, organization="Harbor Museum"):
     first = name.split()[0].lower()
-    answer = api.post(
-        "/v1/registrations",
-        json={
+    return api.sign_up(
+        {
             "email": f"{first}@example.org",
             "full_name": name,
             "organization": organization,
             "consent": {"share_with_exhibitors": False},
-        },
+        }
     )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 @pytest.fixture

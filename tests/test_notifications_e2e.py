@@ -55,14 +55,13 @@ class SseClient:
 @pytest.fixture
 def world(platform):
     api = platform()
-    ada = api.post(
-        "/v1/registrations",
-        json={
+    ada = api.sign_up(
+        {
             "email": "ada@example.org",
             "full_name": "Ada Curator",
             "consent": {"share_with_exhibitors": False},
-        },
-    ).json()
+        }
+    )
     return api, ada
 
 
@@ -264,14 +263,13 @@ def test_webhook_management_over_http(platform, db_session, webhook_receiver):
 
 def test_a_replica_refuses_streams_beyond_its_cap(platform):
     api = platform("registration", STREAM_MAX_CONNECTIONS=1)
-    token = api.post(
-        "/v1/registrations",
-        json={
+    token = api.sign_up(
+        {
             "email": "cy@example.org",
             "full_name": "Cy",
             "consent": {"share_with_exhibitors": False},
-        },
-    ).json()["access_token"]
+        }
+    )["access_token"]
     first = SseClient(stream_url(api), token)
     try:
         wait_until(lambda: first.comments)

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
+from sqlalchemy import update
 
 from plumbing.events import utcnow
 from plumbing.testing import count_rows
+from services.registration.models import Attendee
 from services.sessions.models import AgendaEntry, Attendance, Message, ProgramSession, Track
 from tests.conftest import ORGANIZER_TOKEN
 
@@ -27,9 +29,7 @@ PANEL = {
 
 
 def register(api, email, name):
-    response = api.post("/v1/registrations", json={"email": email, "full_name": name})
-    assert response.status_code == 201, response.text
-    return response.json()["access_token"]
+    return api.sign_up({"email": email, "full_name": name})["access_token"]
 
 
 @pytest.fixture
@@ -243,3 +243,32 @@ def test_bad_input_on_program_routes_is_a_problem_and_writes_nothing(api, sessio
     ]
     assert after == before
     assert api.get(f"/v1/sessions/{sid}").json()["sequence"] == 0
+
+
+def test_a_speakers_address_moderates_only_once_proven_by_a_login_code(api, db_session):
+    sid = create(api)["id"]
+    alice = register(api, "alice@example.org", "Alice Archivist")
+    rude = api.post(f"/v1/sessions/{sid}/messages", token=alice, json={"kind": "chat", "body": "!"})
+    path = f"/v1/sessions/{sid}/messages/{rude.json()['id']}"
+    api.request("PATCH", path, token=ORGANIZER_TOKEN, json={"hidden": True})
+
+    # a stranger registers with the speaker's address in another case: no token comes back
+    impostor = api.post("/v1/registrations", json={"email": "SAM@Example.ORG", "full_name": "Sam"})
+    assert impostor.status_code == 202 and "access_token" not in impostor.json()
+    # a token whose address was never proven (as every token issued before proof existed)
+    token = api.sign_in("SAM@Example.ORG")["access_token"]
+    registration_db = db_session("registration")
+    registration_db.execute(update(Attendee).values(email_verified_at=None))
+    registration_db.commit()
+    assert api.get("/v1/me", token=token).json()["email_verified_at"] is None
+    assert_problem(api.request("PATCH", path, token=token, json={"hidden": False}), 403)
+    assert api.get(f"/v1/sessions/{sid}/messages", token=token).json()["items"] == []
+
+    # signing in with a mailed code proves the address: the speaker's rights follow
+    assert api.post("/v1/auth/login-link", json={"email": "sam@example.org"}).status_code == 202
+    proven = api.sign_in("sam@example.org")["access_token"]
+    assert api.get("/v1/me", token=proven).json()["email_verified_at"]
+    hidden = api.get(f"/v1/sessions/{sid}/messages", token=proven).json()["items"]
+    assert [m["id"] for m in hidden] == [rude.json()["id"]]
+    shown = api.request("PATCH", path, token=proven, json={"hidden": False})
+    assert shown.status_code == 200 and shown.json()["hidden"] is False

@@ -26,6 +26,7 @@ def dist(tmp_path):
     (tmp_path / "assets" / "index-3f9a1c2b.js").write_text("console.log(1)")
     (tmp_path / "assets" / "index-77aa.css").write_text("body{}")
     (tmp_path / "assets" / "font-1.woff2").write_bytes(b"wOF2")
+    (tmp_path / "assets" / "index-3f9a1c2b.js.map").write_text('{"sources": ["App.tsx"]}')
     (tmp_path / "favicon.svg").write_text("<svg/>")
     (tmp_path / "docs" / "index.html").write_text("<!doctype html><title>API</title>")
     (tmp_path / "secret.txt").write_text("not an asset")
@@ -67,6 +68,7 @@ def test_the_app_its_assets_and_its_client_side_routes(platform, dist):
     assert docs.status_code == 200 and "<title>API</title>" in docs.text
 
     assert_problem(api.get("/assets/missing-1.js"), 404)
+    assert_problem(api.get("/assets/index-3f9a1c2b.js.map"), 404)  # never the source
     for escape in ("/assets/..%2fsecret.txt", "/assets/%2e%2e/secret.txt"):
         response = requests.get(api.base_url + escape, timeout=10)
         assert response.status_code == 404 and "not an asset" not in response.text
@@ -133,14 +135,13 @@ def read_first_event(response):
 
 def test_the_stream_opens_with_a_single_use_ticket(platform):
     api = platform()
-    ada = api.post(
-        "/v1/registrations",
-        json={
+    ada = api.sign_up(
+        {
             "email": "ada@example.org",
             "full_name": "Ada",
             "consent": {"share_with_exhibitors": False},
-        },
-    ).json()
+        }
+    )
     token = ada["access_token"]
     [welcome] = wait_until(lambda: api.get("/v1/me/notifications", token=token).json()["items"])
     sent = api.post(

@@ -13,6 +13,18 @@ class ExhibitorCreated(EventSchema):
     tier = fields.String(required=True)
 
 
+class ExhibitorUpdated(EventSchema):
+    """What the public hall shows of an exhibitor changed: its profile (``profile``) or
+    its products (``products``)."""
+
+    source_service = "expo"
+    event_type = "exhibitor_updated"
+    version = 1
+
+    exhibitor_id = fields.String(required=True)
+    changed = fields.List(fields.String(), required=True)
+
+
 class LeadAttendee(Schema):
     attendee_id = fields.String(required=True)
     full_name = fields.String(required=True)

@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from contracts.enums import LOGIN_PURPOSES, LOGIN_SIGN_IN
 from plumbing.events import EventSchema
 
 
@@ -62,14 +63,32 @@ class AttendeeErased(EventSchema):
     erased_at = fields.AwareDateTime(required=True)
 
 
+class TokenRevoked(EventSchema):
+    """An access token was revoked (logout): gateways that checked it forget it. Carries
+    the token's SHA-256 (as stored), never the token."""
+
+    source_service = "registration"
+    event_type = "token_revoked"
+    version = 1
+
+    attendee_id = fields.String(required=True)
+    token_hash = fields.String(required=True)
+
+
 class LoginLinkRequested(EventSchema):
     """A one-time login code for notifications to mail; the code is single use and
-    short-lived, and registration stores only its hash."""
+    short-lived, and registration stores only its hash. The code and the link travel in
+    the event but are blanked in the outbox once published (``secret_fields``), and
+    notifications blanks them in the mail it keeps once the mail is sent. ``purpose``
+    says which mail: a sign-in, a new registration to confirm, or a registration
+    attempt with an address that is already registered."""
 
     source_service = "registration"
     event_type = "login_link_requested"
     version = 1
+    secret_fields = ("code", "link")
 
+    purpose = fields.String(load_default=LOGIN_SIGN_IN, validate=validate.OneOf(LOGIN_PURPOSES))
     attendee_id = fields.String(required=True)
     email = fields.Email(required=True)
     full_name = fields.String(required=True)

@@ -52,6 +52,29 @@ class SessionCancelled(SessionEvent):
     reason = fields.String(load_default="")
 
 
+class TrackCreated(EventSchema):
+    """An organizer added a track to the program."""
+
+    source_service = "sessions"
+    event_type = "track_created"
+    version = 1
+
+    track_id = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class EventDetailsUpdated(EventSchema):
+    """The organizer saved the event's details (name, theme, days, …): what the public
+    event page and the feeds named after it show changed."""
+
+    source_service = "sessions"
+    event_type = "event_details_updated"
+    version = 1
+
+    name = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
 class MessagePosted(EventSchema):
     """A chat message or question in a session, for the live stream."""
 

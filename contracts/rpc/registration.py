@@ -3,7 +3,7 @@ import zoneinfo
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from contracts.enums import ATTENDEE_STATUSES, CANCELLERS, TICKET_TYPES
+from contracts.enums import ATTENDEE_STATUSES, CANCELLERS, RESTRICTED_TICKET_TYPES, TICKET_TYPES
 from plumbing.cursors import Cursor, Limit, aware_datetime, text
 from plumbing.fields import MultiLine, SingleLine, StrictBoolean, Text, not_blank
 
@@ -48,7 +48,19 @@ class RegistrationSchema(ProfileFields):
     organization = SingleLine(load_default="", validate=validate.Length(max=200))
     job_title = SingleLine(load_default="", validate=validate.Length(max=200))
     accessibility_needs = MultiLine(trim=True, load_default="", validate=validate.Length(max=1000))
-    ticket_type = fields.String(load_default="non_member", validate=validate.OneOf(TICKET_TYPES))
+    ticket_type = fields.String(
+        load_default="non_member",
+        validate=validate.OneOf(TICKET_TYPES),
+        metadata={
+            "description": "member, non_member and student are public; "
+            + ", ".join(RESTRICTED_TICKET_TYPES)
+            + " need a ticket_code issued by the organizer"
+        },
+    )
+    ticket_code = SingleLine(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the organizer-issued code a restricted ticket type needs"},
+    )
     consent = fields.Nested(
         ConsentSchema, load_default=lambda: {"share_with_exhibitors": False, "marketing": False}
     )
@@ -89,6 +101,13 @@ class AttendeeSchema(Schema):
     status = fields.String(metadata={"description": "registered | cancelled | erased"})
     registered_at = fields.AwareDateTime()
     cancelled_at = fields.AwareDateTime(allow_none=True)
+    email_verified_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "when the attendee last proved owning the email (signed in with "
+            "a mailed code); rights tied to the email (moderating as a speaker) need it"
+        },
+    )
 
 
 class ConsentAnswer(Schema):
@@ -113,12 +132,36 @@ class AttendeeContactAnswer(Schema):
     consent = fields.Nested(ConsentAnswer, required=True)
 
 
-class RegisteredSchema(Schema):
-    """Answer to POST /v1/registrations."""
+class RegistrationAcceptedSchema(Schema):
+    """Answer to POST /v1/registrations: the same for a new address and for one already
+    registered (whose owner is mailed a login code instead), so the answer tells no
+    stranger who is registered. The access token comes from POST /v1/auth/token with
+    the code mailed to the address."""
 
-    attendee_id = fields.String(required=True)
-    access_token = fields.String(required=True)
-    attendee = fields.Nested(AttendeeSchema)
+    detail = fields.String()
+
+
+class TicketCodeRequestSchema(Schema):
+    """Body of POST /v1/ticket-types/{ticket_type}/codes."""
+
+    max_uses = fields.Integer(
+        load_default=1, strict=True, validate=validate.Range(min=1, max=10000)
+    )
+    expires_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class TicketCodeSchema(Schema):
+    """An issued ticket code; the code itself is shown once (only its hash is kept)."""
+
+    code = fields.String()
+    ticket_type = fields.String()
+    max_uses = fields.Integer()
+    expires_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class RestrictedTicketTypeArgs(Schema):
+    ticket_type = fields.String(required=True, validate=validate.OneOf(RESTRICTED_TICKET_TYPES))
 
 
 class LoginLinkRequestSchema(Schema):

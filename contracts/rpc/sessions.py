@@ -115,6 +115,68 @@ class NewTrackSchema(Schema):
     description = MultiLine(load_default="", validate=validate.Length(max=500))
 
 
+# -- the event itself (the organizer edits it; the home page and the feeds name it) ------
+
+EVENT_MAX_DAYS = 14
+EVENT_MAX_LINKS = 20
+EVENT_DAYS = validate.Range(min=EARLIEST.date(), max=date(2099, 12, 31))
+
+
+def event_url(**kwargs):
+    """A link a browser opens: http(s) only, never javascript: or data:."""
+    return Url(schemes={"http", "https"}, validate=validate.Length(max=2000), **kwargs)
+
+
+class EventContactSchema(Schema):
+    name = SingleLine(load_default="", validate=validate.Length(max=200))
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    phone = SingleLine(
+        load_default="",
+        validate=validate.Regexp(r"^[0-9+()./ -]{0,40}$", error="Digits, spaces and +()-./ only."),
+    )
+    url = event_url(load_default=None, allow_none=True)
+
+
+class EventLinkSchema(Schema):
+    title = SingleLine(required=True, validate=[validate.Length(min=1, max=100), not_blank])
+    url = event_url(required=True)
+
+
+class EventPayload(Schema):
+    """Body of PUT /v1/event: the whole event (what is left out takes its default)."""
+
+    name = SingleLine(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    theme = SingleLine(load_default="", validate=validate.Length(max=200))
+    description = MultiLine(trim=True, load_default="", validate=validate.Length(max=5000))
+    time_zone = TimeZone(required=True, metadata={"description": "IANA zone, e.g. Europe/Paris"})
+    kickoff_day = fields.Date(load_default=None, allow_none=True, validate=EVENT_DAYS)
+    conference_days = fields.List(
+        fields.Date(validate=EVENT_DAYS),
+        load_default=list,
+        validate=validate.Length(max=EVENT_MAX_DAYS),
+    )
+    contact = fields.Nested(EventContactSchema, load_default=dict)
+    links = fields.List(
+        fields.Nested(EventLinkSchema),
+        load_default=list,
+        validate=validate.Length(max=EVENT_MAX_LINKS),
+    )
+
+    @validates_schema
+    def days_in_order(self, data, **kwargs):
+        days = data.get("conference_days") or []
+        if len(set(days)) != len(days):
+            raise ValidationError("Each day once.", "conference_days")
+        kickoff = data.get("kickoff_day")
+        if kickoff is not None and days and kickoff >= min(days):
+            raise ValidationError("Must be before the first conference day.", "kickoff_day")
+
+    @post_load
+    def sort_days(self, data, **kwargs):
+        data["conference_days"] = sorted(data["conference_days"])
+        return data
+
+
 class SessionFiltersSchema(Schema):
     track = SingleLine(validate=validate.Length(min=1, max=40))
     day = fields.Date(validate=PROGRAM_DAYS)
@@ -154,6 +216,9 @@ class ActingAttendeeArgs(Schema):
     attendee_id = Id(required=True)
     full_name = SingleLine(required=True, validate=validate.Length(max=200))
     email = Text(required=True, validate=validate.Length(max=320))
+    # when the attendee proved owning ``email`` (a login code); None: not proven, and
+    # then the email gives no speaker's rights
+    email_verified_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class SessionActorArgs(SessionIdArgs):
@@ -291,3 +356,29 @@ class MessageSchema(Schema):
     upvotes = fields.Integer()
     answered = fields.Function(lambda message: message.answered_at is not None)
     hidden = fields.Function(lambda message: message.hidden_at is not None)
+
+
+class EventContactViewSchema(Schema):
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    phone = fields.String()
+    url = fields.String(allow_none=True)
+
+
+class EventLinkViewSchema(Schema):
+    title = fields.String()
+    url = fields.String()
+
+
+class EventDetailsSchema(Schema):
+    """The event as anyone may see it."""
+
+    name = fields.String()
+    theme = fields.String()
+    description = fields.String()
+    time_zone = fields.String()
+    kickoff_day = fields.Date(allow_none=True)
+    conference_days = fields.List(fields.Date())
+    contact = fields.Nested(EventContactViewSchema)
+    links = fields.List(fields.Nested(EventLinkViewSchema))
+    updated_at = fields.AwareDateTime(allow_none=True)

@@ -6,32 +6,40 @@ from contracts.rpc.registration import (
     LoginLinkAcceptedSchema,
     LoginLinkRequestSchema,
     ProfileChangeSchema,
-    RegisteredSchema,
+    RegistrationAcceptedSchema,
     RegistrationSchema,
     TokenRequestSchema,
 )
 from gateway.auth import bearer_token
-from gateway.http import api, created, read_json
+from gateway.http import api, read_json
 from gateway.problems import HttpProblem
 from plumbing.events import utcnow
 from plumbing.registry import BACKEND_SERVICES
+
+REGISTRATION_ACCEPTED = (
+    "Check your email: a login code is on its way. Enter it to sign in (POST /v1/auth/token)."
+)
 
 
 class AttendeeRoutes:
     @api(
         "POST",
         "/v1/registrations",
-        "Register an attendee (409 when the email is taken or the ticket type sold out)",
+        "Register an attendee: 202 and a login code mailed to the address, whether new "
+        "(a code to confirm it) or already registered (a code for its owner), so the "
+        "answer tells no one who is registered; exchange the code at POST /v1/auth/token "
+        "(409 when the ticket type is sold out; a restricted type needs a ticket_code)",
         "attendees",
         body=RegistrationSchema,
-        response=RegisteredSchema,
-        status=201,
+        response=RegistrationAcceptedSchema,
+        status=202,
         errors=[409, 413, 422, 429],
     )
     def register(self, request):
         self.rate_limits.check(request, "registration")
         payload = read_json(request, RegistrationSchema, self.max_body_bytes)
-        return created(self.registration.register(payload))
+        self.registration.register(payload)
+        return 202, {"detail": REGISTRATION_ACCEPTED}
 
     @api(
         "GET",
@@ -57,7 +65,9 @@ class AttendeeRoutes:
     def update_me(self, request):
         attendee = self.require_attendee(request)
         payload = read_json(request, ProfileChangeSchema, self.max_body_bytes)
-        return self.registration.update_profile(attendee["attendee_id"], payload)
+        changed = self.registration.update_profile(attendee["attendee_id"], payload)
+        self.reads.tokens.forget(attendee["attendee_id"])  # its kept profile is stale
+        return changed
 
     @api(
         "DELETE",
@@ -70,6 +80,7 @@ class AttendeeRoutes:
     def erase_me(self, request):
         attendee = self.require_attendee(request)
         self.registration.erase_attendee(attendee["attendee_id"])
+        self.reads.tokens.forget(attendee["attendee_id"])
         return 204, None
 
     @api(
@@ -97,7 +108,9 @@ class AttendeeRoutes:
     )
     def cancel_me(self, request):
         attendee = self.require_attendee(request)
-        return self.registration.cancel_registration(attendee["attendee_id"], BY_ATTENDEE)
+        cancelled = self.registration.cancel_registration(attendee["attendee_id"], BY_ATTENDEE)
+        self.reads.tokens.forget(attendee["attendee_id"])
+        return cancelled
 
     @api(
         "POST",
@@ -136,6 +149,8 @@ class AttendeeRoutes:
                 "The code is wrong, expired, already used or tried too often; ask for a new one.",
                 slug="invalid-login-code",
             )
+        # signing in with a mailed code verifies the email: the kept profile is stale
+        self.reads.tokens.forget(token["attendee_id"])
         return token
 
     @api(
@@ -147,6 +162,7 @@ class AttendeeRoutes:
         status=204,
     )
     def logout(self, request):
-        self.require_attendee(request)
+        attendee = self.require_attendee(request)
         self.registration.revoke_token(bearer_token(request))
+        self.reads.tokens.forget(attendee["attendee_id"])  # here at once, elsewhere by event
         return 204, None

@@ -16,7 +16,8 @@ from contracts.rpc.expo import (
     ProductSchema,
 )
 from gateway.csv_export import csv_download
-from gateway.http import api, cacheable, created, read_json, read_query
+from gateway.http import api, created, read_json, read_query
+from gateway.readmodel import HALL
 from gateway.schemas import (
     AnalyticsQuery,
     CreatedExhibitorSchema,
@@ -58,10 +59,12 @@ class ExpoRoutes:
         response=page_of(ExhibitorSchema),
     )
     def list_exhibitors(self, request):
-        query = read_query(request, ExhibitorQuery)
-        filters = filters_from(query, "q", "tier", "category")
-        page = self.expo.list_exhibitors(filters, query["limit"], query["cursor"])
-        return cacheable(request, page, self.expo_cache_seconds)
+        def fetch():
+            query = read_query(request, ExhibitorQuery)
+            filters = filters_from(query, "q", "tier", "category")
+            return self.expo.list_exhibitors(filters, query["limit"], query["cursor"])
+
+        return self.reads.answer(HALL, request, self.expo_cache_seconds, fetch)
 
     @api(
         "GET",
@@ -72,7 +75,9 @@ class ExpoRoutes:
         errors=[404],
     )
     def get_exhibitor(self, request, exhibitor_id):
-        return cacheable(request, self.expo.get_exhibitor(exhibitor_id), self.expo_cache_seconds)
+        return self.reads.answer(
+            HALL, request, self.expo_cache_seconds, lambda: self.expo.get_exhibitor(exhibitor_id)
+        )
 
     # -- exhibitors and their products -----------------------------------------------
 
@@ -89,7 +94,9 @@ class ExpoRoutes:
     def create_exhibitor(self, request):
         self.require_organizer(request)
         payload = read_json(request, ExhibitorInputSchema, self.max_body_bytes)
-        return created(self.expo.create_exhibitor(payload))
+        exhibitor = self.expo.create_exhibitor(payload)
+        self.reads.changed(HALL)
+        return created(exhibitor)
 
     @api(
         "PATCH",
@@ -103,7 +110,9 @@ class ExpoRoutes:
     def update_exhibitor(self, request, exhibitor_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ExhibitorProfileSchema, self.max_body_bytes)
-        return self.expo.update_exhibitor(exhibitor_id, payload)
+        exhibitor = self.expo.update_exhibitor(exhibitor_id, payload)
+        self.reads.changed(HALL)
+        return exhibitor
 
     @api(
         "POST",
@@ -132,7 +141,9 @@ class ExpoRoutes:
     def add_product(self, request, exhibitor_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ProductInputSchema, self.max_body_bytes)
-        return created(self.expo.add_product(exhibitor_id, payload))
+        product = self.expo.add_product(exhibitor_id, payload)
+        self.reads.changed(HALL)
+        return created(product)
 
     @api(
         "PATCH",
@@ -147,7 +158,9 @@ class ExpoRoutes:
     def update_product(self, request, exhibitor_id, product_id):
         self.require_exhibitor(request, exhibitor_id)
         payload = read_json(request, ProductChangeSchema, self.max_body_bytes)
-        return self.expo.update_product(exhibitor_id, product_id, payload)
+        product = self.expo.update_product(exhibitor_id, product_id, payload)
+        self.reads.changed(HALL)
+        return product
 
     @api(
         "DELETE",
@@ -161,6 +174,7 @@ class ExpoRoutes:
     def remove_product(self, request, exhibitor_id, product_id):
         self.require_exhibitor(request, exhibitor_id)
         self.expo.remove_product(exhibitor_id, product_id)
+        self.reads.changed(HALL)
         return 204, None
 
     # -- attendees at the booth ------------------------------------------------------

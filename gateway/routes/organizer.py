@@ -6,11 +6,13 @@ from contracts.rpc.registration import (
     AttendeeFiltersSchema,
     AttendeeSchema,
     StatsSchema,
+    TicketCodeRequestSchema,
+    TicketCodeSchema,
     TicketTypeChangeSchema,
     TicketTypeSchema,
 )
 from gateway.csv_export import csv_download
-from gateway.http import api, read_json, read_query
+from gateway.http import api, created, read_json, read_query
 from gateway.schemas import PageQuery, filters_from, page_of
 
 REGISTRATION_CSV_COLUMNS = [
@@ -70,7 +72,9 @@ class OrganizerRoutes:
     )
     def cancel_registration(self, request, attendee_id):
         self.require_organizer(request)
-        return self.registration.cancel_registration(attendee_id, BY_ORGANIZER)
+        cancelled = self.registration.cancel_registration(attendee_id, BY_ORGANIZER)
+        self.reads.tokens.forget(attendee_id)
+        return cancelled
 
     @api(
         "DELETE",
@@ -84,6 +88,7 @@ class OrganizerRoutes:
     def erase_attendee(self, request, attendee_id):
         self.require_organizer(request)
         self.registration.erase_attendee(attendee_id)
+        self.reads.tokens.forget(attendee_id)
         return 204, None
 
     @api(
@@ -113,6 +118,23 @@ class OrganizerRoutes:
         self.require_organizer(request)
         payload = read_json(request, TicketTypeChangeSchema, self.max_body_bytes)
         return self.registration.set_ticket_capacity(ticket_type, payload["capacity"])
+
+    @api(
+        "POST",
+        "/v1/ticket-types/<ticket_type>/codes",
+        "Issue a code for a restricted ticket type (speaker, exhibitor_staff, complimentary); "
+        "the code is shown once",
+        "organizer",
+        auth="organizer",
+        body=TicketCodeRequestSchema,
+        response=TicketCodeSchema,
+        status=201,
+        errors=[413, 422],
+    )
+    def issue_ticket_code(self, request, ticket_type):
+        self.require_organizer(request)
+        payload = read_json(request, TicketCodeRequestSchema, self.max_body_bytes)
+        return created(self.registration.issue_ticket_code(ticket_type, payload))
 
     @api(
         "GET",

@@ -3,7 +3,7 @@
 The public program (tracks, sessions, the iCalendar feed) answers with an ETag and
 ``Cache-Control: public`` so browsers and CDNs cache it and revalidate with
 ``If-None-Match`` (304).  Moderating a session's chat is for the organizer token and
-for attendees whose email is one of the session's speakers'.
+for attendees whose email, proven by a login code, is one of the session's speakers'.
 """
 
 import logging
@@ -31,6 +31,7 @@ from contracts.rpc.sessions import (
 from gateway.auth import bearer_token
 from gateway.calendars import merge_calendars
 from gateway.http import api, cacheable, created, read_json, read_query
+from gateway.readmodel import PROGRAM
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -43,8 +44,10 @@ class MessageQuery(PageQuery):
 
 
 def acting_attendee(attendee):
-    """What the sessions service needs of an authenticated attendee."""
-    return {key: attendee[key] for key in ("attendee_id", "full_name", "email")}
+    """What the sessions service needs of an authenticated attendee (whether the email
+    is proven decides whether it gives a speaker's moderation rights)."""
+    keys = ("attendee_id", "full_name", "email", "email_verified_at")
+    return {key: attendee.get(key) for key in keys}
 
 
 class ProgramRoutes:
@@ -62,7 +65,9 @@ class ProgramRoutes:
 
     @api("GET", "/v1/tracks", "The program's tracks", "program", response=TrackSchema, many=True)
     def list_tracks(self, request):
-        return cacheable(request, self.sessions.list_tracks(), self.program_cache_seconds)
+        return self.reads.answer(
+            PROGRAM, request, self.program_cache_seconds, self.sessions.list_tracks
+        )
 
     @api(
         "POST",
@@ -78,7 +83,9 @@ class ProgramRoutes:
     def create_track(self, request):
         self.require_organizer(request)
         payload = read_json(request, NewTrackSchema, self.max_body_bytes)
-        return created(self.sessions.create_track(payload))
+        track = self.sessions.create_track(payload)
+        self.reads.changed(PROGRAM)
+        return created(track)
 
     @api(
         "GET",
@@ -89,14 +96,18 @@ class ProgramRoutes:
         response=page_of(SessionSchema),
     )
     def list_sessions(self, request):
-        query = read_query(request, SessionQuery)
-        filters = filters_from(query, "track", "day", "tz", "kind", "speaker", "q")
-        page = self.sessions.list_sessions(filters, query["limit"], query["cursor"])
-        return cacheable(request, page, self.program_cache_seconds)
+        def fetch():
+            query = read_query(request, SessionQuery)
+            filters = filters_from(query, "track", "day", "tz", "kind", "speaker", "q")
+            return self.sessions.list_sessions(filters, query["limit"], query["cursor"])
+
+        return self.reads.answer(PROGRAM, request, self.program_cache_seconds, fetch)
 
     @api("GET", "/v1/sessions.ics", "The whole program as iCalendar", "program")
     def program_ics(self, request):
-        return cacheable(request, self.sessions.program_ics(), self.program_cache_seconds, CALENDAR)
+        return self.reads.answer(
+            PROGRAM, request, self.program_cache_seconds, self.sessions.program_ics, CALENDAR
+        )
 
     @api(
         "GET",
@@ -107,7 +118,12 @@ class ProgramRoutes:
         errors=[404],
     )
     def get_session(self, request, session_id):
-        return cacheable(request, self.sessions.get_session(session_id), self.program_cache_seconds)
+        return self.reads.answer(
+            PROGRAM,
+            request,
+            self.program_cache_seconds,
+            lambda: self.sessions.get_session(session_id),
+        )
 
     @api(
         "POST",
@@ -122,7 +138,9 @@ class ProgramRoutes:
     def create_session(self, request):
         self.require_organizer(request)
         payload = read_json(request, NewSessionSchema, self.max_body_bytes)
-        return created(self.sessions.create_session(payload))
+        session = self.sessions.create_session(payload)
+        self.reads.changed(PROGRAM)
+        return created(session)
 
     @api(
         "PATCH",
@@ -137,7 +155,9 @@ class ProgramRoutes:
     def update_session(self, request, session_id):
         self.require_organizer(request)
         payload = read_json(request, SessionChangesSchema, self.max_body_bytes)
-        return self.sessions.update_session(session_id, payload)
+        session = self.sessions.update_session(session_id, payload)
+        self.reads.changed(PROGRAM)
+        return session
 
     @api(
         "DELETE",
@@ -152,7 +172,9 @@ class ProgramRoutes:
     def cancel_session(self, request, session_id):
         self.require_organizer(request)
         query = read_query(request, CancellationSchema)
-        return self.sessions.cancel_session(session_id, query)
+        session = self.sessions.cancel_session(session_id, query)
+        self.reads.changed(PROGRAM)
+        return session
 
     # -- agendas -------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy.engine import make_url
 
+from plumbing import db as db_module
 from plumbing.db import Database, create_db_engine
 
 notes_metadata = MetaData()
@@ -59,13 +61,16 @@ def test_a_worker_that_raises_writes_nothing(notebook):
     assert count(engine) == 0
 
 
-def test_a_slow_query_does_not_block_the_hub(database_url):
-    """pg8000 is pure Python, so its socket waits are green: while one green thread
-    waits a second on PostgreSQL, the others keep running."""
+@pytest.mark.parametrize("driver", ["psycopg2", "pg8000"])
+def test_a_slow_query_does_not_block_the_hub(database_url, driver):
+    """psycopg2 waits through eventlet (psycogreen), pg8000 is pure Python: either way,
+    while one green thread waits a second on PostgreSQL, the others keep running."""
     url = database_url("registration")
     if not url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL")
+    url = make_url(url).set(drivername=f"postgresql+{driver}")
     engine = create_db_engine(url, pool_size=1)
+    assert engine.dialect.driver == driver
     ticks = []
 
     def sleep_in_database():
@@ -80,3 +85,22 @@ def test_a_slow_query_does_not_block_the_hub(database_url):
     query.wait()
     engine.dispose()
     assert len(ticks) > 20  # a blocked hub would allow one or two
+
+
+def test_an_idle_connection_the_server_dropped_is_replaced(database_url, monkeypatch):
+    """No pre-ping on every checkout; a connection idle past PING_AFTER_IDLE_SECONDS is
+    pinged, and one the server has dropped is replaced instead of failing the worker."""
+    url = database_url("registration")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL")
+    engine = create_db_engine(url, pool_size=1)
+    with engine.connect() as conn:
+        first_pid = conn.scalar(text("SELECT pg_backend_pid()"))
+    killer = create_db_engine(url, pool_size=1)
+    with killer.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+    killer.dispose()
+    monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT pg_backend_pid()")) != first_pid
+    engine.dispose()

@@ -6,7 +6,7 @@ from sqlalchemy.orm import selectinload
 
 from contracts.enums import TIERS
 from contracts.errors import NotFound
-from contracts.events.expo import ExhibitorCreated
+from contracts.events.expo import ExhibitorCreated, ExhibitorUpdated
 from contracts.rpc.expo import (
     ExhibitorFiltersSchema,
     ExhibitorIdArgs,
@@ -93,6 +93,11 @@ def category_rows(categories):
     ]
 
 
+def hall_changed(session, exhibitor_id, what):
+    """The public hall's view of the exhibitor changed (``profile`` or ``products``)."""
+    emit(session, ExhibitorUpdated, {"exhibitor_id": exhibitor_id, "changed": [what]})
+
+
 def find_exhibitor(session, exhibitor_id):
     """The exhibitor, for every area that works on one; NotFound if there is none."""
     exhibitor_id = load_args(ExhibitorIdArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
@@ -143,6 +148,7 @@ class ExhibitorRpcs:
             self.db.flush()  # the old rows go before new ones may take their keys
             exhibitor.category_rows.extend(category_rows(categories))
         self.db.flush()
+        hall_changed(self.db, exhibitor.id, "profile")
         return ExhibitorSchema().dump(exhibitor)
 
     @rpc

@@ -12,7 +12,7 @@ from contracts.rpc.expo import (
 )
 from plumbing.events import utcnow
 from plumbing.schemas import load_args, load_or_invalid
-from services.expo.exhibitors import find_exhibitor
+from services.expo.exhibitors import find_exhibitor, hall_changed
 from services.expo.models import Product
 
 
@@ -38,6 +38,7 @@ class ProductRpcs:
         product = Product(position=len(exhibitor.product_rows), **fields)
         exhibitor.product_rows.append(product)
         self.db.flush()
+        hall_changed(self.db, exhibitor.id, "products")
         return ProductSchema().dump(product)
 
     @rpc
@@ -47,6 +48,7 @@ class ProductRpcs:
         for name, value in fields.items():
             setattr(product, name, value)
         self.db.flush()
+        hall_changed(self.db, product.exhibitor_id, "products")
         return ProductSchema().dump(product)
 
     @rpc
@@ -54,4 +56,6 @@ class ProductRpcs:
         """Take a product off the booth (again is harmless); the downloads that name it
         keep their meaning."""
         product = find_product(self.db, exhibitor_id, product_id, removed_too=True)
-        product.removed_at = product.removed_at or utcnow()
+        if product.removed_at is None:
+            product.removed_at = utcnow()
+            hall_changed(self.db, product.exhibitor_id, "products")

@@ -24,7 +24,7 @@ from plumbing.pagination import keyset, keyset_page
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
-from services.networking import ratelimits
+from services.networking import people, ratelimits
 from services.networking.models import Connection, ConnectionRequest, ordered
 
 
@@ -32,28 +32,86 @@ def person(attendee):
     return {"attendee_id": attendee.attendee_id, "full_name": attendee.full_name}
 
 
+def request_between(db, requester_id, recipient_id, lock=False):
+    statement = select(ConnectionRequest).where(
+        ConnectionRequest.requester_id == requester_id,
+        ConnectionRequest.recipient_id == recipient_id,
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return db.scalars(statement).one_or_none()
+
+
+def pending_request(db, requester_id, recipient_id, now):
+    request = request_between(db, requester_id, recipient_id)
+    if request is None or request.status != "pending" or request.expires_at <= now:
+        return None
+    return request
+
+
+def connection_state(db, me, other):
+    if people.connected(db, me, other):
+        return "connected"
+    now = utcnow()
+    if pending_request(db, me, other, now) is not None:
+        return "pending_out"
+    if pending_request(db, other, me, now) is not None:
+        return "pending_in"
+    return "none"
+
+
+def request_dump(db, request):
+    people = {
+        row.attendee_id: row
+        for row in db.scalars(
+            select(AttendeeReplica).where(
+                AttendeeReplica.attendee_id.in_([request.requester_id, request.recipient_id])
+            )
+        )
+    }
+    status = request.status
+    if status == "pending" and request.expires_at <= utcnow():
+        status = "expired"
+    return ConnectionRequestSchema().dump(
+        {
+            "id": request.id,
+            "requester": person(people[request.requester_id]),
+            "recipient": person(people[request.recipient_id]),
+            "message": request.message,
+            "status": status,
+            "created_at": request.created_at,
+            "expires_at": request.expires_at,
+        }
+    )
+
+
+def disconnect(db, one, other):
+    a, b = ordered(one, other)
+    db.execute(delete(Connection).where(Connection.attendee_a == a, Connection.attendee_b == b))
+
+
 class ConnectionRpcs:
-    """Mixin for NetworkingService: needs ``self.db``, ``self.config`` and People's helpers."""
+    """Mixin for NetworkingService: needs ``self.db`` and ``self.config``."""
 
     @rpc
     def request_connection(self, actor, payload):
         fields = load_or_invalid(ConnectionRequestPayload, payload)
-        me = self._me(actor)
-        self._refuse_silenced(me.attendee_id)
-        other = self._visible(me.attendee_id, fields["attendee_id"])
-        if not self._listed(me.attendee_id):
+        me = people.me(self.db, actor)
+        people.refuse_silenced(self.db, me.attendee_id)
+        other = people.visible(self.db, me.attendee_id, fields["attendee_id"])
+        if not people.listed(self.db, me.attendee_id):
             raise Forbidden("List yourself in the directory to connect with people.")
-        if self._connected(me.attendee_id, other.attendee_id):
+        if people.connected(self.db, me.attendee_id, other.attendee_id):
             raise Conflict("You are already connected.", {"attendee_id": ["connected"]})
         now = utcnow()
-        theirs = self._pending_request(other.attendee_id, me.attendee_id, now)
+        theirs = pending_request(self.db, other.attendee_id, me.attendee_id, now)
         if theirs is not None:
             connection = self._accept(theirs, me, other, now)
             return {"status": "connected", "request": None, "connection": connection}
-        mine = self._pending_request(me.attendee_id, other.attendee_id, now)
+        mine = pending_request(self.db, me.attendee_id, other.attendee_id, now)
         if mine is None:
             mine = self._new_request(me, other, fields["message"], now)
-        return {"status": "pending", "request": self._request_dump(mine), "connection": None}
+        return {"status": "pending", "request": request_dump(self.db, mine), "connection": None}
 
     def _new_request(self, me, other, message, now):
         rules = ratelimits.parse_rules(self.config["CONNECTION_REQUEST_RATE_LIMIT"])
@@ -79,7 +137,7 @@ class ConnectionRpcs:
             [{**row, "id": new_id()}],
             ["requester_id", "recipient_id"],
         )
-        request = self._request_between(me.attendee_id, other.attendee_id, lock=True)
+        request = request_between(self.db, me.attendee_id, other.attendee_id, lock=True)
         for name, value in row.items():  # asked before: the old row is opened again
             setattr(request, name, value)
         request.answered_at = None
@@ -122,55 +180,6 @@ class ConnectionRpcs:
         )
         return self._connection_dump(other, self.db.get(Connection, (a, b)).connected_at)
 
-    def _request_between(self, requester_id, recipient_id, lock=False):
-        statement = select(ConnectionRequest).where(
-            ConnectionRequest.requester_id == requester_id,
-            ConnectionRequest.recipient_id == recipient_id,
-        )
-        if lock:
-            statement = statement.with_for_update().execution_options(populate_existing=True)
-        return self.db.scalars(statement).one_or_none()
-
-    def _pending_request(self, requester_id, recipient_id, now):
-        request = self._request_between(requester_id, recipient_id)
-        if request is None or request.status != "pending" or request.expires_at <= now:
-            return None
-        return request
-
-    def _connection_state(self, me, other):
-        if self._connected(me, other):
-            return "connected"
-        now = utcnow()
-        if self._pending_request(me, other, now) is not None:
-            return "pending_out"
-        if self._pending_request(other, me, now) is not None:
-            return "pending_in"
-        return "none"
-
-    def _request_dump(self, request):
-        people = {
-            row.attendee_id: row
-            for row in self.db.scalars(
-                select(AttendeeReplica).where(
-                    AttendeeReplica.attendee_id.in_([request.requester_id, request.recipient_id])
-                )
-            )
-        }
-        status = request.status
-        if status == "pending" and request.expires_at <= utcnow():
-            status = "expired"
-        return ConnectionRequestSchema().dump(
-            {
-                "id": request.id,
-                "requester": person(people[request.requester_id]),
-                "recipient": person(people[request.recipient_id]),
-                "message": request.message,
-                "status": status,
-                "created_at": request.created_at,
-                "expires_at": request.expires_at,
-            }
-        )
-
     def _connection_dump(self, other, connected_at):
         return ConnectionSchema().dump(
             {
@@ -185,7 +194,7 @@ class ConnectionRpcs:
     @rpc
     def list_connection_requests(self, actor, query=None):
         """Pending, unexpired requests to me (incoming) or from me (outgoing), newest first."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         args = load_or_invalid(RequestQuery, query or {}, "The query is not valid.")
         mine = (
             ConnectionRequest.recipient_id
@@ -206,11 +215,13 @@ class ConnectionRpcs:
                 descending=True,
             )
         ).all()
-        return keyset_page(rows, args["limit"], self._request_dump, lambda r: (r.created_at, r.id))
+        return keyset_page(
+            rows, args["limit"], lambda r: request_dump(self.db, r), lambda r: (r.created_at, r.id)
+        )
 
     @rpc
     def answer_connection_request(self, actor, request_id, accept):
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         request_id = load_args(IdArgs, id=request_id)["id"]
         request = self.db.scalars(
             select(ConnectionRequest)
@@ -233,12 +244,12 @@ class ConnectionRpcs:
             request.status = "declined"
             request.answered_at = now
         self.db.flush()
-        return self._request_dump(request)
+        return request_dump(self.db, request)
 
     @rpc
     def withdraw_connection_request(self, actor, request_id):
         """Idempotent: withdrawing what is not pending (or not there) changes nothing."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         request_id = load_args(IdArgs, id=request_id)["id"]
         request = self.db.get(ConnectionRequest, request_id)
         mine = request is not None and request.requester_id == me.attendee_id
@@ -249,7 +260,7 @@ class ConnectionRpcs:
     @rpc
     def list_connections(self, actor, limit=None, cursor=None):
         """My connections, newest first, with their email."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         page = load_args(PageArgs, limit=limit, cursor=cursor)
         mine = me.attendee_id
         other = AttendeeReplica.attendee_id
@@ -279,12 +290,6 @@ class ConnectionRpcs:
     @rpc
     def remove_connection(self, actor, attendee_id):
         """Idempotent: no longer connected (emails are no longer shared)."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         other_id = load_args(IdArgs, id=attendee_id)["id"]
-        self._disconnect(me.attendee_id, other_id)
-
-    def _disconnect(self, one, other):
-        a, b = ordered(one, other)
-        self.db.execute(
-            delete(Connection).where(Connection.attendee_a == a, Connection.attendee_b == b)
-        )
+        disconnect(self.db, me.attendee_id, other_id)

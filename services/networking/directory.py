@@ -20,6 +20,8 @@ from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_or_invalid
+from services.networking import people
+from services.networking.connections import connection_state
 from services.networking.models import (
     ConnectionRequest,
     Interest,
@@ -48,8 +50,20 @@ def entry(person, profile, interests):
     }
 
 
+def interests_of(db, attendee_ids):
+    rows = db.execute(
+        select(ProfileInterest.attendee_id, ProfileInterest.interest_id)
+        .where(ProfileInterest.attendee_id.in_(list(attendee_ids)))
+        .order_by(ProfileInterest.attendee_id, ProfileInterest.position)
+    )
+    interests = {}
+    for attendee_id, interest_id in rows:
+        interests.setdefault(attendee_id, []).append(interest_id)
+    return interests
+
+
 class DirectoryRpcs:
-    """Mixin for NetworkingService: needs ``self.db`` and People's helpers."""
+    """Mixin for NetworkingService: needs ``self.db``."""
 
     # -- interests and settings (organizers) ---------------------------------------------
 
@@ -74,7 +88,9 @@ class DirectoryRpcs:
 
     @rpc
     def get_settings(self):
-        return SettingsSchema().dump({name: self._setting(name) for name in SETTING_DEFAULTS})
+        return SettingsSchema().dump(
+            {name: people.setting(self.db, name) for name in SETTING_DEFAULTS}
+        )
 
     @rpc
     def update_settings(self, payload):
@@ -94,7 +110,7 @@ class DirectoryRpcs:
 
     @rpc
     def get_my_profile(self, actor):
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         return self._my_profile(me)
 
     @rpc
@@ -102,7 +118,7 @@ class DirectoryRpcs:
         """The whole profile; ``listed: false`` takes the attendee out of the directory,
         its search and speed networking at once."""
         fields = load_or_invalid(ProfilePayload, payload)
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         known = set(self.db.scalars(select(Interest.id)))
         unknown = [interest for interest in fields["interests"] if interest not in known]
         if unknown:
@@ -157,22 +173,11 @@ class DirectoryRpcs:
                 "job_title": profile.job_title if profile else "",
                 "bio": profile.bio if profile else "",
                 "looking_for": profile.looking_for if profile else "",
-                "interests": self._interests_of([me.attendee_id]).get(me.attendee_id, []),
+                "interests": interests_of(self.db, [me.attendee_id]).get(me.attendee_id, []),
                 "shown_fields": profile.shown_fields if profile else [],
                 "updated_at": profile.updated_at if profile else None,
             }
         )
-
-    def _interests_of(self, attendee_ids):
-        rows = self.db.execute(
-            select(ProfileInterest.attendee_id, ProfileInterest.interest_id)
-            .where(ProfileInterest.attendee_id.in_(list(attendee_ids)))
-            .order_by(ProfileInterest.attendee_id, ProfileInterest.position)
-        )
-        interests = {}
-        for attendee_id, interest_id in rows:
-            interests.setdefault(attendee_id, []).append(interest_id)
-        return interests
 
     # -- the directory ---------------------------------------------------------------------
 
@@ -180,7 +185,7 @@ class DirectoryRpcs:
     def list_directory(self, actor, query=None):
         """Listed attendees but me and anyone blocked either way, by name; ``q`` searches
         name and organization, ``interest`` filters."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         args = load_or_invalid(DirectoryQuery, query or {}, "The query is not valid.")
         statement = (
             select(AttendeeReplica, Profile)
@@ -215,7 +220,7 @@ class DirectoryRpcs:
             args["limit"],
         )
         rows = self.db.execute(statement).all()
-        interests = self._interests_of(person.attendee_id for person, _ in rows)
+        interests = interests_of(self.db, [person.attendee_id for person, _ in rows])
         schema = DirectoryEntrySchema()
         return keyset_page(
             rows,
@@ -232,11 +237,13 @@ class DirectoryRpcs:
     def get_directory_profile(self, actor, attendee_id):
         """One listed attendee, with where the connection stands; their email only
         between connected attendees."""
-        me = self._me(actor)
-        person = self._visible(me.attendee_id, self._person(attendee_id).attendee_id)
+        me = people.me(self.db, actor)
+        person = people.visible(
+            self.db, me.attendee_id, people.person(self.db, attendee_id).attendee_id
+        )
         profile = self.db.get(Profile, person.attendee_id)
-        state = self._connection_state(me.attendee_id, person.attendee_id)
-        interests = self._interests_of([person.attendee_id]).get(person.attendee_id, [])
+        state = connection_state(self.db, me.attendee_id, person.attendee_id)
+        interests = interests_of(self.db, [person.attendee_id]).get(person.attendee_id, [])
         return DirectoryProfileSchema().dump(
             {
                 **entry(person, profile, interests),

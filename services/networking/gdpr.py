@@ -16,7 +16,9 @@ from plumbing.consumer import consume
 from plumbing.outbox import forget_attendee
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args
-from services.networking.directory import entry
+from services.networking.connections import request_dump
+from services.networking.directory import entry, interests_of
+from services.networking.meetings import meeting_dump
 from services.networking.messaging import message_dump
 from services.networking.models import (
     AttendeeMeeting,
@@ -42,7 +44,7 @@ def iso(moment):
 
 
 class Gdpr:
-    """Mixin for NetworkingService: needs ``self.db`` and the other areas' dumps."""
+    """Mixin for NetworkingService: needs ``self.db``."""
 
     @rpc
     def export_attendee(self, attendee_id):
@@ -51,7 +53,7 @@ class Gdpr:
         if me is None:
             return {"profile": None}
         profile = self.db.get(Profile, attendee_id)
-        interests = self._interests_of([attendee_id]).get(attendee_id, [])
+        interests = interests_of(self.db, [attendee_id]).get(attendee_id, [])
         mine = (Conversation.attendee_a == attendee_id) | (Conversation.attendee_b == attendee_id)
         conversations = self.db.scalars(select(Conversation).where(mine)).all()
         either = or_(Connection.attendee_a == attendee_id, Connection.attendee_b == attendee_id)
@@ -90,7 +92,7 @@ class Gdpr:
                 }
                 for c in self.db.scalars(select(Connection).where(either))
             ],
-            "connection_requests": [self._request_dump(r) for r in requests],
+            "connection_requests": [request_dump(self.db, r) for r in requests],
             "conversations": [
                 {
                     "id": c.id,
@@ -123,7 +125,7 @@ class Gdpr:
                 for r in self.db.scalars(select(Report).where(Report.reporter_id == attendee_id))
             ],
             "silenced": self.db.get(Silence, attendee_id) is not None,
-            "meetings": [self._meeting_dump(m) for m in meetings],
+            "meetings": [meeting_dump(self.db, self.config, m) for m in meetings],
             "table_messages": [
                 {"id": m.id, "table_id": m.table_id, "body": m.body, "posted_at": iso(m.posted_at)}
                 for m in self.db.scalars(

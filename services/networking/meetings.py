@@ -30,7 +30,7 @@ from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
-from services.networking import ratelimits
+from services.networking import people, ratelimits
 from services.networking.models import AttendeeMeeting
 from services.networking.slots import slot_errors
 
@@ -49,12 +49,86 @@ def stored_slots(meeting):
     ]
 
 
-class MeetingRpcs:
-    """Mixin for NetworkingService: needs ``self.db``, ``self.config``, ``self.sessions``
-    and People's helpers."""
+def room_url(config, room):
+    return config["NETWORKING_ROOM_URL_TEMPLATE"].format(room=room)
 
-    def _room_url(self, room):
-        return self.config["NETWORKING_ROOM_URL_TEMPLATE"].format(room=room)
+
+def cancel(db, meeting, by):
+    meeting.status = "cancelled"
+    changed(db, meeting)
+    emit(
+        db,
+        AttendeeMeetingCancelled,
+        {**event_people(db, meeting), "cancelled_by": by, "starts_at": meeting.starts_at},
+    )
+
+
+def cancel_meetings_between(db, one, other, by):
+    for meeting in db.scalars(
+        select(AttendeeMeeting).where(
+            AttendeeMeeting.status.in_(OPEN),
+            or_(
+                and_(AttendeeMeeting.organizer_id == one, AttendeeMeeting.invitee_id == other),
+                and_(AttendeeMeeting.organizer_id == other, AttendeeMeeting.invitee_id == one),
+            ),
+        )
+    ):
+        cancel(db, meeting, by)
+
+
+def changed(db, meeting):
+    meeting.sequence += 1
+    meeting.updated_at = utcnow()
+    db.flush()
+
+
+def meeting_people(db, meeting):
+    return {
+        row.attendee_id: row
+        for row in db.scalars(
+            select(AttendeeReplica).where(
+                AttendeeReplica.attendee_id.in_([meeting.organizer_id, meeting.invitee_id])
+            )
+        )
+    }
+
+
+def event_people(db, meeting):
+    people = meeting_people(db, meeting)
+    return {
+        "meeting_id": meeting.id,
+        "organizer_id": meeting.organizer_id,
+        "organizer_name": people[meeting.organizer_id].full_name,
+        "invitee_id": meeting.invitee_id,
+        "invitee_name": people[meeting.invitee_id].full_name,
+    }
+
+
+def meeting_dump(db, config, meeting):
+    people = meeting_people(db, meeting)
+
+    def who(attendee_id):
+        return {"attendee_id": attendee_id, "full_name": people[attendee_id].full_name}
+
+    return AttendeeMeetingSchema().dump(
+        {
+            "id": meeting.id,
+            "organizer": who(meeting.organizer_id),
+            "invitee": who(meeting.invitee_id),
+            "message": meeting.message,
+            "slots": stored_slots(meeting),
+            "status": meeting.status,
+            "starts_at": meeting.starts_at,
+            "ends_at": meeting.ends_at,
+            "room_url": room_url(config, meeting.id) if meeting.status == "accepted" else None,
+            "created_at": meeting.created_at,
+            "updated_at": meeting.updated_at,
+        }
+    )
+
+
+class MeetingRpcs:
+    """Mixin for NetworkingService: needs ``self.db``, ``self.config`` and ``self.sessions``."""
 
     def _event_window(self):
         return moment(self.config["NETWORKING_EVENT_STARTS_AT"]), moment(
@@ -102,9 +176,9 @@ class MeetingRpcs:
     @rpc
     def propose_meeting(self, actor, payload):
         fields = load_or_invalid(MeetingPayload, payload)
-        me = self._me(actor)
-        self._refuse_silenced(me.attendee_id)
-        other = self._visible(me.attendee_id, fields["with_"])
+        me = people.me(self.db, actor)
+        people.refuse_silenced(self.db, me.attendee_id)
+        other = people.visible(self.db, me.attendee_id, fields["with_"])
         now = utcnow()
         rules = ratelimits.parse_rules(self.config["MEETING_PROPOSAL_RATE_LIMIT"])
         recent = self.db.scalars(
@@ -133,14 +207,18 @@ class MeetingRpcs:
         emit(
             self.db,
             AttendeeMeetingProposed,
-            {**self._event_people(meeting), "slots": fields["slots"], "message": meeting.message},
+            {
+                **event_people(self.db, meeting),
+                "slots": fields["slots"],
+                "message": meeting.message,
+            },
         )
-        return self._meeting_dump(meeting)
+        return meeting_dump(self.db, self.config, meeting)
 
     @rpc
     def accept_meeting(self, actor, meeting_id, payload):
         fields = load_or_invalid(MeetingAcceptPayload, payload)
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         meeting = self._my_meeting(me.attendee_id, meeting_id)
         if meeting.invitee_id != me.attendee_id:
             raise Conflict("Only the invitee accepts a meeting.")
@@ -155,61 +233,35 @@ class MeetingRpcs:
         self._check_slots([chosen], meeting.organizer_id, meeting.invitee_id, meeting.id)
         meeting.status = "accepted"
         meeting.starts_at, meeting.ends_at = chosen["starts_at"], chosen["ends_at"]
-        self._changed(meeting)
+        changed(self.db, meeting)
         emit(
             self.db,
             AttendeeMeetingAccepted,
-            {**self._event_people(meeting), **chosen},
+            {**event_people(self.db, meeting), **chosen},
         )
-        return self._meeting_dump(meeting)
+        return meeting_dump(self.db, self.config, meeting)
 
     @rpc
     def decline_meeting(self, actor, meeting_id):
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         meeting = self._my_meeting(me.attendee_id, meeting_id, lock=True)
         if meeting.invitee_id != me.attendee_id:
             raise Conflict("Only the invitee declines a meeting; cancel it instead.")
         if meeting.status != "proposed":
             raise Conflict(f"This meeting is {meeting.status}.")
         meeting.status = "declined"
-        self._changed(meeting)
-        emit(self.db, AttendeeMeetingDeclined, self._event_people(meeting))
-        return self._meeting_dump(meeting)
+        changed(self.db, meeting)
+        emit(self.db, AttendeeMeetingDeclined, event_people(self.db, meeting))
+        return meeting_dump(self.db, self.config, meeting)
 
     @rpc
     def cancel_meeting(self, actor, meeting_id):
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         meeting = self._my_meeting(me.attendee_id, meeting_id, lock=True)
         if meeting.status not in OPEN:
             raise Conflict(f"This meeting is {meeting.status}.")
-        self._cancel(meeting, me.attendee_id)
-        return self._meeting_dump(meeting)
-
-    def _cancel(self, meeting, by):
-        meeting.status = "cancelled"
-        self._changed(meeting)
-        emit(
-            self.db,
-            AttendeeMeetingCancelled,
-            {**self._event_people(meeting), "cancelled_by": by, "starts_at": meeting.starts_at},
-        )
-
-    def _cancel_meetings_between(self, one, other, by):
-        for meeting in self.db.scalars(
-            select(AttendeeMeeting).where(
-                AttendeeMeeting.status.in_(OPEN),
-                or_(
-                    and_(AttendeeMeeting.organizer_id == one, AttendeeMeeting.invitee_id == other),
-                    and_(AttendeeMeeting.organizer_id == other, AttendeeMeeting.invitee_id == one),
-                ),
-            )
-        ):
-            self._cancel(meeting, by)
-
-    def _changed(self, meeting):
-        meeting.sequence += 1
-        meeting.updated_at = utcnow()
-        self.db.flush()
+        cancel(self.db, meeting, me.attendee_id)
+        return meeting_dump(self.db, self.config, meeting)
 
     def _my_meeting(self, me, meeting_id, lock=False):
         meeting_id = load_args(IdArgs, id=meeting_id)["id"]
@@ -224,52 +276,10 @@ class MeetingRpcs:
             raise NotFound("No such meeting.")
         return meeting
 
-    def _people(self, meeting):
-        return {
-            row.attendee_id: row
-            for row in self.db.scalars(
-                select(AttendeeReplica).where(
-                    AttendeeReplica.attendee_id.in_([meeting.organizer_id, meeting.invitee_id])
-                )
-            )
-        }
-
-    def _event_people(self, meeting):
-        people = self._people(meeting)
-        return {
-            "meeting_id": meeting.id,
-            "organizer_id": meeting.organizer_id,
-            "organizer_name": people[meeting.organizer_id].full_name,
-            "invitee_id": meeting.invitee_id,
-            "invitee_name": people[meeting.invitee_id].full_name,
-        }
-
-    def _meeting_dump(self, meeting):
-        people = self._people(meeting)
-
-        def who(attendee_id):
-            return {"attendee_id": attendee_id, "full_name": people[attendee_id].full_name}
-
-        return AttendeeMeetingSchema().dump(
-            {
-                "id": meeting.id,
-                "organizer": who(meeting.organizer_id),
-                "invitee": who(meeting.invitee_id),
-                "message": meeting.message,
-                "slots": stored_slots(meeting),
-                "status": meeting.status,
-                "starts_at": meeting.starts_at,
-                "ends_at": meeting.ends_at,
-                "room_url": self._room_url(meeting.id) if meeting.status == "accepted" else None,
-                "created_at": meeting.created_at,
-                "updated_at": meeting.updated_at,
-            }
-        )
-
     @rpc
     def list_meetings(self, actor, query=None):
         """Mine (proposed by me or to me), newest first; filter ``status``."""
-        me = self._me(actor).attendee_id
+        me = people.me(self.db, actor).attendee_id
         args = load_or_invalid(AttendeeMeetingQuery, query or {}, "The query is not valid.")
         statement = select(AttendeeMeeting).where(
             or_(AttendeeMeeting.organizer_id == me, AttendeeMeeting.invitee_id == me)
@@ -285,7 +295,12 @@ class MeetingRpcs:
                 descending=True,
             )
         ).all()
-        return keyset_page(rows, args["limit"], self._meeting_dump, lambda m: (m.created_at, m.id))
+        return keyset_page(
+            rows,
+            args["limit"],
+            lambda m: meeting_dump(self.db, self.config, m),
+            lambda m: (m.created_at, m.id),
+        )
 
     @rpc
     def meetings_ics(self, attendee_id):
@@ -307,7 +322,7 @@ class MeetingRpcs:
         cal.add("prodid", "-//Plenary//Meetings//EN")
         cal.add("version", "2.0")
         for meeting in meetings:
-            people = self._people(meeting)
+            people = meeting_people(self.db, meeting)
             other = (
                 meeting.invitee_id if meeting.organizer_id == attendee_id else meeting.organizer_id
             )
@@ -319,7 +334,7 @@ class MeetingRpcs:
             vevent.add("sequence", meeting.sequence)
             vevent.add("summary", f"Meeting with {people[other].full_name}")
             vevent.add("description", meeting.message)
-            vevent.add("location", self._room_url(meeting.id))
+            vevent.add("location", room_url(self.config, meeting.id))
             vevent.add("status", "CONFIRMED" if meeting.status == "accepted" else "CANCELLED")
             cal.add_component(vevent)
         return cal.to_ical().decode()

@@ -25,7 +25,7 @@ from plumbing.pagination import keyset, keyset_page
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_id
-from services.networking import ratelimits
+from services.networking import people, ratelimits
 from services.networking.models import Conversation, DirectMessage, ReadMarker, ordered
 from services.networking.people import blocked_either_way
 
@@ -51,24 +51,26 @@ def other_member(conversation, me):
 
 
 class MessagingRpcs:
-    """Mixin for NetworkingService: needs ``self.db``, ``self.config`` and People's helpers."""
+    """Mixin for NetworkingService: needs ``self.db`` and ``self.config``."""
 
     @rpc
     def send_direct_message(self, actor, payload):
         """To an attendee by id; opens the conversation on the first message."""
         fields = load_or_invalid(NewDirectMessagePayload, payload)
-        me = self._me(actor)
-        self._refuse_silenced(me.attendee_id)
-        other = self._may_message(me.attendee_id, fields["to"])
+        me = people.me(self.db, actor)
+        people.refuse_silenced(self.db, me.attendee_id)
+        other = people.may_message(self.db, me.attendee_id, fields["to"])
         return self._send(me, other, self._conversation_with(me, other), fields["body"])
 
     @rpc
     def post_to_conversation(self, actor, conversation_id, payload):
         fields = load_or_invalid(MessageBodyPayload, payload)
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         conversation = self._my_conversation(me.attendee_id, conversation_id)
-        self._refuse_silenced(me.attendee_id)
-        other = self._may_message(me.attendee_id, other_member(conversation, me.attendee_id))
+        people.refuse_silenced(self.db, me.attendee_id)
+        other = people.may_message(
+            self.db, me.attendee_id, other_member(conversation, me.attendee_id)
+        )
         return self._send(me, other, conversation, fields["body"])
 
     def _conversation_with(self, me, other):
@@ -139,7 +141,7 @@ class MessagingRpcs:
         if (
             conversation is None
             or me not in (conversation.attendee_a, conversation.attendee_b)
-            or self._blocked(me, other_member(conversation, me))
+            or people.blocked(self.db, me, other_member(conversation, me))
         ):
             raise NotFound("No such conversation.")
         return conversation
@@ -180,7 +182,7 @@ class MessagingRpcs:
     def list_conversations(self, actor, limit=None, cursor=None):
         """Most recent activity first, each with the other person, the last message and
         its unread count; ``unread_count`` in all."""
-        me = self._me(actor).attendee_id
+        me = people.me(self.db, actor).attendee_id
         page = load_args(PageArgs, limit=limit, cursor=cursor)
         rows = self.db.scalars(
             keyset(
@@ -228,7 +230,7 @@ class MessagingRpcs:
     @rpc
     def list_conversation_messages(self, actor, conversation_id, limit=None, cursor=None):
         """Newest first; a hidden message keeps its place without its body."""
-        me = self._me(actor).attendee_id
+        me = people.me(self.db, actor).attendee_id
         page = load_args(PageArgs, limit=limit, cursor=cursor)
         conversation = self._my_conversation(me, conversation_id)
         rows = self.db.scalars(
@@ -245,7 +247,7 @@ class MessagingRpcs:
     @rpc
     def mark_conversation_read(self, actor, conversation_id):
         """Everything in the conversation up to now is read."""
-        me = self._me(actor).attendee_id
+        me = people.me(self.db, actor).attendee_id
         conversation = self._my_conversation(me, conversation_id)
         now = utcnow()
         self._set_read_marker(conversation.id, me, now)

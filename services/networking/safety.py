@@ -24,6 +24,9 @@ from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
+from services.networking import people
+from services.networking.connections import disconnect
+from services.networking.meetings import cancel_meetings_between
 from services.networking.models import (
     Block,
     ConnectionRequest,
@@ -36,22 +39,21 @@ from services.networking.models import (
 
 
 class SafetyRpcs:
-    """Mixin for NetworkingService: needs ``self.db`` and People's, Connections' and
-    Meetings' helpers."""
+    """Mixin for NetworkingService: needs ``self.db``."""
 
     # -- blocks (attendees) ----------------------------------------------------------------
 
     @rpc
     def block(self, actor, attendee_id):
         """Idempotent."""
-        me = self._me(actor)
-        other = self._person(attendee_id)
+        me = people.me(self.db, actor)
+        other = people.person(self.db, attendee_id)
         if other.attendee_id == me.attendee_id:
             raise Invalid("You cannot block yourself.", {"attendee_id": ["yourself"]})
         now = utcnow()
         row = {"blocker_id": me.attendee_id, "blocked_id": other.attendee_id, "created_at": now}
         insert_ignoring_duplicates(self.db, Block.__table__, [row], ["blocker_id", "blocked_id"])
-        self._disconnect(me.attendee_id, other.attendee_id)
+        disconnect(self.db, me.attendee_id, other.attendee_id)
         between = or_(
             and_(
                 ConnectionRequest.requester_id == me.attendee_id,
@@ -67,13 +69,13 @@ class SafetyRpcs:
         ):
             request.status = "withdrawn"
             request.answered_at = now
-        self._cancel_meetings_between(me.attendee_id, other.attendee_id, "block")
+        cancel_meetings_between(self.db, me.attendee_id, other.attendee_id, "block")
         return self._block_dump(self.db.get(Block, (me.attendee_id, other.attendee_id)), other)
 
     @rpc
     def unblock(self, actor, attendee_id):
         """Idempotent."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         other_id = load_args(IdArgs, id=attendee_id)["id"]
         self.db.execute(
             delete(Block).where(Block.blocker_id == me.attendee_id, Block.blocked_id == other_id)
@@ -81,7 +83,7 @@ class SafetyRpcs:
 
     @rpc
     def list_blocks(self, actor):
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         rows = self.db.execute(
             select(Block, AttendeeReplica)
             .join(AttendeeReplica, AttendeeReplica.attendee_id == Block.blocked_id)
@@ -105,12 +107,12 @@ class SafetyRpcs:
     def report(self, actor, payload):
         """A person, or a message the reporter can see, goes to the organizers' queue."""
         fields = load_or_invalid(ReportPayload, payload)
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         reported = fields["attendee_id"]
         if fields["message_id"] is not None:
             reported = self._reportable_message_author(me.attendee_id, fields["message_id"])
         else:
-            self._person(reported)
+            people.person(self.db, reported)
         if reported == me.attendee_id:
             raise Invalid("You cannot report yourself.", {"attendee_id": ["yourself"]})
         report = Report(
@@ -196,7 +198,7 @@ class SafetyRpcs:
         """Idempotent: the attendee keeps reading but writes nothing (DMs, table chat,
         connection requests, meeting proposals) until the silence is lifted."""
         fields = load_or_invalid(SilencePayload, payload or {})
-        person = self._person(attendee_id)
+        person = people.person(self.db, attendee_id)
         silence = self.db.get(Silence, person.attendee_id)
         if silence is None:
             silence = Silence(attendee_id=person.attendee_id, silenced_at=utcnow())

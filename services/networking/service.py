@@ -2,7 +2,8 @@
 
 The service class composes one mixin per area:
 
-- ``people.py``: who may see and reach whom (listing, blocks, connections, silences);
+- ``people.py``: who may see and reach whom (listing, blocks, connections, silences),
+  as functions every area calls;
 - ``directory.py``: interests, profiles, the directory and its settings (``DirectoryRpcs``);
 - ``connections.py``: connection requests and connections (``ConnectionRpcs``);
 - ``messaging.py``: conversations, direct messages, read markers (``MessagingRpcs``);
@@ -23,7 +24,6 @@ from services.networking.faq import FaqRpcs
 from services.networking.gdpr import Gdpr
 from services.networking.meetings import MeetingRpcs
 from services.networking.messaging import MessagingRpcs
-from services.networking.people import People
 from services.networking.replica import Replicas
 from services.networking.safety import SafetyRpcs
 from services.networking.speed import SpeedNetworking
@@ -32,7 +32,6 @@ from services.networking.tables import TableRpcs
 
 class NetworkingService(
     PlenaryService,
-    People,
     DirectoryRpcs,
     ConnectionRpcs,
     MessagingRpcs,

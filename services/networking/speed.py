@@ -21,8 +21,10 @@ from plumbing.outbox import emit
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args
 from plumbing.timer import timer_from_config
-from services.networking.directory import entry
+from services.networking import people
+from services.networking.directory import entry, interests_of
 from services.networking.matching import pair_up
+from services.networking.meetings import room_url
 from services.networking.models import (
     Block,
     Profile,
@@ -31,13 +33,13 @@ from services.networking.models import (
     SpeedRound,
     ordered,
 )
+from services.networking.tables import networking_session, refuse_closed
 
 PAIRING_BATCH = 200
 
 
 class SpeedNetworking:
-    """Mixin for NetworkingService: needs ``self.db``, ``self.config`` and the tables'
-    session helpers."""
+    """Mixin for NetworkingService: needs ``self.db``, ``self.config`` and ``self.sessions``."""
 
     @property
     def round_length(self):
@@ -55,11 +57,11 @@ class SpeedNetworking:
     @rpc
     def join_speed_queue(self, actor, session_id):
         """Queue for the next pairing (again is harmless); answers where I stand."""
-        me = self._me(actor)
-        session = self._networking_session(session_id)
+        me = people.me(self.db, actor)
+        session = networking_session(self.db, self.sessions, session_id)
         now = utcnow()
-        self._refuse_closed(session, now)
-        if not self._listed(me.attendee_id):
+        refuse_closed(self.config, session, now)
+        if not people.listed(self.db, me.attendee_id):
             raise Forbidden("List yourself in the directory to join speed networking.")
         if self._current_round(session.session_id, me.attendee_id, now) is None:
             if self.db.get(SpeedQueueEntry, (session.session_id, me.attendee_id)) is None:
@@ -75,7 +77,7 @@ class SpeedNetworking:
     @rpc
     def leave_speed_queue(self, actor, session_id):
         """Idempotent; a round already started goes on."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         session_id = load_args(IdArgs, id=session_id)["id"]
         self.db.execute(
             delete(SpeedQueueEntry).where(
@@ -86,8 +88,8 @@ class SpeedNetworking:
 
     @rpc
     def speed_status(self, actor, session_id):
-        me = self._me(actor)
-        session = self._networking_session(session_id)
+        me = people.me(self.db, actor)
+        session = networking_session(self.db, self.sessions, session_id)
         return self._speed_status(session.session_id, me.attendee_id, utcnow())
 
     def _speed_status(self, session_id, me, now):
@@ -111,7 +113,7 @@ class SpeedNetworking:
         )
         partner = self.db.get(AttendeeReplica, partner_id)
         profile = self.db.get(Profile, partner_id)
-        interests = self._interests_of([partner_id]).get(partner_id, [])
+        interests = interests_of(self.db, [partner_id]).get(partner_id, [])
         return {
             "id": speed_round.id,
             "session_id": speed_round.session_id,
@@ -119,7 +121,7 @@ class SpeedNetworking:
             if profile
             else {"attendee_id": partner_id, "full_name": partner.full_name},
             "shared_interests": speed_round.shared_interests,
-            "room_url": self._room_url(speed_round.id),
+            "room_url": room_url(self.config, speed_round.id),
             "starts_at": speed_round.starts_at,
             "ends_at": speed_round.ends_at,
         }
@@ -127,7 +129,7 @@ class SpeedNetworking:
     @rpc
     def connect_after_round(self, actor, round_id):
         """A connection request to the round's partner (both asking: connected)."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         round_id = load_args(IdArgs, id=round_id)["id"]
         speed_round = self.db.get(SpeedRound, round_id)
         if speed_round is None or me.attendee_id not in (
@@ -182,7 +184,7 @@ class SpeedNetworking:
                     "round_id": speed_round.id,
                     "session_id": session_id,
                     "attendee_ids": [first, second],
-                    "room_url": self._room_url(speed_round.id),
+                    "room_url": room_url(self.config, speed_round.id),
                     "starts_at": speed_round.starts_at,
                     "ends_at": speed_round.ends_at,
                 },

@@ -24,7 +24,8 @@ from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.replica import AttendeeReplica
 from plumbing.schemas import load_args, load_or_invalid
-from services.networking import ratelimits
+from services.networking import people, ratelimits
+from services.networking.meetings import room_url
 from services.networking.models import NetworkingTable, ProgramSession, TableMessage, TablePresence
 from services.networking.people import blocked_either_way
 from services.networking.replica import upsert_newer
@@ -44,43 +45,44 @@ def table_message_dump(message):
     )
 
 
+def networking_session(db, sessions, session_id):
+    """The session from the replica (asked of sessions if its event is still on the
+    way); Invalid unless it is a networking session."""
+    session_id = load_args(IdArgs, id=session_id)["id"]
+    session = db.get(ProgramSession, session_id)
+    if session is None:
+        found = sessions.get_session(session_id)
+        row = {
+            "session_id": found["id"],
+            "title": found["title"],
+            "kind": found["kind"],
+            "starts_at": datetime.fromisoformat(found["starts_at"]),
+            "ends_at": datetime.fromisoformat(found["ends_at"]),
+            "cancelled": found["status"] == "cancelled",
+        }
+        updated_at = datetime.fromisoformat(found["updated_at"])
+        upsert_newer(db, ProgramSession, row, "session_id", updated_at)
+        session = db.get(ProgramSession, session_id)
+    if session.kind != "networking":
+        raise Conflict(
+            "Tables and speed networking are for networking sessions.",
+            {"session_id": ["not a networking session"]},
+        )
+    return session
+
+
+def refuse_closed(config, session, now):
+    doors = timedelta(seconds=float(config["NETWORKING_DOORS_OPEN_SECONDS"]))
+    if session.cancelled or not (session.starts_at - doors <= now < session.ends_at):
+        raise Conflict("The networking session is not open now.", {"session_id": ["closed"]})
+
+
 class TableRpcs:
-    """Mixin for NetworkingService: needs ``self.db``, ``self.config``, ``self.sessions``
-    and People's helpers."""
+    """Mixin for NetworkingService: needs ``self.db``, ``self.config`` and ``self.sessions``."""
 
     @property
     def table_heartbeat(self):
         return timedelta(seconds=float(self.config["TABLE_HEARTBEAT_SECONDS"]))
-
-    def _networking_session(self, session_id):
-        """The session from the replica (asked of sessions if its event is still on the
-        way); Invalid unless it is a networking session."""
-        session_id = load_args(IdArgs, id=session_id)["id"]
-        session = self.db.get(ProgramSession, session_id)
-        if session is None:
-            found = self.sessions.get_session(session_id)
-            row = {
-                "session_id": found["id"],
-                "title": found["title"],
-                "kind": found["kind"],
-                "starts_at": datetime.fromisoformat(found["starts_at"]),
-                "ends_at": datetime.fromisoformat(found["ends_at"]),
-                "cancelled": found["status"] == "cancelled",
-            }
-            updated_at = datetime.fromisoformat(found["updated_at"])
-            upsert_newer(self.db, ProgramSession, row, "session_id", updated_at)
-            session = self.db.get(ProgramSession, session_id)
-        if session.kind != "networking":
-            raise Conflict(
-                "Tables and speed networking are for networking sessions.",
-                {"session_id": ["not a networking session"]},
-            )
-        return session
-
-    def _refuse_closed(self, session, now):
-        doors = timedelta(seconds=float(self.config["NETWORKING_DOORS_OPEN_SECONDS"]))
-        if session.cancelled or not (session.starts_at - doors <= now < session.ends_at):
-            raise Conflict("The networking session is not open now.", {"session_id": ["closed"]})
 
     def _present(self, now):
         return (TablePresence.left_at.is_(None)) & (
@@ -105,7 +107,7 @@ class TableRpcs:
     @rpc
     def create_table(self, session_id, payload):
         fields = load_or_invalid(TablePayload, payload)
-        session = self._networking_session(session_id)
+        session = networking_session(self.db, self.sessions, session_id)
         table = NetworkingTable(session_id=session.session_id, **fields, created_at=utcnow())
         self.db.add(table)
         self.db.flush()
@@ -132,7 +134,7 @@ class TableRpcs:
 
     @rpc
     def list_tables(self, session_id):
-        session = self._networking_session(session_id)
+        session = networking_session(self.db, self.sessions, session_id)
         now = utcnow()
         tables = self.db.scalars(
             select(NetworkingTable)
@@ -147,10 +149,10 @@ class TableRpcs:
     @rpc
     def join_table(self, actor, table_id):
         """Sit down (or keep the seat: a heartbeat); a full table refuses newcomers."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         table = self._table(table_id, lock=True)  # joins of one table one at a time
         now = utcnow()
-        self._refuse_closed(self.db.get(ProgramSession, table.session_id), now)
+        refuse_closed(self.config, self.db.get(ProgramSession, table.session_id), now)
         presence = self.db.get(TablePresence, (table.id, me.attendee_id))
         seated = presence is not None and presence.left_at is None
         seated = seated and presence.last_seen_at > now - self.table_heartbeat
@@ -172,7 +174,7 @@ class TableRpcs:
         return TableJoinSchema().dump(
             {
                 "table_id": table.id,
-                "room_url": self._room_url(table.id),
+                "room_url": room_url(self.config, table.id),
                 "joined_at": presence.joined_at,
                 "heartbeat_seconds": int(self.table_heartbeat.total_seconds()),
             }
@@ -192,7 +194,7 @@ class TableRpcs:
     @rpc
     def leave_table(self, actor, table_id):
         """Idempotent (a removed table can still be left); an unknown table is not found."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         table_id = load_args(IdArgs, id=table_id)["id"]
         if self.db.get(NetworkingTable, table_id) is None:
             raise NotFound("No such table.")
@@ -209,7 +211,7 @@ class TableRpcs:
     @rpc
     def table_participants(self, actor, table_id):
         """Who sits there now (those blocked either way are left out)."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         table = self._table(table_id)
         now = utcnow()
         rows = self.db.scalars(
@@ -221,16 +223,17 @@ class TableRpcs:
         return [
             {"attendee_id": p.attendee_id, "full_name": p.full_name}
             for p in rows
-            if p.attendee_id == me.attendee_id or not self._blocked(me.attendee_id, p.attendee_id)
+            if p.attendee_id == me.attendee_id
+            or not people.blocked(self.db, me.attendee_id, p.attendee_id)
         ]
 
     @rpc
     def post_table_message(self, actor, table_id, payload):
         """For those sitting at the table, unless silenced."""
         fields = load_or_invalid(TableMessagePayload, payload)
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         table = self._table(table_id)
-        self._refuse_silenced(me.attendee_id)
+        people.refuse_silenced(self.db, me.attendee_id)
         now = utcnow()
         presence = self.db.get(TablePresence, (table.id, me.attendee_id))
         if (
@@ -262,7 +265,7 @@ class TableRpcs:
     def list_table_messages(self, actor, table_id, limit=None, cursor=None):
         """Newest first; hidden ones keep their place without a body; messages of people
         blocked either way are left out."""
-        me = self._me(actor)
+        me = people.me(self.db, actor)
         page = load_args(PageArgs, limit=limit, cursor=cursor)
         table = self._table(table_id)
         rows = self.db.scalars(

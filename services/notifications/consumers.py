@@ -1,7 +1,7 @@
 """Consumers: they only write rows (the attendee replica, feed items, emails to send,
 webhook deliveries); the timers in ``senders.py`` perform the side effects."""
 
-from contracts.enums import MEETING_ACCEPTED
+from contracts.enums import LEAD_WITHDRAWN, MEETING_ACCEPTED
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from contracts.events.registration import (
     AttendeeCancelled,
@@ -19,7 +19,7 @@ from contracts.live import LiveChatMessage
 from plumbing import replica
 from plumbing.consumer import consume
 from plumbing.events import utcnow
-from services.notifications import emails, fanout, webhooks
+from services.notifications import emails, fanout, lead_notices, webhooks
 
 
 class EventConsumers:
@@ -53,7 +53,16 @@ class EventConsumers:
 
     @consume(AttendeeUpdated)
     def on_attendee_updated(self, event):
+        """Keep the replica; a withdrawn consent to share takes their deliveries back."""
         replica.upsert(self.db, event.data, event.occurred_at)
+        attendee_id = event.data["attendee_id"]
+        contact = replica.get(self.db, attendee_id)
+        if (
+            "consent.share_with_exhibitors" in event.data["changed"]
+            and contact is not None
+            and not contact.share_with_exhibitors
+        ):
+            lead_notices.retract_deliveries(self.db, attendee_id, LEAD_WITHDRAWN, event)
 
     @consume(AttendeeCancelled)
     def on_attendee_cancelled(self, event):
@@ -62,13 +71,16 @@ class EventConsumers:
 
     @consume(LoginLinkRequested)
     def on_login_link_requested(self, event):
+        """Mail the code; the stored row holds a marker in its place (emails.email_row)."""
         request, now = event.data, utcnow()
         if replica.is_erased(self.db, [request["attendee_id"]]):
             return
+        code = request["code"]
         context = {
+            "purpose": request["purpose"],
             "full_name": request["full_name"],
-            "link": request["link"],
-            "code": request["code"],
+            "link": request["link"].replace(code, emails.SECRET_MARKER),
+            "code": emails.SECRET_MARKER,
             "expires_at": f"{request['expires_at']:%Y-%m-%d %H:%M} UTC",
         }
         email = emails.email_row(
@@ -78,6 +90,7 @@ class EventConsumers:
             f"login_link:{event.id}",
             now,
             attendee_id=request["attendee_id"],
+            secret=code,
         )
         fanout.queue_emails(self.db, [email])
 
@@ -182,8 +195,12 @@ class EventConsumers:
 
     @consume(LeadCaptured)
     def on_lead_captured(self, event):
-        webhooks.queue_deliveries(self.db, event, "lead.captured", LeadCaptured)
+        attendee_id = event.data["attendee"]["attendee_id"]
+        if not lead_notices.lead_is_withdrawn(self.db, attendee_id, event.occurred_at):
+            webhooks.queue_deliveries(self.db, event, "lead.captured", LeadCaptured)
 
     @consume(LeadUpdated)
     def on_lead_updated(self, event):
-        webhooks.queue_deliveries(self.db, event, "lead.updated", LeadUpdated)
+        attendee_id = event.data["attendee"]["attendee_id"]
+        if not lead_notices.lead_is_withdrawn(self.db, attendee_id, event.occurred_at):
+            webhooks.queue_deliveries(self.db, event, "lead.updated", LeadUpdated)

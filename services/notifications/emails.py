@@ -16,6 +16,8 @@ from plumbing.tokens import new_id
 from services.notifications.models import PENDING
 
 SMTP_TIMEOUT_SECONDS = 30
+# stands in the stored bodies for a mail's secret (a login code), filled in at sending
+SECRET_MARKER = "[code:redacted]"
 
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -32,8 +34,12 @@ def render(name, **context):
     return subject.strip(), text_body.lstrip("\n"), html_body
 
 
-def email_row(to_address, name, context, dedupe_key, now, attendee_id=None, send_at=None):
-    """A row for ``outgoing_emails``: sent by the email timer from ``send_at`` (or now)."""
+def email_row(
+    to_address, name, context, dedupe_key, now, attendee_id=None, send_at=None, secret=None
+):
+    """A row for ``outgoing_emails``: sent by the email timer from ``send_at`` (or now).
+    ``secret`` (a login code) is kept out of the stored bodies: the context holds
+    SECRET_MARKER where it goes, and build_message fills it in."""
     subject, text_body, html_body = render(name, **context)
     return {
         "id": new_id(),
@@ -48,7 +54,12 @@ def email_row(to_address, name, context, dedupe_key, now, attendee_id=None, send
         "next_attempt_at": max(now, send_at) if send_at else now,
         "created_at": now,
         "dedupe_key": dedupe_key,
+        "secret": secret,
     }
+
+
+def with_secret(body, secret):
+    return body.replace(SECRET_MARKER, secret) if secret else body
 
 
 def build_message(email, mail_from):
@@ -64,8 +75,8 @@ def build_message(email, mail_from):
     message["Subject"] = email.subject
     # the same id on every attempt, so a resend after a lost reply can be recognised
     message["Message-ID"] = f"<{email.id}@plenary>"
-    message.set_content(email.text_body)
-    message.add_alternative(email.html_body, subtype="html")
+    message.set_content(with_secret(email.text_body, email.secret))
+    message.add_alternative(with_secret(email.html_body, email.secret), subtype="html")
     return message
 
 

@@ -1,7 +1,8 @@
 """Nameko extensions of the notifications service."""
 
 import logging
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 
 import eventlet
 from kombu import Exchange
@@ -19,15 +20,19 @@ LIVE_EXCHANGE = Exchange(**live.EXCHANGE)
 class GreenThreads(DependencyProvider):
     """A pool of green threads that outlive the worker that spawned them, so a timer
     tick never waits for the slowest of its jobs. Each job has a key (its webhook
-    endpoint): ``saturated(cap)`` names the keys with ``cap`` jobs running, so one slow
-    endpoint cannot take the whole pool. Stopping waits for running jobs."""
+    endpoint): ``running[key]`` counts its jobs, ``slow(seconds)`` names the keys with a
+    job running longer than that, so the scheduler can keep one slow endpoint from
+    taking the pool. The pool's size is the config key ``size_config_key``. Stopping
+    waits for running jobs."""
 
-    def __init__(self, size):
-        self.size = size
+    def __init__(self, size_config_key):
+        self.size_config_key = size_config_key
 
     def setup(self):
+        self.size = int(self.container.config[self.size_config_key])
         self.pool = eventlet.GreenPool(self.size)
         self.running = Counter()
+        self.started = defaultdict(list)  # key -> monotonic start of each running job
 
     def stop(self):
         self.pool.waitall()
@@ -42,20 +47,24 @@ class GreenThreads(DependencyProvider):
     def free(self):
         return self.pool.free()
 
-    def room_for(self, key, cap):
-        return cap - self.running[key]
-
-    def saturated(self, cap):
-        return {key for key, count in self.running.items() if count >= cap}
+    def slow(self, seconds):
+        oldest_allowed = time.monotonic() - seconds
+        return {
+            key for key, starts in self.started.items() if starts and starts[0] < oldest_allowed
+        }
 
     def spawn(self, key, function, *args):
         self.running[key] += 1
-        self.pool.spawn(function, *args).link(self._done, key)
+        start = time.monotonic()
+        self.started[key].append(start)
+        self.pool.spawn(function, *args).link(self._done, key, start)
 
-    def _done(self, thread, key):
+    def _done(self, thread, key, start):
         self.running[key] -= 1
+        self.started[key].remove(start)
         if self.running[key] <= 0:
             del self.running[key]
+            del self.started[key]
 
 
 class LivePublisher(DependencyProvider):

@@ -5,6 +5,7 @@ import json
 from nameko.rpc import rpc
 from sqlalchemy import delete, select, update
 
+from contracts.enums import LEAD_ERASED
 from contracts.events.notifications import NotificationBatch
 from contracts.events.registration import AttendeeErased
 from contracts.rpc.notifications import AttendeeArgs, NotificationSchema, PreferencesSchema
@@ -12,14 +13,9 @@ from plumbing import replica
 from plumbing.consumer import consume
 from plumbing.outbox import forget_attendee, outbox_table
 from plumbing.schemas import load_args
+from services.notifications import lead_notices
 from services.notifications.feed import default_lead_minutes, effective_preferences
-from services.notifications.models import (
-    DeliveryAttempt,
-    Notification,
-    OutgoingEmail,
-    Preferences,
-    WebhookDelivery,
-)
+from services.notifications.models import Notification, OutgoingEmail, Preferences
 
 
 def drop_from_unsent_batches(session, attendee_id):
@@ -93,9 +89,8 @@ class GdprConsumers:
         """Delete all personal data held on the attendee; a tombstone keeps late events
         about them from bringing it back."""
         attendee_id = event.data["attendee_id"]
-        deliveries = select(WebhookDelivery.id).where(WebhookDelivery.attendee_id == attendee_id)
-        self.db.execute(delete(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(deliveries)))
-        for model in (WebhookDelivery, OutgoingEmail, Notification, Preferences):
+        lead_notices.retract_deliveries(self.db, attendee_id, LEAD_ERASED, event)
+        for model in (OutgoingEmail, Notification, Preferences):
             self.db.execute(delete(model).where(model.attendee_id == attendee_id))
         replica.erase(self.db, attendee_id, event.data["erased_at"])
         drop_from_unsent_batches(self.db, attendee_id)

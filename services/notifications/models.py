@@ -66,6 +66,9 @@ class OutgoingEmail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
+    # a login code: the bodies hold emails.SECRET_MARKER in its place, filled in when
+    # the mail is built; NULL once sent or parked, so no stored row keeps the code
+    secret: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(10), default=PENDING)  # or SENT, FAILED
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -5,6 +5,7 @@ import contextlib
 import logging
 import smtplib
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 # emails one timer tick sends at most (then the next tick goes on)
 EMAIL_BATCH_SIZE = 50
 PARKED_REPORT_SECONDS = 30
+# deliveries one claim takes at most; a full claim is followed by another at once,
+# for up to CLAIM_SECONDS of one tick
+CLAIM_BATCH = 100
+CLAIM_SECONDS = 0.5
 # a claimed delivery is not claimed again for this long after its timeout, so a
 # replica that dies mid-delivery delays it, never loses it
 WEBHOOK_LEASE_MARGIN_SECONDS = 30
@@ -72,6 +77,7 @@ def send_email(session, smtp, email, mail_from, retry_delays):
     email.attempts += 1
     email.status, email.sent_at, email.next_attempt_at = SENT, utcnow(), None
     email.last_error = None
+    email.secret = None  # mailed: no stored row keeps the code
     session.commit()
     metrics.emails_sent.labels(SENT).inc()
     return True
@@ -83,6 +89,7 @@ def email_failed(session, email, exc, permanent, retry_delays):
     email.last_error = f"{type(exc).__name__}: {exc}"[: webhooks.MAX_ERROR_LENGTH]
     if permanent or email.attempts > len(retry_delays):
         email.status, email.next_attempt_at = FAILED, None
+        email.secret = None  # parked: a replay after the code's minutes would be useless
         log.error(
             "parked email %s after %d attempt(s): %s",
             email.id,
@@ -158,22 +165,39 @@ class SenderTimers:
             email_failed(self.db, email, exc, False, retry_delays)
             return None
 
-    @timer_from_config("OUTGOING_POLL_INTERVAL")
+    @timer_from_config("WEBHOOK_POLL_INTERVAL")
     def deliver_due_webhooks(self):
         """Claim due deliveries (a lease: their next attempt moves past the timeout) and
-        send each in its own green thread, which records its outcome itself. An endpoint
-        gets at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT of the senders: a slow or dead
-        receiver holds up only its own deliveries."""
-        policy = webhook_policy(self.config)
-        cap = int(self.config["WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT"])
+        send each in its own green thread, which records its outcome itself. A claim
+        that came back full is followed by another at once (within CLAIM_SECONDS), so
+        the rate is bounded by the senders, not by one claim a tick.
+
+        Senders are shared fairly: a healthy endpoint holds at most
+        WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT of them; a *failing* endpoint (its last
+        attempt failed) or a *slow* one (a delivery in flight longer than
+        WEBHOOK_SLOW_SECONDS) holds at most one, and all of those together at most
+        WEBHOOK_FAILING_SENDERS: hanging receivers hold a small share, never the pool."""
+        rules = SenderRules.from_config(self.config)
+        deadline = time.monotonic() + CLAIM_SECONDS
+        while self._claim_and_send(rules) >= CLAIM_BATCH and time.monotonic() < deadline:
+            pass
+
+    def _claim_and_send(self, rules):
+        """One claim; returns how many rows it claimed."""
+        senders = self.webhook_senders
+        troubled = failing_endpoints(self.db) | senders.slow(rules.slow_seconds)
+        troubled_room = rules.failing_senders - sum(senders.running[key] for key in troubled)
+        excluded = {key for key, count in senders.running.items() if count >= rules.cap}
+        excluded |= troubled if troubled_room <= 0 else {k for k in troubled if senders.running[k]}
         due = claim_due(
             self.db,
             WebhookDelivery,
-            self.webhook_senders.free(),
-            WebhookDelivery.endpoint_id.not_in(self.webhook_senders.saturated(cap)),
+            min(senders.free(), CLAIM_BATCH),
+            WebhookDelivery.endpoint_id.not_in(excluded),
         )
         if not due:
-            return
+            self.db.commit()
+            return 0
         endpoints = {
             endpoint.id: endpoint
             for endpoint in self.db.scalars(
@@ -183,14 +207,17 @@ class SenderTimers:
             )
         }
         now = utcnow()
-        lease_until = now + timedelta(seconds=policy.timeout + WEBHOOK_LEASE_MARGIN_SECONDS)
-        room = {key: self.webhook_senders.room_for(key, cap) for key in endpoints}
+        lease_until = now + timedelta(seconds=rules.policy.timeout + WEBHOOK_LEASE_MARGIN_SECONDS)
+        room = {
+            key: (1 if key in troubled else rules.cap) - senders.running[key] for key in endpoints
+        }
         jobs = []
         for delivery in due:
             endpoint = endpoints[delivery.endpoint_id]
-            if room[endpoint.id] <= 0:
-                continue  # left for a later tick
+            if room[endpoint.id] <= 0 or (endpoint.id in troubled and troubled_room <= 0):
+                continue  # left for a later claim
             room[endpoint.id] -= 1
+            troubled_room -= endpoint.id in troubled
             delivery.next_attempt_at = lease_until
             job = webhooks.DeliveryJob(
                 delivery.id,
@@ -198,11 +225,42 @@ class SenderTimers:
                 endpoint.url,
                 webhooks.signing_secrets(endpoint, now),
                 delivery.payload,
-                flag(self.config, "WEBHOOK_ALLOW_PRIVATE_URLS"),
+                rules.allow_private,
             )
             jobs.append((endpoint.id, job))
         self.db.commit()
         for endpoint_id, job in jobs:
-            self.webhook_senders.spawn(
-                endpoint_id, webhooks.send_and_record, self.db.get_bind(), job, policy
+            senders.spawn(
+                endpoint_id, webhooks.send_and_record, self.db.get_bind(), job, rules.policy
             )
+        return len(due)
+
+
+def failing_endpoints(session):
+    """Endpoints whose last attempt failed (and that are not disabled)."""
+    return set(
+        session.scalars(
+            select(WebhookEndpoint.id).where(
+                WebhookEndpoint.failing_since.is_not(None), WebhookEndpoint.disabled_at.is_(None)
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SenderRules:
+    policy: webhooks.Policy
+    cap: int  # senders a healthy endpoint may hold
+    failing_senders: int  # senders all failing or slow endpoints together may hold
+    slow_seconds: float
+    allow_private: bool
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            webhook_policy(config),
+            int(config["WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT"]),
+            int(config["WEBHOOK_FAILING_SENDERS"]),
+            float(config["WEBHOOK_SLOW_SECONDS"]),
+            flag(config, "WEBHOOK_ALLOW_PRIVATE_URLS"),
+        )

@@ -33,8 +33,6 @@ from services.notifications.networking import NetworkingConsumers
 from services.notifications.senders import SenderTimers
 from services.notifications.webhook_endpoints import WebhookEndpointRpcs
 
-WEBHOOK_CONCURRENCY = 50
-
 
 class NotificationsService(
     PlenaryService,
@@ -50,5 +48,5 @@ class NotificationsService(
     name = "notifications"
 
     sessions = TimedRpcProxy("sessions")
-    webhook_senders = GreenThreads(WEBHOOK_CONCURRENCY)
+    webhook_senders = GreenThreads("WEBHOOK_SENDERS")
     live = LivePublisher()

@@ -20,8 +20,17 @@ SETTINGS = {
     "WEBHOOK_DISABLE_AFTER_SECONDS": 3 * 24 * 3600,
     # after a secret rotation the old secret keeps signing (a second signature) this long
     "WEBHOOK_SECRET_OVERLAP_SECONDS": 24 * 3600,
-    # senders one endpoint may hold at once, so a slow one cannot starve the others
+    # green threads sending webhooks (each records its attempt on the service's pool)
+    "WEBHOOK_SENDERS": 100,
+    # how often due deliveries are claimed (a full claim is followed by another at once)
+    "WEBHOOK_POLL_INTERVAL": 0.2,
+    # senders one healthy endpoint may hold at once
     "WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT": 5,
+    # a failing endpoint (last attempt failed) or a slow one (a delivery in flight longer
+    # than WEBHOOK_SLOW_SECONDS) holds one sender, and all of them together this many:
+    # hanging receivers cannot take the senders the healthy ones need
+    "WEBHOOK_FAILING_SENDERS": 10,
+    "WEBHOOK_SLOW_SECONDS": 2.0,
     # recipients per notification_batch message of a fan-out
     "FANOUT_BATCH_SIZE": 1000,
     # at most one direct-message email per recipient per window

@@ -5,8 +5,15 @@ from nameko.rpc import rpc
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from contracts.enums import ATTENDEE_CANCELLED, ATTENDEE_ERASED, ATTENDEE_REGISTERED
-from contracts.errors import Conflict, NotFound
+from contracts.enums import (
+    ATTENDEE_CANCELLED,
+    ATTENDEE_ERASED,
+    ATTENDEE_REGISTERED,
+    LOGIN_ALREADY_REGISTERED,
+    LOGIN_NEW_REGISTRATION,
+    RESTRICTED_TICKET_TYPES,
+)
+from contracts.errors import Conflict, Invalid, NotFound
 from contracts.events.registration import AttendeeCancelled, AttendeeRegistered, AttendeeUpdated
 from contracts.rpc.registration import (
     AttendeeSchema,
@@ -20,12 +27,13 @@ from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import secret_hash
 from services.registration.accounts import (
     TOKEN_PREFIX,
+    find_active_by_email,
     find_attendee,
-    issue_token,
     normalized,
     revoke_access,
 )
-from services.registration.models import AccessToken, Attendee, TicketType
+from services.registration.login import mail_login_code, new_login_code
+from services.registration.models import AccessToken, Attendee, TicketCode, TicketType
 
 PROFILE_FIELDS = (
     "full_name",
@@ -40,10 +48,20 @@ PROFILE_FIELDS = (
 class AttendeeRpcs:
     @rpc
     def register(self, payload):
-        """Register an attendee; returns the attendee and a fresh access token.
-        Conflict when the email is taken or the ticket type is sold out."""
+        """Register an attendee and mail them a login code to confirm the address; an
+        address already registered gets a login code mailed to its owner instead. The
+        answer (None) is the same either way, after the same work, so it tells no one
+        whether the address was registered; invalid input, a restricted ticket type
+        without a valid code and a sold-out type are refused before the address is
+        looked at, so they answer alike for both."""
         fields = load_or_invalid(RegistrationSchema, payload)
+        ticket_code = usable_ticket_code(self.db, fields)
         self._check_capacity(fields["ticket_type"])
+        code, code_hash = new_login_code()
+        known = find_active_by_email(self.db, fields["email"])
+        if known is not None:
+            mail_login_code(self.db, self.config, known, code, code_hash, LOGIN_ALREADY_REGISTERED)
+            return None
         now = utcnow()
         attendee = Attendee(
             email=fields["email"].strip(),
@@ -57,21 +75,18 @@ class AttendeeRpcs:
             registered_at=now,
             **{name: fields.get(name) for name in PROFILE_FIELDS},
         )
-        self.db.add(attendee)
         try:
-            self.db.flush()
-        except IntegrityError:  # the unique normalized email
-            raise Conflict(
-                "An attendee with this email is already registered.",
-                {"email": ["already registered"]},
-            ) from None
-        token, _ = issue_token(self.db, attendee.id, self.config["ACCESS_TOKEN_TTL_HOURS"])
+            with self.db.begin_nested():
+                self.db.add(attendee)
+        except IntegrityError:  # registered meanwhile by a concurrent request: the same
+            known = find_active_by_email(self.db, fields["email"])
+            mail_login_code(self.db, self.config, known, code, code_hash, LOGIN_ALREADY_REGISTERED)
+            return None
+        if ticket_code is not None:
+            ticket_code.uses += 1
         emit(self.db, AttendeeRegistered, {**event_contact(attendee), **registered(attendee)})
-        return {
-            "attendee_id": attendee.id,
-            "access_token": token,
-            "attendee": AttendeeSchema().dump(attendee),
-        }
+        mail_login_code(self.db, self.config, attendee, code, code_hash, LOGIN_NEW_REGISTRATION)
+        return None
 
     def _check_capacity(self, ticket_type):
         query = select(TicketType.capacity).where(TicketType.name == ticket_type)
@@ -93,12 +108,22 @@ class AttendeeRpcs:
     @rpc
     def authenticate(self, token):
         """The attendee a bearer token belongs to, or None if unknown, expired or revoked."""
-        if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+        row = live_token(self.db, token)
+        return (
+            None if row is None else AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
+        )
+
+    @rpc
+    def check_token(self, token):
+        """``authenticate`` with the token's expiry, for a gateway that keeps checked
+        tokens until then (or until an event ends them): {"attendee", "expires_at"}."""
+        row = live_token(self.db, token)
+        if row is None:
             return None
-        row = self.db.get(AccessToken, secret_hash(token))
-        if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-            return None
-        return AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id))
+        return {
+            "attendee": AttendeeSchema().dump(self.db.get(Attendee, row.attendee_id)),
+            "expires_at": row.expires_at.isoformat(),
+        }
 
     @rpc
     def get_attendee(self, attendee_id):
@@ -157,6 +182,37 @@ class AttendeeRpcs:
                 },
             )
         return AttendeeSchema().dump(attendee)
+
+
+def live_token(db, token):
+    """The token's row if it is known, unexpired and not revoked, else None."""
+    if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.get(AccessToken, secret_hash(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def usable_ticket_code(db, fields):
+    """The ticket code row (locked) a restricted ticket type needs, or None for a public
+    type; Invalid when the code is missing, unknown, expired, used up or for another type."""
+    if fields["ticket_type"] not in RESTRICTED_TICKET_TYPES:
+        return None
+    row = None
+    if fields.get("ticket_code"):
+        row = db.get(TicketCode, secret_hash(fields["ticket_code"]), with_for_update=True)
+    if (
+        row is None
+        or row.ticket_type != fields["ticket_type"]
+        or row.uses >= row.max_uses
+        or (row.expires_at is not None and row.expires_at <= utcnow())
+    ):
+        raise Invalid(
+            f"The {fields['ticket_type']} ticket type needs a valid code from the organizers.",
+            {"ticket_code": ["missing, unknown, expired or used up"]},
+        )
+    return row
 
 
 def event_contact(attendee):

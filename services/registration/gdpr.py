@@ -23,7 +23,11 @@ class GdprRpcs:
             .where(AccessToken.attendee_id == attendee.id)
             .order_by(AccessToken.created_at)
         )
-        login = self.db.get(LoginCode, attendee.id)
+        codes = self.db.scalars(
+            select(LoginCode)
+            .where(LoginCode.attendee_id == attendee.id)
+            .order_by(LoginCode.created_at)
+        )
         return {
             "profile": AttendeeSchema().dump(attendee),
             "access_tokens": [
@@ -34,12 +38,10 @@ class GdprRpcs:
                 }
                 for t in tokens
             ],
-            "pending_login_code": None
-            if login is None
-            else {
-                "created_at": login.created_at.isoformat(),
-                "expires_at": login.expires_at.isoformat(),
-            },
+            "pending_login_codes": [
+                {"created_at": c.created_at.isoformat(), "expires_at": c.expires_at.isoformat()}
+                for c in codes
+            ],
         }
 
     @rpc
@@ -64,6 +66,7 @@ def anonymize(attendee, now):
     attendee.erased_at = now
     attendee.email = ""
     attendee.email_normalized = None
+    attendee.email_verified_at = None
     attendee.full_name = ""
     attendee.organization = ""
     attendee.job_title = ""

@@ -47,6 +47,9 @@ class Attendee(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     cancelled_by: Mapped[str | None] = mapped_column(String(20))
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # set when the attendee signs in with a code mailed to the address: rights that come
+    # from the email (moderating as a session's speaker) need this proof
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AccessToken(Base):
@@ -62,13 +65,29 @@ class AccessToken(Base):
 
 
 class LoginCode(Base):
-    """The live one-time login code of an attendee (a new request replaces it); only
-    its SHA-256 is stored."""
+    """A one-time login code mailed to an attendee; only its SHA-256 is stored. Several
+    may be live at once (up to LOGIN_CODE_MAX_LIVE): asking again never kills the code
+    the owner already has."""
 
     __tablename__ = "login_codes"
 
-    attendee_id: Mapped[str] = mapped_column(ForeignKey("attendees.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    attendee_id: Mapped[str] = mapped_column(ForeignKey("attendees.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketCode(Base):
+    """An organizer-issued code that lets its holders choose a restricted ticket type,
+    ``max_uses`` times; only its SHA-256 is stored."""
+
+    __tablename__ = "ticket_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_type: Mapped[str] = mapped_column(ForeignKey("ticket_types.name"))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -14,12 +14,19 @@ from contracts.enums import (
 from contracts.rpc.registration import (
     AttendeeSchema,
     AttendeesPageArgs,
+    RestrictedTicketTypeArgs,
+    TicketCodeRequestSchema,
+    TicketCodeSchema,
     TicketTypeArgs,
     TicketTypeChangeSchema,
 )
+from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_args, load_or_invalid
-from services.registration.models import Attendee, TicketType
+from plumbing.tokens import new_secret, secret_hash
+from services.registration.models import Attendee, TicketCode, TicketType
+
+TICKET_CODE_PREFIX = "ptc_"
 
 
 class OrganizerRpcs:
@@ -67,6 +74,24 @@ class OrganizerRpcs:
         capacity = load_or_invalid(TicketTypeChangeSchema, {"capacity": capacity})["capacity"]
         self.db.get(TicketType, name, with_for_update=True).capacity = capacity
         return next(t for t in self.ticket_types() if t["ticket_type"] == name)
+
+    @rpc
+    def issue_ticket_code(self, ticket_type, request):
+        """A code that lets ``max_uses`` registrations choose a restricted ticket type
+        (speaker, exhibitor_staff, complimentary); shown once, only its hash is kept."""
+        name = load_args(RestrictedTicketTypeArgs, ticket_type=ticket_type)["ticket_type"]
+        fields = load_or_invalid(TicketCodeRequestSchema, {} if request is None else request)
+        code = new_secret(TICKET_CODE_PREFIX)
+        row = TicketCode(
+            code_hash=secret_hash(code),
+            ticket_type=name,
+            max_uses=fields["max_uses"],
+            uses=0,
+            created_at=utcnow(),
+            expires_at=fields["expires_at"],
+        )
+        self.db.add(row)
+        return {**TicketCodeSchema().dump(row), "code": code}
 
     @rpc
     def stats(self):

@@ -16,6 +16,7 @@ from plumbing.events import utcnow
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
 from services.sessions import ical
+from services.sessions.event import current_event
 from services.sessions.lookup import find_session, refuse_cancelled
 from services.sessions.models import AgendaEntry, ProgramSession
 
@@ -73,8 +74,11 @@ class AgendaRpcs:
     @rpc
     def agenda_ics(self, attendee_id):
         attendee_id = load_or_invalid(AttendeeIdArgs, {"attendee_id": attendee_id})["attendee_id"]
+        event = current_event(self.db)
         sessions = self.db.scalars(agenda_query(attendee_id))
-        return ical.calendar(sessions, "My Plenary agenda", self.config["PUBLIC_URL"])
+        return ical.calendar(
+            sessions, f"{event['name']}: my agenda", self.config["PUBLIC_URL"], event["time_zone"]
+        )
 
     @rpc
     def agenda_holders(self, session_id, cursor=None, limit=1000):

@@ -87,7 +87,7 @@ class ChatRpcs:
     @rpc
     def moderate_message(self, session_id, message_id, viewer, changes):
         """Mark a question answered (or not) and hide (or show) a message: for the
-        organizer and for attendees whose email is one of the session's speakers'."""
+        organizer and for attendees whose proven email is one of the session's speakers'."""
         fields = load_or_invalid(MessageChangesSchema, changes)
         session = find_session(self.db, session_id)
         if not self._is_moderator(session, viewer):
@@ -139,6 +139,9 @@ class ChatRpcs:
         email = viewer.get("email") if isinstance(viewer, dict) else None
         if not isinstance(email, str) or not email:
             raise Invalid("The request is not valid.", {"viewer": ["Not an attendee."]})
+        # anyone can register with a speaker's address; only a login code proves it
+        if not viewer.get("email_verified_at"):
+            return False
         return any(
             speaker.get("email", "").lower() == email.lower() for speaker in session.speakers
         )

@@ -13,12 +13,17 @@ from contracts.enums import SESSION_CANCELLED
 UID_DOMAIN = "plenary"
 
 
-def calendar(sessions, name, public_url):
+def calendar(sessions, name, public_url, time_zone="UTC"):
+    """``name`` is the calendar's (NAME, RFC 7986, and X-WR-CALNAME, which most calendar
+    apps read); ``time_zone`` the event's, a display hint (X-WR-TIMEZONE): the times
+    themselves stay in UTC, so no VTIMEZONE is needed."""
     cal = Calendar()
     cal.add("prodid", "-//Plenary//Program//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("name", name)
     cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", time_zone)
     for session in sessions:
         cal.add_component(event(session, public_url))
     return cal.to_ical().decode()

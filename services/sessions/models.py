@@ -1,6 +1,16 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contracts.enums import SESSION_SCHEDULED
@@ -36,8 +46,41 @@ DEFAULT_TRACKS = [
 ]
 
 
+# what GET /v1/event answers until the organizer has described the event
+DEFAULT_EVENT = {
+    "name": "Plenary",
+    "theme": "",
+    "description": "",
+    "time_zone": "UTC",
+    "kickoff_day": None,
+    "conference_days": [],
+    "contact": {"name": "", "email": None, "phone": "", "url": None},
+    "links": [],
+    "updated_at": None,
+}
+
+
 class Base(DeclarativeBase):
     pass
+
+
+class EventDetails(Base):
+    """The event itself: one row (id 1), written whole by the organizer."""
+
+    __tablename__ = "event_details"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_event_details_single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    kickoff_day: Mapped[date | None] = mapped_column(Date)
+    # ISO dates in order, e.g. ["2027-05-18", "2027-05-19"]
+    conference_days: Mapped[list] = mapped_column(JSON)
+    contact: Mapped[dict] = mapped_column(JSON)
+    links: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Track(Base):

@@ -22,6 +22,7 @@ from plumbing.outbox import emit
 from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_or_invalid
 from services.sessions import ical
+from services.sessions.event import current_event
 from services.sessions.lookup import check_track, find_session, lock_session, refuse_cancelled
 from services.sessions.models import ProgramSession
 
@@ -155,12 +156,15 @@ class ProgramRpcs:
     @rpc
     def program_ics(self):
         """The whole program, cancelled sessions included (so calendars drop them)."""
+        event = current_event(self.db)
         sessions = self.db.scalars(
             select(ProgramSession)
             .order_by(ProgramSession.starts_at, ProgramSession.id)
             .limit(FEED_MAX_SESSIONS)
         )
-        return ical.calendar(sessions, "Plenary program", self.config["PUBLIC_URL"])
+        return ical.calendar(
+            sessions, f"{event['name']}: program", self.config["PUBLIC_URL"], event["time_zone"]
+        )
 
 
 def filtered(db, query, filters):

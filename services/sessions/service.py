@@ -3,6 +3,7 @@ clock that runs sessions.
 
 The service class composes one mixin per area:
 
+- ``event.py``: the event itself, its name, days and time zone (``EventRpcs``);
 - ``tracks.py``: the tracks (``TrackRpcs``);
 - ``program.py``: creating, changing, cancelling and listing sessions, the program feed
   (``ProgramRpcs``);
@@ -22,6 +23,7 @@ from services.sessions.agendas import AgendaRpcs
 from services.sessions.attendance import AttendanceRpcs
 from services.sessions.chat import ChatRpcs
 from services.sessions.clock import ClockTimers
+from services.sessions.event import EventRpcs
 from services.sessions.gdpr import AttendeeConsumers, GdprRpcs
 from services.sessions.program import ProgramRpcs
 from services.sessions.tracks import TrackRpcs
@@ -29,6 +31,7 @@ from services.sessions.tracks import TrackRpcs
 
 class SessionsService(
     PlenaryService,
+    EventRpcs,
     TrackRpcs,
     ProgramRpcs,
     AgendaRpcs,

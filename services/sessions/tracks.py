@@ -4,7 +4,9 @@ from nameko.rpc import rpc
 from sqlalchemy import func, select
 
 from contracts.errors import Conflict
+from contracts.events.sessions import TrackCreated
 from contracts.rpc.sessions import NewTrackSchema, TrackSchema
+from plumbing.outbox import emit
 from plumbing.schemas import load_or_invalid
 from services.sessions.models import Track
 
@@ -23,4 +25,5 @@ class TrackRpcs:
         last = self.db.scalar(select(func.max(Track.position))) or 0
         track = Track(position=last + 1, **fields)
         self.db.add(track)
+        emit(self.db, TrackCreated, {"track_id": track.id, "name": track.name})
         return TrackSchema().dump(track)

@@ -1,89 +1,23 @@
 """What a person does in the web app, in a real browser, end to end: an attendee, an
-exhibitor and an organizer. The scene (sessions, exhibitors, other people) is set over
-the API; everything the person does goes through the pages."""
+exhibitor and an organizer (the FAQ and networking pages: test_pages.py). The scene
+(sessions, exhibitors, other people) is set over the API; everything the person does goes
+through the pages."""
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
 from plumbing.testing import wait_until
+from tests.browser.scene import (
+    LIVE_TIMEOUT_MS,
+    create_exhibitor,
+    mailed_code,
+    register,
+    register_in_browser,
+    schedule,
+)
 from tests.conftest import ORGANIZER_TOKEN
-
-LIVE_TIMEOUT_MS = 20000
-
-
-def schedule(api, title, starts_in, track="rebuild", minutes=60):
-    starts_at = datetime.now(UTC) + starts_in
-    response = api.post(
-        "/v1/sessions",
-        token=ORGANIZER_TOKEN,
-        json={
-            "title": title,
-            "abstract": "Lessons learned from the flood.",
-            "track": track,
-            "kind": "panel",
-            "starts_at": starts_at.isoformat(),
-            "ends_at": (starts_at + timedelta(minutes=minutes)).isoformat(),
-            "speakers": [{"name": "Ada Curator", "organization": "City Museum", "bio": ""}],
-            "capacity": 300,
-            "stream_url": "https://stream.example.org/rebuild",
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def create_exhibitor(api, name="Archival Co"):
-    response = api.post(
-        "/v1/exhibitors",
-        token=ORGANIZER_TOKEN,
-        json={
-            "name": name,
-            "description": "Boxes that last a century",
-            "tier": "gold",
-            "website": "https://archival.example",
-            "products": [
-                {
-                    "name": "Acid-free box",
-                    "description": "For paper",
-                    "resource_url": "https://archival.example/box.pdf",
-                }
-            ],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def mailed_code(smtp_sink, address):
-    """The 8-digit sign-in code in the latest mail to ``address``."""
-
-    def code():
-        for message in reversed(smtp_sink.messages()):
-            if message["To"] == address and "sign-in" in message["Subject"]:
-                for part in message.walk():
-                    if part.get_content_type() == "text/plain":
-                        text = part.get_payload(decode=True).decode()
-                        if found := re.search(r"\b(\d{8})\b", text):
-                            return found.group(1)
-        return None
-
-    return wait_until(code, timeout=15, what=f"a sign-in code mailed to {address}")
-
-
-def register(api, email, name, consent=True):
-    response = api.post(
-        "/v1/registrations",
-        json={
-            "email": email,
-            "full_name": name,
-            "organization": "Museum of Flight",
-            "consent": {"share_with_exhibitors": consent},
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_attendee_journey(journey, site, smtp_sink):
@@ -98,15 +32,7 @@ def test_attendee_journey(journey, site, smtp_sink):
     expect(page.get_by_role("link", name="Reinspire")).to_be_visible()
     journey.visit("home")
 
-    page.get_by_role("link", name="Register").first.click()
-    page.get_by_label("Email", exact=True).fill("grace@example.org")
-    page.get_by_label("Full name", exact=True).fill("Grace Hopper")
-    page.get_by_label("Organization", exact=True).fill("Museum of Flight")
-    page.get_by_label(re.compile("Share my name")).check()
-    journey.visit("register")
-    page.get_by_role("button", name="Register").click()
-
-    expect(page.get_by_role("heading", name="Program", level=1)).to_be_visible()
+    register_in_browser(journey, smtp_sink, "grace@example.org", "Grace Hopper", "Museum of Flight")
     expect(page.get_by_text("Europe/Berlin")).to_be_visible()
     page.get_by_label("Track", exact=True).select_option("rebuild")
     expect(page.get_by_role("link", name="Reinspire: opening keynote")).to_have_count(0)
@@ -295,6 +221,18 @@ def test_organizer_journey(journey, site):
     expect(page.get_by_role("img", name="Registrations per day")).to_be_visible()
     journey.visit("attendees-and-stats")
 
+    # a code for a restricted ticket type, shown once, lets a speaker register as one
+    page.get_by_label("Restricted ticket type", exact=True).select_option("speaker")
+    page.get_by_role("button", name="Issue a code").click()
+    issued = page.get_by_role("status").filter(has_text="Code for speaker")
+    expect(issued).to_be_visible()
+    journey.visit("ticket-code-issued")
+    code = issued.locator("code").inner_text()
+    body = {"email": "nina@example.org", "full_name": "Nina Simon", "ticket_type": "speaker"}
+    assert api.post("/v1/registrations", json=body).status_code == 422
+    speaker = api.sign_up({**body, "ticket_code": code})
+    assert api.get("/v1/me", token=speaker["access_token"]).json()["ticket_type"] == "speaker"
+
     page.get_by_role("link", name="Moderation").click()
     session_picker = page.get_by_label("Session", exact=True)
     session_picker.select_option(label="Reengage: visitors after the pandemic")
@@ -302,5 +240,39 @@ def test_organizer_journey(journey, site):
     journey.visit("moderation")
 
     page.get_by_role("link", name="The event").click()
-    expect(page.get_by_label("Name", exact=True)).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Museums Forward 2030")
+    page.get_by_label("Theme", exact=True).fill("Reinspire · Rebuild · Reengage · Reconnect")
+    zone = page.get_by_label("Time zone (IANA, e.g. America/New_York)", exact=True)
+    zone.fill("Mars/Olympus_Mons")
+    page.get_by_label("Kickoff day", exact=True).fill("2030-05-17")
+    page.get_by_label("Conference days (comma-separated dates)").fill("2030-05-18, 2030-05-19")
+    page.get_by_label("Contact email", exact=True).fill("program@museums.example")
+    page.get_by_label("Links (one per line: title | URL)").fill(
+        "Code of conduct | https://museums.example/conduct"
+    )
     journey.visit("event-editor")
+    page.get_by_role("button", name="Save the event").click()
+    expect(page.get_by_role("alert").filter(has_text="time_zone")).to_be_visible()
+    assert api.get("/v1/event").json()["name"] == "Plenary"  # nothing saved
+    zone.fill("America/Chicago")
+    page.get_by_role("button", name="Save the event").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Saved “Museums Forward 2030”")
+    ).to_contain_text("3 days, America/Chicago time")
+    journey.visit("event-saved")
+
+    page.get_by_role("banner").get_by_role("link", name="Museums Forward 2030").click()
+    expect(page.get_by_role("heading", name="Museums Forward 2030", level=1)).to_be_visible()
+    expect(page.get_by_text("Reinspire · Rebuild · Reengage · Reconnect")).to_be_visible()
+    expect(page.get_by_test_id("event-zone")).to_contain_text("America/Chicago")
+    expect(
+        page.get_by_role("link", name=re.compile("Kickoff: Friday, May 17, 2030"))
+    ).to_be_visible()
+    expect(page.get_by_role("link", name="Code of conduct")).to_have_attribute(
+        "href", "https://museums.example/conduct"
+    )
+    expect(page.get_by_test_id("event-contact")).to_contain_text("program@museums.example")
+    journey.visit("home-with-the-event")
+    feed = api.get("/v1/sessions.ics").text
+    assert "X-WR-CALNAME:Museums Forward 2030: program" in feed
+    assert "X-WR-TIMEZONE:America/Chicago" in feed

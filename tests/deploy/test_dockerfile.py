@@ -1,6 +1,8 @@
 """The image: hadolint-clean, multi-stage, slim, non-root, pinned dependencies, no build
 tools in the final stage, and a command that selects the service."""
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,5 +84,52 @@ def test_dockerignore_keeps_the_context_to_what_the_image_needs():
         if name == "COPY" and not arguments.startswith("--from")
         for part in arguments.split()[:-1]
     }
-    assert copied == allowed, "the Dockerfile copies exactly what .dockerignore lets in"
+    # each top-level entry let in is copied (whole, or file by file), and nothing else
+    assert {part.split("/")[0] for part in copied} == allowed, (
+        "the Dockerfile copies exactly what .dockerignore lets in"
+    )
     assert "**/tests/" in lines
+    # the web stage builds its own: the host's node_modules and dist stay out
+    assert {"web/node_modules/", "web/dist/"} <= set(lines)
+
+
+def stages(instructions):
+    """{stage name: its instructions}, the FROM line first."""
+    found, current = {}, None
+    for name, arguments in instructions:
+        if name == "FROM":
+            parts = arguments.split()
+            current = parts[-1] if len(parts) >= 3 and parts[-2].upper() == "AS" else "final"
+            found[current] = []
+        if current is not None:  # the ARGs before the first FROM belong to no stage
+            found[current].append((name, arguments))
+    return found
+
+
+def test_a_node_stage_builds_the_web_app_into_the_image_without_source_maps():
+    instructions = dockerfile_instructions()
+    args = dict(a.split("=", 1) for name, a in instructions if name == "ARG" and "=" in a)
+    web = stages(instructions)["web"]
+    assert web[0][1].split()[0] == "${NODE_IMAGE}" and args["NODE_IMAGE"].startswith("node:20")
+    runs = [a for name, a in web if name == "RUN"]
+    assert any(a.startswith("npm ci") for a in runs), "the lock file's exact packages"
+    assert not any("npm install" in a for a in runs)
+    assert any("npm run build" in a and "*.map" in a for a in runs), "fails on a source map"
+    final = final_stage(instructions)
+    (copy,) = [a for name, a in final if name == "COPY" and a.startswith("--from=web")]
+    source, target = copy.split()[1:]
+    assert source == "/web/dist"
+    assert f"WEB_DIST_DIR={target}" in [a for name, a in final if name == "ENV"]
+    assert not any(name == "RUN" and "npm" in a for name, a in final), "no node at run time"
+
+
+def test_the_build_makes_no_source_maps():
+    config = (REPO_ROOT / "web" / "vite.config.ts").read_text()
+    assert re.search(r"\bsourcemap:\s*false\b", config), "vite.config.ts: sourcemap: false"
+    dist = REPO_ROOT / "web" / "dist"
+    if dist.exists():  # `make web` ran: what it built is what the image gets
+        assert not list(dist.rglob("*.map")), "web/dist has source maps: rebuild (`make web`)"
+    scripts = json.loads((REPO_ROOT / "web" / "package.json").read_text())["scripts"]
+    assert "vite build" in scripts["build"] and "docs" in scripts["build"], (
+        "`npm run build` builds the app and /docs, in the image as with `make web`"
+    )

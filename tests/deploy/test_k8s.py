@@ -396,3 +396,50 @@ def test_rate_limits_count_the_client_in_one_store_shared_by_every_replica(docs)
     assert {"podSelector": {"matchLabels": selector}} in [
         peer for rule in gateway_egress for peer in rule["to"]
     ]
+
+
+# the ops endpoints answer inside the cluster only (probes, Prometheus)
+OPS_PATHS = ("/healthz", "/readyz", "/metrics")
+MAIN_TSX = K8S_DIR.parents[1] / "web" / "src" / "main.tsx"
+
+
+def ingress_matches(paths, url_path):
+    """Kubernetes' matching: Exact is the whole path, Prefix whole path elements."""
+    for rule in paths:
+        if rule["pathType"] == "Exact" and url_path == rule["path"]:
+            return True
+        prefix = rule["path"].rstrip("/")
+        if rule["pathType"] == "Prefix" and (
+            url_path == prefix or url_path.startswith(prefix + "/")
+        ):
+            return True
+    return False
+
+
+def app_route_prefixes():
+    """The first path element of every route of the web app's router."""
+    routes = re.findall(r'path: "(/[^"]*)"', MAIN_TSX.read_text())
+    assert len(routes) > 10, "main.tsx's router was not found"
+    return {"/" + route.split("/")[1] for route in routes if route != "/"}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_ingress_publishes_the_app_and_the_api_but_not_the_ops_endpoints(overlay):
+    (ingress,) = objects(rendered(overlay), "Ingress")
+    (rule,) = ingress["spec"]["rules"]
+    paths = rule["http"]["paths"]
+    assert {p["backend"]["service"]["name"] for p in paths} == {"gateway"}
+    assert {p["backend"]["service"]["port"]["name"] for p in paths} == {"http"}
+    for url_path in ("/", "/v1/sessions", "/assets/index-1a2b.js", "/docs", "/docs/x.css"):
+        assert ingress_matches(paths, url_path), url_path
+    for prefix in app_route_prefixes():  # a reload on any page of the app reaches it
+        assert ingress_matches(paths, f"{prefix}/deep/link"), prefix
+    for url_path in OPS_PATHS:
+        assert not ingress_matches(paths, url_path), url_path
+        assert not ingress_matches(paths, f"{url_path}/x"), url_path
+
+
+def test_the_ingress_check_would_catch_a_catch_all():
+    everything = [{"path": "/", "pathType": "Prefix"}]
+    assert ingress_matches(everything, "/metrics")
+    assert not ingress_matches([{"path": "/me", "pathType": "Prefix"}], "/metrics")

@@ -26,7 +26,7 @@ from tests.deploy.manifests import (
 )
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "PLENARY_TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
+    "PLENARY_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 )
 ORGANIZER_TOKEN = "deploy-test-organizer-token"
 START_TIMEOUT_SECONDS = 90

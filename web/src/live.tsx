@@ -1,7 +1,7 @@
 // One live stream per tab while an attendee is signed in: the feed for everyone, and
 // the chat of the sessions pages ask to follow.
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
-import { openLive, type LiveMessage, type LiveNotification } from "./api/live";
+import { openLive, type LiveDirectMessage, type LiveMessage, type LiveNotification } from "./api/live";
 import { useToken } from "./hooks";
 
 type Listener<T> = (item: T) => void;
@@ -12,6 +12,7 @@ interface Live {
   follow(sessionId: string): () => void;
   onNotification(listener: Listener<LiveNotification>): () => void;
   onMessage(listener: Listener<LiveMessage>): () => void;
+  onDirectMessage(listener: Listener<LiveDirectMessage>): () => void;
 }
 
 const LiveContext = createContext<Live | null>(null);
@@ -40,6 +41,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
   const [sessions, setSessions] = useState<string[]>([]);
   const notifications = useRef(listeners<LiveNotification>()).current;
   const messages = useRef(listeners<LiveMessage>()).current;
+  const directMessages = useRef(listeners<LiveDirectMessage>()).current;
 
   useEffect(() => {
     if (!token) return;
@@ -49,19 +51,27 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         notifications.emit(item);
       },
       message: messages.emit,
+      directMessage: directMessages.emit,
       state: setState,
     });
     return () => {
       close();
       setState("closed");
     };
-  }, [token, sessions.join(","), notifications, messages]);
+  }, [token, sessions.join(","), notifications, messages, directMessages]);
 
   const follow = useCallback((sessionId: string) => {
     setSessions((s) => (s.includes(sessionId) ? s : [...s, sessionId]));
     return () => setSessions((s) => s.filter((id) => id !== sessionId));
   }, []);
 
-  const value: Live = { state, latest, follow, onNotification: notifications.add, onMessage: messages.add };
+  const value: Live = {
+    state,
+    latest,
+    follow,
+    onNotification: notifications.add,
+    onMessage: messages.add,
+    onDirectMessage: directMessages.add,
+  };
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

@@ -12,7 +12,9 @@ import Expo from "./pages/Expo";
 import Booth from "./pages/Booth";
 import Profile from "./pages/Profile";
 import { Register, SignIn } from "./pages/Auth";
-import { ComingSoon, NotFound } from "./pages/Misc";
+import { NotFound } from "./pages/Misc";
+import Faq from "./pages/Faq";
+import Networking from "./pages/Networking";
 import ExhibitorPortal from "./pages/Exhibitor";
 import OrganizerPortal from "./pages/Organizer";
 import "./styles.css";
@@ -32,9 +34,8 @@ const router = createBrowserRouter([
       { path: "/register", element: <Register /> },
       { path: "/sign-in", element: <SignIn /> },
       { path: "/login", element: <SignIn /> }, // the link in the sign-in email
-      // issue 14 (networking, FAQ): pages arrive with their routes in /v1
-      { path: "/faq", element: <ComingSoon title="FAQ" /> },
-      { path: "/networking", element: <ComingSoon title="Networking" /> },
+      { path: "/faq", element: <Faq /> },
+      { path: "/networking/*", element: <Networking /> },
       { path: "/exhibitor/*", element: <ExhibitorPortal /> },
       { path: "/organizer/*", element: <OrganizerPortal /> },
       { path: "*", element: <NotFound /> },

@@ -15,7 +15,7 @@ from plumbing.consumer import processed_events
 from plumbing.events import new_envelope, utcnow
 from plumbing.outbox import outbox_table
 from plumbing.replica import AttendeeReplica
-from plumbing.testing import count_rows, wait_until
+from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from plumbing.topology import dead_letter_queue_name, work_queue_name
 from services.expo.models import Interaction, Lead
 from services.expo.tests.conftest import ACME
@@ -79,10 +79,17 @@ def expo_rpc(rpc_proxy):
     return rpc_proxy("expo")
 
 
-def test_registration_event_fills_the_replica(start_service, registration, expo_db):
+def registered_id(registration, db_session, body):
+    """Register ``body``; the new attendee's id, from the event announcing it."""
+    registration.register(body)
+    [event] = outbox_envelopes(db_session("registration"), "attendee_registered")
+    return event["data"]["attendee_id"]
+
+
+def test_registration_event_fills_the_replica(start_service, registration, expo_db, db_session):
     start_service("expo")
 
-    attendee_id = registration.register(ALICE)["attendee_id"]
+    attendee_id = registered_id(registration, db_session, ALICE)
 
     contact = wait_until(
         lambda: fresh(
@@ -101,11 +108,13 @@ def test_registration_event_fills_the_replica(start_service, registration, expo_
 def test_missing_replica_is_fetched_from_registration(
     start_service, registration, expo_rpc, db_session, expo_db
 ):
-    attendee_id = registration.register(ALICE)["attendee_id"]
+    attendee_id = registered_id(registration, db_session, ALICE)
     # the event is published before expo's queue exists, so it never reaches expo
     registration_db = db_session("registration")
     wait_until(
-        lambda: count_rows(registration_db, outbox_table, outbox_table.c.published_at.is_not(None)),
+        lambda: (
+            count_rows(registration_db, outbox_table, outbox_table.c.published_at.is_not(None)) == 2
+        ),
         what="registration to publish attendee_registered",
     )
     start_service("expo")

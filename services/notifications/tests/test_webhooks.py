@@ -11,6 +11,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
+from contracts.events.registration import AttendeeUpdated
+from plumbing.events import new_envelope
+from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -33,6 +36,12 @@ LEAD = {
     },
 }
 BOTH = ["lead.captured", "lead.updated"]
+BOB = {
+    "attendee_id": "att-bob",
+    "full_name": "Bob Builder",
+    "email": "bob@example.org",
+    "organization": "",
+}
 
 
 def deliveries(db, *where):
@@ -447,3 +456,97 @@ def test_meetings_reach_the_attendee_feed_and_the_exhibitor_webhook(
     assert feed[0]["body"] == (
         "Acme Archival accepted your meeting request for 2026-05-05 10:00 UTC. See you at booth 12."
     )
+
+
+def test_hanging_receivers_together_hold_only_their_share_of_the_senders(
+    notifications, publish, webhook_receiver, db_session
+):
+    """Six endpoints hang (each delivery in flight past WEBHOOK_SLOW_SECONDS): together
+    they keep WEBHOOK_FAILING_SENDERS-worth of senders at most, however much is queued
+    for them, so the healthy endpoint's delivery goes out at once. Without that rule the
+    4 free senders would go to the hanging endpoints' backlog (each may hold 5)."""
+    service = notifications(
+        WEBHOOK_SENDERS=10,
+        WEBHOOK_FAILING_SENDERS=3,
+        WEBHOOK_SLOW_SECONDS=0.5,
+        WEBHOOK_TIMEOUT_SECONDS=8,
+        WEBHOOK_RETRY_DELAYS_SECONDS="60",
+    )
+    hanging, healthy = webhook_receiver(delay=9), webhook_receiver()
+    slow_ones = [f"exh-slow-{n}" for n in range(6)]
+    for n, exhibitor in enumerate(slow_ones):
+        service.create_webhook(exhibitor, {"url": f"{hanging.url}?n={n}", "events": BOTH})
+    service.create_webhook("exh-acme", {"url": healthy.url, "events": BOTH})
+    for exhibitor in slow_ones:
+        publish(LeadCaptured, {**LEAD, "exhibitor_id": exhibitor, "lead_id": f"{exhibitor}-0"})
+    wait_until(lambda: len(hanging.requests) == 6, what="one delivery in flight per endpoint")
+    time.sleep(0.7)  # now each of them is slow
+
+    db = db_session("notifications")
+    for exhibitor in slow_ones:
+        for number in range(1, 6):
+            lead = {**LEAD, "exhibitor_id": exhibitor, "lead_id": f"{exhibitor}-{number}"}
+            publish(LeadCaptured, lead)
+    wait_until(lambda: len(deliveries(db)) == 36)
+    publish(LeadCaptured, LEAD)
+
+    wait_until(lambda: healthy.requests, timeout=3, what="the healthy delivery")
+    time.sleep(0.5)  # a few more claims
+    assert len(hanging.requests) == 6  # nothing more for the slow ones: their share is used
+
+
+def withdrawal(attendee_id, share=False):
+    return {
+        "attendee_id": attendee_id,
+        "email": "alice@example.org",
+        "full_name": "Alice Archivist",
+        "organization": "City Museum",
+        "consent": {"share_with_exhibitors": share, "marketing": False},
+        "changed": ["consent.share_with_exhibitors"],
+        "updated_at": datetime.now(UTC),
+    }
+
+
+def test_a_lead_event_arriving_after_the_withdrawal_is_not_delivered(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications()
+    acme = webhook_receiver()
+    service.create_webhook("exh-acme", {"url": acme.url, "events": BOTH})
+    late = new_envelope(LeadCaptured, LEAD)  # occurred before the withdrawal...
+    publish(AttendeeUpdated, withdrawal("att-alice"))
+    db = db_session("notifications")
+    wait_until(lambda: count_rows(db, AttendeeReplica) == 1, what="the withdrawal")
+    publish(LeadCaptured, envelope=late)  # ...but arrives after it
+    publish(LeadCaptured, {**LEAD, "lead_id": "lead-bob", "attendee": BOB})  # a marker
+    [request] = wait_until(lambda: acme.requests)
+    assert json.loads(request["body"])["data"]["lead_id"] == "lead-bob"
+    time.sleep(0.3)
+    assert len(acme.requests) == 1 and len(deliveries(db)) == 1
+
+
+def test_a_withdrawal_deletes_the_deliveries_and_notices_once(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications()
+    acme = webhook_receiver()
+    webhook = service.create_webhook("exh-acme", {"url": acme.url, "events": ["lead.captured"]})
+    publish(LeadCaptured, LEAD)
+    publish(LeadUpdated, {**LEAD, "score": 15})  # not subscribed: never queued
+    wait_until(lambda: acme.requests, what="the lead")
+    db = db_session("notifications")
+    wait_until(lambda: deliveries(db, WebhookDelivery.status == "succeeded"))
+
+    envelope = publish(AttendeeUpdated, withdrawal("att-alice"))
+    publish(AttendeeUpdated, envelope=envelope)  # redelivered: one notice all the same
+    notice = wait_until(lambda: acme.requests[1:], what="the notice")[0]
+    assert verified(webhook, notice) == {
+        "type": "lead.withdrawn",
+        "timestamp": envelope["occurred_at"],
+        "data": {"lead_id": "lead-1", "exhibitor_id": "exh-acme"},
+    }
+    time.sleep(0.3)
+    assert len(acme.requests) == 2
+    [left] = deliveries(db)
+    assert left.event_type == "lead.withdrawn" and left.attendee_id is None
+    assert count_rows(db, DeliveryAttempt) == 1  # the notice's own

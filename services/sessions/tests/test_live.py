@@ -29,6 +29,14 @@ SPEAKER = {
     "attendee_id": "5a5a5a5a-0000-4000-8000-000000000001",
     "full_name": "Sam",
     "email": "Sam.Speaker@Example.org",
+    "email_verified_at": "2026-12-01T09:00:00+00:00",
+}
+# registered with the speaker's address (another case) but never signed in with a code
+IMPOSTOR = {
+    "attendee_id": "5a5a5a5a-0000-4000-8000-000000000002",
+    "full_name": "Sam",
+    "email": "SAM.SPEAKER@example.org",
+    "email_verified_at": None,
 }
 ORGANIZER = {"organizer": True}
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -204,6 +212,17 @@ def test_speakers_and_organizers_moderate(sessions, db, live):
         sessions.moderate_message(live, rude["id"], ORGANIZER, {"answered": True})
     shown = sessions.moderate_message(live, rude["id"], ORGANIZER, {"hidden": False})
     assert shown["hidden"] is False
+
+
+def test_an_unproven_speaker_email_gives_no_moderation_rights(sessions, db, live):
+    rude = sessions.post_message(live, BOB, {"kind": "chat", "body": "rude"})
+    sessions.moderate_message(live, rude["id"], ORGANIZER, {"hidden": True})
+    for impostor in (IMPOSTOR, {k: v for k, v in IMPOSTOR.items() if k != "email_verified_at"}):
+        with pytest.raises(Forbidden):
+            sessions.moderate_message(live, rude["id"], impostor, {"hidden": False})
+        assert sessions.list_messages(live, impostor)["items"] == []  # the hidden one
+    proven = {**IMPOSTOR, "email_verified_at": "2026-12-02T10:00:00+00:00"}
+    assert [m["id"] for m in sessions.list_messages(live, proven)["items"]] == [rude["id"]]
 
 
 def test_messages_of_another_session_are_not_found(sessions, db, live):

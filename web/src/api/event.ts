@@ -1,24 +1,10 @@
-// The event itself (name, theme, days, time zone), which the organizer edits.
-// GET/PUT /v1/event come with the gateway half of issue 15; until the OpenAPI document
-// has them this module types them itself, and a gateway without them (404) gives a
-// neutral fallback so no page breaks.
-import { ApiError, getToken } from "./client";
+// The event itself (name, theme, days, time zone, contact, links), which the organizer
+// edits: GET /v1/event (public) and PUT /v1/event (organizer). A gateway that cannot
+// answer gives a neutral fallback, so no page breaks on it.
+import { ok, organizerApi, publicApi, type Schemas } from "./client";
 
-export interface EventLink {
-  title: string;
-  url: string;
-}
-
-export interface EventInfo {
-  name: string;
-  theme?: string;
-  description?: string;
-  time_zone: string;
-  kickoff_day?: string | null;
-  conference_days?: string[];
-  contact?: { name?: string; email?: string } | null;
-  links?: EventLink[];
-}
+export type EventInfo = Schemas["EventDetails"] & { name: string; time_zone: string };
+export type EventLink = Schemas["EventLinkView"];
 
 export const FALLBACK_EVENT: EventInfo = {
   name: "Plenary",
@@ -27,30 +13,47 @@ export const FALLBACK_EVENT: EventInfo = {
   time_zone: "UTC",
   kickoff_day: null,
   conference_days: [],
+  contact: { name: "", email: null, phone: "", url: null },
   links: [],
 };
 
 let cached: Promise<EventInfo> | null = null;
 
+function complete(event: Schemas["EventDetails"]): EventInfo {
+  return { ...FALLBACK_EVENT, ...event } as EventInfo;
+}
+
 export function loadEvent(fresh = false): Promise<EventInfo> {
   if (!cached || fresh) {
-    cached = fetch("/v1/event", { cache: fresh ? "no-cache" : "default" })
-      .then(async (response) => (response.ok ? { ...FALLBACK_EVENT, ...(await response.json()) } : FALLBACK_EVENT))
+    cached = ok(publicApi.GET("/v1/event", { cache: fresh ? "no-cache" : "default" }))
+      .then(complete)
       .catch(() => FALLBACK_EVENT);
   }
   return cached;
 }
 
+/** Save the whole event; empty optional fields go as null (the API refuses "" for them). */
 export async function saveEvent(event: EventInfo): Promise<EventInfo> {
-  const response = await fetch("/v1/event", {
-    method: "PUT",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${getToken("organizer") ?? ""}` },
-    body: JSON.stringify(event),
-  });
-  const body = await response.json().catch(() => undefined);
-  if (!response.ok) throw new ApiError(response.status, body);
-  cached = Promise.resolve({ ...FALLBACK_EVENT, ...body });
-  return cached;
+  const contact = event.contact ?? {};
+  const body: Schemas["EventPayload"] = {
+    name: event.name,
+    theme: event.theme ?? "",
+    description: event.description ?? "",
+    time_zone: event.time_zone,
+    kickoff_day: event.kickoff_day || null,
+    conference_days: event.conference_days ?? [],
+    contact: {
+      name: contact.name ?? "",
+      email: contact.email || null,
+      phone: contact.phone ?? "",
+      url: contact.url || null,
+    },
+    links: (event.links ?? []).map((l) => ({ title: l.title ?? "", url: l.url ?? "" })),
+  };
+  const saved = complete(await ok(organizerApi.PUT("/v1/event", { body })));
+  cached = Promise.resolve(saved);
+  window.dispatchEvent(new Event("plenary-event"));
+  return saved;
 }
 
 /** The event's days in order: kickoff first, then the conference days. */

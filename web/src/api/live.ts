@@ -1,5 +1,5 @@
-// The live stream: feed items (`notification`) and the chat of followed sessions
-// (`message`), as server-sent events.
+// The live stream: feed items (`notification`), the chat of followed sessions
+// (`message`) and direct messages to or from me (`direct_message`), as server-sent events.
 //
 // A browser's EventSource cannot send the Authorization header, so the app first asks
 // for a short-lived single-use stream ticket with the bearer token and opens
@@ -27,9 +27,20 @@ export interface LiveMessage {
   posted_at: string;
 }
 
+export interface LiveDirectMessage {
+  message_id: string;
+  conversation_id: string;
+  sender_id: string;
+  sender_name: string;
+  recipient_id: string;
+  body: string;
+  sent_at: string;
+}
+
 export interface LiveHandlers {
   notification(item: LiveNotification): void;
   message(message: LiveMessage): void;
+  directMessage(message: LiveDirectMessage): void;
   state(state: "connecting" | "open" | "closed"): void;
 }
 
@@ -46,6 +57,7 @@ export function openLive(sessions: string[], handlers: LiveHandlers): () => void
     if (id) lastEventId = id;
     if (event === "notification") handlers.notification(JSON.parse(data));
     else if (event === "message") handlers.message(JSON.parse(data));
+    else if (event === "direct_message") handlers.directMessage(JSON.parse(data));
   };
 
   const retry = () => {
@@ -80,7 +92,7 @@ export function openLive(sessions: string[], handlers: LiveHandlers): () => void
   function readWithEventSource(ticket: string) {
     const source = new EventSource(`${STREAM}?${query({ ticket })}`);
     source.onopen = () => handlers.state("open");
-    for (const name of ["notification", "message"]) {
+    for (const name of ["notification", "message", "direct_message"]) {
       source.addEventListener(name, (e) => dispatch(name, (e as MessageEvent).data, (e as MessageEvent).lastEventId));
     }
     source.onerror = () => {

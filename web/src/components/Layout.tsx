@@ -12,7 +12,10 @@ export default function Layout() {
   const location = useLocation();
 
   useEffect(() => {
-    loadEvent().then(setEvent);
+    const load = () => loadEvent().then((e) => { setEvent(e); document.title = e.name; });
+    load();
+    window.addEventListener("plenary-event", load); // the organizer saved it
+    return () => window.removeEventListener("plenary-event", load);
   }, []);
 
   useEffect(() => {
@@ -37,9 +40,11 @@ export default function Layout() {
           <ul>
             <li><NavLink to="/program">Program</NavLink></li>
             <li><NavLink to="/expo">Expo hall</NavLink></li>
+            <li><NavLink to="/faq">FAQ</NavLink></li>
             {token ? (
               <>
                 <li><NavLink to="/agenda">My agenda</NavLink></li>
+                <li><NavLink to="/networking">Networking</NavLink></li>
                 <li><NavLink to="/notifications">Notifications</NavLink></li>
                 <li><NavLink to="/me">My profile</NavLink></li>
                 <li><button type="button" className="link" onClick={signOut}>Sign out</button></li>

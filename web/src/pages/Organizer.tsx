@@ -168,6 +168,35 @@ function Announcements() {
   );
 }
 
+const RESTRICTED_TICKETS: [string, string][] = ["speaker", "exhibitor_staff", "complimentary"].map((t) => [t, t]);
+
+// Restricted ticket types need a code: issued here, shown once (only its hash is kept).
+function TicketCodes() {
+  const [ticketType, setTicketType] = useState("speaker");
+  const [uses, setUses] = useState("1");
+  const [issued, setIssued] = useState<Schemas["TicketCode"] | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    try {
+      const path = { ticket_type: ticketType };
+      setIssued(await ok(organizerApi.POST("/v1/ticket-types/{ticket_type}/codes", { params: { path }, body: { max_uses: Number(uses) } })));
+      setError(null);
+    } catch (err) {
+      setError(err as Error);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label="Issue a ticket code" className="filters">
+      <Select label="Restricted ticket type" value={ticketType} onChange={(e) => setTicketType(e.target.value)} options={RESTRICTED_TICKETS} />
+      <Field label="Registrations it allows" type="number" min={1} max={10000} required value={uses} onChange={(e) => setUses(e.target.value)} />
+      <button type="submit">Issue a code</button>
+      {issued && <p role="status">Code for {issued.ticket_type} ({issued.max_uses} use{issued.max_uses === 1 ? "" : "s"}), shown once: <code>{issued.code}</code></p>}
+      <ErrorNote error={error} />
+    </form>
+  );
+}
+
 function Attendees() {
   const [q, setQ] = useState("");
   const [search, setSearch] = useState("");
@@ -197,6 +226,7 @@ function Attendees() {
             </tbody>
           </table>
         )}
+        <TicketCodes />
       </section>
       <section aria-labelledby="attendees">
         <h2 id="attendees">Attendees</h2>
@@ -260,35 +290,45 @@ function EventForm({ initial }: { initial: EventInfo }) {
   const [links, setLinks] = useState((initial.links ?? []).map((l) => `${l.title} | ${l.url}`).join("\n"));
   const [notice, setNotice] = useState("");
   const [error, setError] = useState<Error | null>(null);
+  const contact = e.contact ?? {};
+  const setContact = (change: Partial<typeof contact>) => setE({ ...e, contact: { ...contact, ...change } });
   const submit = async (ev: FormEvent) => {
     ev.preventDefault();
     try {
       const saved = await saveEvent({
         ...e,
-        conference_days: days.split(",").map((d) => d.trim()).filter(Boolean),
+        conference_days: days.split(/[,\s]+/).map((d) => d.trim()).filter(Boolean),
         links: links.split("\n").filter((l) => l.includes("|")).map((l) => {
-          const [title, url] = l.split("|").map((x) => x.trim());
-          return { title, url };
+          const [title, ...url] = l.split("|");
+          return { title: title.trim(), url: url.join("|").trim() };
         }),
       });
       setE(saved);
-      setNotice(`Saved. ${eventDays(saved).length} days.`);
+      setDays((saved.conference_days ?? []).join(", "));
+      setNotice(`Saved “${saved.name}”: ${eventDays(saved).length} days, ${saved.time_zone} time.`);
       setError(null);
     } catch (err) {
+      setNotice("");
       setError(err as Error);
     }
   };
   return (
     <form onSubmit={submit} aria-labelledby="event-form">
       <h2 id="event-form">The event</h2>
-      <Field label="Name" required value={e.name} onChange={(x) => setE({ ...e, name: x.target.value })} />
-      <Field label="Theme" value={e.theme ?? ""} onChange={(x) => setE({ ...e, theme: x.target.value })} />
-      <TextArea label="Description" value={e.description ?? ""} onChange={(x) => setE({ ...e, description: x.target.value })} />
+      <p>What the home page, the program and the calendar feeds show. Saving replaces the whole description.</p>
+      <Field label="Name" required maxLength={200} value={e.name} onChange={(x) => setE({ ...e, name: x.target.value })} />
+      <Field label="Theme" maxLength={200} value={e.theme ?? ""} onChange={(x) => setE({ ...e, theme: x.target.value })} />
+      <TextArea label="Description" maxLength={5000} rows={5} value={e.description ?? ""} onChange={(x) => setE({ ...e, description: x.target.value })} />
       <Field label="Time zone (IANA, e.g. America/New_York)" required value={e.time_zone} onChange={(x) => setE({ ...e, time_zone: x.target.value })} />
       <Field label="Kickoff day" type="date" value={e.kickoff_day ?? ""} onChange={(x) => setE({ ...e, kickoff_day: x.target.value || null })} />
       <Field label="Conference days (comma-separated dates)" value={days} onChange={(x) => setDays(x.target.value)} hint="e.g. 2027-05-18, 2027-05-19" />
-      <Field label="Contact name" value={e.contact?.name ?? ""} onChange={(x) => setE({ ...e, contact: { ...e.contact, name: x.target.value } })} />
-      <Field label="Contact email" type="email" value={e.contact?.email ?? ""} onChange={(x) => setE({ ...e, contact: { ...e.contact, email: x.target.value } })} />
+      <fieldset>
+        <legend>Contact</legend>
+        <Field label="Contact name" value={contact.name ?? ""} onChange={(x) => setContact({ name: x.target.value })} />
+        <Field label="Contact email" type="email" value={contact.email ?? ""} onChange={(x) => setContact({ email: x.target.value })} />
+        <Field label="Contact phone" type="tel" value={contact.phone ?? ""} onChange={(x) => setContact({ phone: x.target.value })} />
+        <Field label="Contact web page" type="url" value={contact.url ?? ""} onChange={(x) => setContact({ url: x.target.value })} />
+      </fieldset>
       <TextArea label="Links (one per line: title | URL)" value={links} onChange={(x) => setLinks(x.target.value)} />
       <button type="submit">Save the event</button>
       <p role="status" aria-live="polite">{notice}</p>

@@ -1,0 +1,36 @@
+"""The event itself over HTTP: anyone reads it (the home page, calendar names), the
+organizer writes it whole."""
+
+from contracts.rpc.sessions import EventDetailsSchema, EventPayload
+from gateway.http import api, read_json
+from gateway.readmodel import PROGRAM
+
+
+class EventRoutes:
+    @api(
+        "GET",
+        "/v1/event",
+        "The event: name, theme, days, time zone",
+        "event",
+        response=EventDetailsSchema,
+    )
+    def get_event(self, request):
+        return self.reads.answer(
+            PROGRAM, request, self.program_cache_seconds, self.sessions.get_event
+        )
+
+    @api(
+        "PUT",
+        "/v1/event",
+        "Describe the event (the whole of it; what is left out takes its default)",
+        "event",
+        auth="organizer",
+        body=EventPayload,
+        response=EventDetailsSchema,
+    )
+    def update_event(self, request):
+        self.require_organizer(request)
+        payload = read_json(request, EventPayload, self.max_body_bytes)
+        event = self.sessions.update_event(payload)
+        self.reads.changed(PROGRAM)
+        return event
