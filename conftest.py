@@ -58,6 +58,7 @@ def prerequisites(config):
             (postgres.hostname, postgres.port or 5432),
             "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
         ),
+        ("Redis (127.0.0.1:6379)", ("127.0.0.1", 6379), "redis-server --daemonize yes"),
         ("Chromium (/usr/bin/chromium)", "/usr/bin/chromium", "apt-get install -y chromium"),
     ]
 

@@ -10,23 +10,29 @@ import hashlib
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from functools import partial
 
 import eventlet
+from eventlet import wsgi
 from marshmallow import Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from contracts.errors import PlenaryError
 from gateway.problems import HttpProblem, invalid
 from gateway.web import Cors, WebApp
-from plumbing.observability import new_correlation_id
+from plumbing.observability import new_correlation_id, set_correlation_id
 
 log = logging.getLogger(__name__)
+# one line per request, the path without its query string: tokens travel in it
+# (``?access_token=``, the stream's ``?ticket=``)
+access_log = logging.getLogger("gateway.access")
 
+MAX_URL_LENGTH = 64 * 1024
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -58,6 +64,7 @@ class ProblemWsgiApp(WsgiApp):
         self.cors = Cors(str(config["CORS_ALLOWED_ORIGINS"]))
 
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         request = Request(environ, shallow=True)
         response = self.cors.preflight(request)
         if response is None:
@@ -65,6 +72,7 @@ class ProblemWsgiApp(WsgiApp):
         if response is None:
             response = self.route(request)
         self.cors.decorate(request, response)
+        log_access(request, response, started)
         return response(environ, start_response)
 
     def route(self, request):
@@ -86,9 +94,35 @@ class ProblemWsgiApp(WsgiApp):
             return problem.response(instance=request.path)
 
 
+def log_access(request, response, started):
+    """INFO for every answer, 4xx included (no traceback: the caller erred, not us)."""
+    set_correlation_id(response.headers.get("X-Request-ID"))
+    access_log.info(
+        "%s %s %d %.0f ms",
+        request.method,
+        request.path,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
+
+
 class ApiServer(WebServer):
     def get_wsgi_app(self):
         return ProblemWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        # eventlet's own access line would carry the query string: log_access replaces it.
+        # URLs up to 64 KiB reach the routes, whose schemas refuse what is too long (422)
+        return wsgi.Server(
+            sock,
+            sock.getsockname(),
+            wsgi_app,
+            protocol=protocol,
+            debug=debug,
+            log=logging.getLogger("nameko.web.server"),
+            log_output=False,
+            url_length_limit=MAX_URL_LENGTH,
+        )
 
 
 class ApiHandler(HttpRequestHandler):
@@ -167,13 +201,20 @@ def read_json(request, schema_cls, max_bytes):
     if len(raw) > max_bytes:
         raise too_large(max_bytes)
     try:
-        payload = json.loads(raw)
+        payload = json.loads(raw, parse_float=json_number)
     except (ValueError, UnicodeDecodeError):
         raise HttpProblem(
             400, "Malformed JSON", "The request body is not valid JSON.", slug="malformed-json"
         ) from None
     validate(schema_cls, payload, "The request body is not valid.")
     return payload
+
+
+def json_number(text):
+    """A JSON number with a fraction or exponent; 5.0 is the integer 5, as JSON Schema
+    counts it (an integer field takes it), 5.5 stays a float."""
+    number = float(text)
+    return int(number) if number.is_integer() else number
 
 
 def read_query(request, schema_cls):

@@ -6,7 +6,10 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from contracts.enums import TICKET_TYPES
+from gateway.field_schemas import add_schema_rules, field_constraints
 from gateway.http import ROUTES
+from plumbing.fields import MAX_ID_LENGTH
 
 PATH_PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
@@ -35,11 +38,22 @@ ERROR_TITLES = {
     404: "Not found",
     409: "Conflict",
     413: "Body too large",
+    414: "URI too long (more than 64 KiB)",
     415: "Body is not JSON",
     422: "Validation failed",
     429: "Too many requests (see Retry-After)",
     503: "A backend service is unavailable",
 }
+
+# a path parameter as the services check it: an id is a non-empty string of at most
+# MAX_ID_LENGTH characters without NUL (one that names nothing is a 404)
+ID_PARAMETER = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_ID_LENGTH,
+    "pattern": "^[^\\u0000]+$",
+}
+PATH_PARAMETERS = {"ticket_type": {"type": "string", "enum": list(TICKET_TYPES)}}
 
 PROBLEM = {
     "type": "object",
@@ -98,13 +112,15 @@ def lead_notice_webhook(kind):
 
 @functools.cache
 def openapi_document():
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="Plenary API",
         version="1.0.0",
         openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={"description": "Virtual annual meeting and expo."},
     )
+    marshmallow.converter.add_attribute_function(field_constraints)
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
     spec.components.schema("Problem", PROBLEM)
@@ -121,6 +137,7 @@ def openapi_document():
         "lead.withdrawn": lead_notice_webhook("withdrew consent to share with exhibitors"),
         "lead.erased": lead_notice_webhook("was erased"),
     }
+    add_schema_rules(document, marshmallow.schema_name_resolver)
     return document
 
 
@@ -136,7 +153,12 @@ def operation(route, path):
         .replace("-", "_"),
     }
     parameters = [
-        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        {
+            "in": "path",
+            "name": name,
+            "required": True,
+            "schema": PATH_PARAMETERS.get(name, ID_PARAMETER),
+        }
         for name in PATH_PARAMETER.findall(route.path)
     ]
     if route.query is not None:
@@ -165,11 +187,15 @@ def operation(route, path):
 
 
 def error_statuses(route):
-    statuses = set(route.errors)
+    statuses = set(route.errors) | {414}
     if route.body is not None:
         statuses |= {400, 413, 415, 422}
     if route.query is not None:
         statuses.add(422)
+        if "cursor" in route.query().fields:
+            statuses.add(404)  # a well-formed cursor this list did not hand out
+    if PATH_PARAMETER.search(route.path):
+        statuses |= {404, 422}
     if route.auth:
         statuses |= {401, 403}
     if route.tag != "ops":

@@ -19,6 +19,10 @@ class HttpProblem(Exception):
         self.errors = errors or {}
         self.headers = headers or {}
 
+    @property
+    def client_error(self):
+        return self.status < 500
+
     @classmethod
     def from_error(cls, error):
         """The problem for a service's PlenaryError (503s say when to retry)."""
@@ -27,7 +31,8 @@ class HttpProblem(Exception):
             headers = {"Retry-After": "5"}
         elif error.status == 429 and getattr(error, "retry_after", None):
             headers = {"Retry-After": error.retry_after}
-        return cls(error.status, error.title, error.detail, error.slug, error.errors, headers)
+        errors = error.errors if isinstance(error.errors, dict) else {}
+        return cls(error.status, error.title, error.detail, error.slug, errors, headers)
 
     def response(self, instance=None):
         body = {

@@ -5,6 +5,7 @@ validate alike."""
 from marshmallow import Schema, fields, validate
 
 from contracts.rpc.expo import (
+    EXHIBITOR_CURSOR_LENGTH,
     AnalyticsArgs,
     ExhibitorFiltersSchema,
     ExhibitorSchema,
@@ -12,12 +13,24 @@ from contracts.rpc.expo import (
     MeetingFiltersSchema,
 )
 from contracts.rpc.sessions import SessionFiltersSchema
+from plumbing.cursors import CURSOR_PATTERN, MAX_CURSOR_LENGTH
 from plumbing.fields import Text
+
+
+def cursor_field(max_length=MAX_CURSOR_LENGTH):
+    """The cursor of a list, described as its service checks it: the pattern and the
+    length of what it hands out (a well-formed cursor it did not hand out is a 404)."""
+    return Text(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(min=1, max=max_length), validate.Regexp(CURSOR_PATTERN)],
+        metadata={"description": "next_cursor of the previous page; absent: the first page"},
+    )
 
 
 class PageQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    cursor = cursor_field()
 
 
 # in this order of bases limit and cursor come first, as in the other list queries
@@ -26,7 +39,7 @@ class SessionQuery(SessionFiltersSchema, PageQuery):
 
 
 class ExhibitorQuery(ExhibitorFiltersSchema, PageQuery):
-    pass
+    cursor = cursor_field(EXHIBITOR_CURSOR_LENGTH)
 
 
 class LeadQuery(PageQuery, LeadFiltersSchema):

@@ -6,15 +6,19 @@ marshmallow only, no database code: the contracts declare their list arguments w
 import base64
 import binascii
 import json
+import re
 from datetime import datetime
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from plumbing.errors import NotFound
 from plumbing.fields import refuse_nul
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_CURSOR_LENGTH = 500
+# what encode_cursor writes: unpadded URL-safe base64 (OpenAPI publishes this pattern)
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 def encode_cursor(*values):
@@ -53,7 +57,9 @@ def aware_datetime(value):
 class Cursor(fields.String):
     """A cursor argument; loads to the list of its sort key's values, one per converter.
 
-    Absent or None is the first page; anything this list did not hand out is invalid.
+    Absent or None is the first page. A value that is not a cursor at all (not the
+    published pattern, too long) is invalid (422); one of the right form that this list
+    did not hand out names no page: NotFound (404), as the published contract says.
     """
 
     def __init__(self, *converters, max_length=MAX_CURSOR_LENGTH, **kwargs):
@@ -63,7 +69,7 @@ class Cursor(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         encoded = super()._deserialize(value, attr, data, **kwargs)
-        if not 1 <= len(encoded) <= self.max_length:
+        if not 1 <= len(encoded) <= self.max_length or not re.match(CURSOR_PATTERN, encoded):
             raise ValidationError("Not a valid cursor.")
         try:
             values = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
@@ -72,7 +78,8 @@ class Cursor(fields.String):
             # zip(strict=True) raises ValueError on a wrong number of values
             return [convert(v) for convert, v in zip(self.converters, values, strict=True)]
         except (ValueError, binascii.Error, RecursionError):
-            raise ValidationError("Not a valid cursor.") from None
+            # raised through marshmallow, which collects ValidationErrors only
+            raise NotFound("No page at this cursor: this list did not hand it out.") from None
 
 
 class Limit(fields.Integer):

@@ -16,9 +16,16 @@ class PlenaryError(Exception):
     slug = "bad-request"
 
     def __init__(self, detail="", errors=None):
+        # the args are what crosses RPC: nameko stringifies a None ("None"), so always a dict
+        errors = errors if isinstance(errors, dict) else {}
         super().__init__(detail, errors)
         self.detail = detail
-        self.errors = errors or {}
+        self.errors = errors
+
+    @property
+    def client_error(self):
+        """A 4xx: the caller's mistake, logged as one INFO line, never as our failure."""
+        return self.status < 500
 
 
 @deserialize_to_instance

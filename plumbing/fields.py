@@ -90,10 +90,34 @@ class MultiLine(Text):
         return text.strip() if self.trim else text
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_PORT = (
+    r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
+    r"|[1-9][0-9]{0,3}))?"
+)
+_PATH = r"(?:/[^\s\x00]*|\?[^\s\x00]+)?"
+# the URLs Plenary takes, as a pattern OpenAPI publishes and the field enforces (within
+# what marshmallow's check takes): http(s), a host name with a top-level domain
+URL_PATTERN = rf"^https?://{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}{_PORT}{_PATH}$"
+_IPV6 = r"\[[0-9A-Fa-f]*:[0-9A-Fa-f:]+\]"
+# ... or, where the host may be any (webhooks: checked by address), a name, IPv4 or IPv6
+LOCAL_URL_PATTERN = (
+    rf"^https?://(?:{_LABEL}(?:\.{_LABEL})*|{_OCTET}(?:\.{_OCTET}){{3}}|{_IPV6})"
+    rf"{_PORT}{_PATH}$"
+)
+
+
 class Url(Text, fields.Url):
-    """A URL PostgreSQL can store (marshmallow's URL check lets NUL through in the path)
-    and that reads as what it is: no control or format characters (a right-to-left
-    override shows ``/\u202eexe.txt`` as ``/txt.exe`` in a portal or a mail)."""
+    """A URL PostgreSQL can store (marshmallow's URL check lets NUL through in the path),
+    of the published form (``URL_PATTERN``, or ``LOCAL_URL_PATTERN`` without a TLD), and
+    that reads as what it is: no control or format characters (a right-to-left override
+    shows ``/\u202eexe.txt`` as ``/txt.exe`` in a portal or a mail)."""
+
+    def __init__(self, *args, require_tld=True, **kwargs):
+        super().__init__(*args, require_tld=require_tld, **kwargs)
+        pattern = URL_PATTERN if require_tld else LOCAL_URL_PATTERN
+        self.validators.insert(0, validate.Regexp(pattern, error="Not a valid URL."))
 
     def _deserialize(self, value, attr, data, **kwargs):
         return refuse_unprintable(super()._deserialize(value, attr, data, **kwargs))

@@ -63,11 +63,28 @@ class _Metrics:
 metrics = _Metrics()
 
 
+class _ClientErrorsAreNotFailures(logging.Filter):
+    """nameko logs every exception a worker raises at ERROR, with its traceback. A client
+    error (``client_error``: a 4xx such as invalid input or not found) is not a failure
+    of ours: the gateway's access line (INFO) is its one record."""
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        return not getattr(exc, "client_error", False)
+
+
+def quiet_client_errors():
+    logger = logging.getLogger("nameko.containers")
+    if not any(isinstance(f, _ClientErrorsAreNotFailures) for f in logger.filters):
+        logger.addFilter(_ClientErrorsAreNotFailures())
+
+
 class Observability(DependencyProvider):
     """Sets the worker's correlation id and times every entrypoint."""
 
     def setup(self):
         self.started = {}
+        quiet_client_errors()
 
     def worker_setup(self, worker_ctx):
         correlation_id = worker_ctx.context_data.get("correlation_id") or new_correlation_id()

@@ -259,7 +259,7 @@ def test_login_by_mailed_code_single_use(mail_api, smtp_sink, db_session):
     assert rows(db_session, LoginCode, LoginCode.code_hash == code) == 0  # only its hash
 
     wrong = "0" * 8 if code != "0" * 8 else "1" * 8
-    assert_problem(api.post("/v1/auth/token", json={"email": ADA["email"], "code": wrong}), 400)
+    assert_problem(api.post("/v1/auth/token", json={"email": ADA["email"], "code": wrong}), 401)
     granted = api.post("/v1/auth/token", json={"email": "ada@example.org", "code": code})
     assert granted.status_code == 200, granted.text
     token = granted.json()
@@ -267,7 +267,7 @@ def test_login_by_mailed_code_single_use(mail_api, smtp_sink, db_session):
     assert api.get("/v1/me", token=token["access_token"]).json()["email"] == ADA["email"]
 
     reused = api.post("/v1/auth/token", json={"email": ADA["email"], "code": code})
-    assert_problem(reused, 400)
+    assert_problem(reused, 401)
     assert all(m["To"] != "nobody@example.org" for m in smtp_sink.messages())
 
     assert api.post("/v1/auth/logout", token=token["access_token"]).status_code == 204
@@ -278,7 +278,7 @@ def test_expired_code_is_refused(platform):
     api = platform("registration", LOGIN_CODE_TTL_SECONDS=0)
     assert api.post("/v1/registrations", json=ADA).status_code == 202
     code = api.login_codes.code_for(ADA["email"])
-    assert_problem(api.post("/v1/auth/token", json={"email": ADA["email"], "code": code}), 400)
+    assert_problem(api.post("/v1/auth/token", json={"email": ADA["email"], "code": code}), 401)
 
 
 def test_code_dies_after_too_many_wrong_tries(mail_api, smtp_sink):
@@ -289,7 +289,7 @@ def test_code_dies_after_too_many_wrong_tries(mail_api, smtp_sink):
     wrong = str((int(code) + 1) % 10**8).zfill(8)
     for _ in range(5):  # LOGIN_CODE_MAX_ATTEMPTS
         api.post("/v1/auth/token", json={"email": ADA["email"], "code": wrong})
-    assert_problem(api.post("/v1/auth/token", json={"email": ADA["email"], "code": code}), 400)
+    assert_problem(api.post("/v1/auth/token", json={"email": ADA["email"], "code": code}), 401)
 
 
 # -- cancellation, isolation -----------------------------------------------------------

@@ -10,14 +10,30 @@ from plumbing.fields import Id, MultiLine, SingleLine, StrictBoolean, Text, Url,
 # Plausible conference dates; also keeps date arithmetic far from datetime's limits.
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-WITHIN_PROGRAM_YEARS = validate.Range(min=EARLIEST, max=LATEST)
+PROGRAM_YEARS = (EARLIEST.year, LATEST.year - 1)
+
+
+def within_program_years(moment):
+    """The year as written (OpenAPI publishes it as a pattern): 2000 to 2099."""
+    if not PROGRAM_YEARS[0] <= moment.year <= PROGRAM_YEARS[1]:
+        raise ValidationError(f"The year is from {PROGRAM_YEARS[0]} to {PROGRAM_YEARS[1]}.")
+
+
+WITHIN_PROGRAM_YEARS = within_program_years
+PROGRAM_DAYS = validate.Range(min=EARLIEST.date(), max=date(LATEST.year - 1, 12, 31))
 MESSAGE_MAX_CHARS = 1000
 # the chat viewer the gateway passes for the organizer token (attendees pass themselves)
 ORGANIZER = {"organizer": True}
 
 
+# the names OpenAPI publishes (an enum): ZoneInfo alone would take more (``posix/...``)
+TIME_ZONES = frozenset(zoneinfo.available_timezones())
+
+
 def time_zone(name):
     """An IANA time zone name (``Europe/Paris``) -> ZoneInfo; ValidationError otherwise."""
+    if name not in TIME_ZONES:
+        raise ValidationError("Not a known IANA time zone.")
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
@@ -163,7 +179,7 @@ class EventPayload(Schema):
 
 class SessionFiltersSchema(Schema):
     track = SingleLine(validate=validate.Length(min=1, max=40))
-    day = fields.Date(validate=validate.Range(min=EARLIEST.date(), max=date(2099, 12, 31)))
+    day = fields.Date(validate=PROGRAM_DAYS)
     tz = TimeZone(metadata={"description": "IANA zone the day is in (default UTC)"})
     kind = fields.String(validate=validate.OneOf(SESSION_KINDS))
     speaker = SingleLine(validate=validate.Length(min=1, max=200))

@@ -135,17 +135,19 @@ class AttendeeRoutes:
         "auth",
         body=TokenRequestSchema,
         response=AccessTokenSchema,
-        errors=[400, 413, 422, 429],
+        errors=[401, 413, 422, 429],
     )
     def exchange_login_code(self, request):
         self.rate_limits.check(request, "auth_token")
         payload = read_json(request, TokenRequestSchema, self.max_body_bytes)
         token = self.registration.exchange_login_code(payload["email"], payload["code"])
         if token is None:
+            # a credential that does not authenticate: 401, as for a bad token
             raise HttpProblem(
-                400,
+                401,
                 "Invalid login code",
                 "The code is wrong, expired, already used or tried too often; ask for a new one.",
+                slug="invalid-login-code",
             )
         # signing in with a mailed code verifies the email: the kept profile is stale
         self.reads.tokens.forget(token["attendee_id"])

@@ -5,6 +5,7 @@ service over HTTP.  Attendee routes pass the authenticated attendee as the actor
 from marshmallow import fields, validate
 
 from contracts.rpc.networking import (
+    DIRECTORY_CURSOR_LENGTH,
     DIRECTORY_MIN_QUERY,
     MEETING_STATUSES,
     REPORT_STATUSES,
@@ -51,11 +52,12 @@ from contracts.rpc.networking import (
     TableSchema,
 )
 from gateway.http import api, cacheable, created, read_json, read_query
-from gateway.schemas import PageQuery, page_of
+from gateway.schemas import PageQuery, cursor_field, page_of
 from plumbing.fields import Text, TrimmedText
 
 
 class DirectoryQuery(PageQuery):
+    cursor = cursor_field(DIRECTORY_CURSOR_LENGTH)
     q = TrimmedText(
         validate=validate.Length(min=DIRECTORY_MIN_QUERY, max=100),
         metadata={"description": f"name or organization, at least {DIRECTORY_MIN_QUERY} chars"},

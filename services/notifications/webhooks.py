@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import eventlet
 import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 
 from contracts.errors import Invalid
 from contracts.events.notifications import WebhookDeliveryFailed
@@ -49,10 +51,21 @@ def new_secret():
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+# IPv6 prefixes that carry or reach an IPv4 address the checks below would not see:
+# 6to4 (2002:7f00:1:: is 127.0.0.1), Teredo, NAT64 (well-known and local-use)
+TRANSITION_NETWORKS = tuple(
+    ipaddress.ip_network(prefix)
+    for prefix in ("2002::/16", "2001::/32", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
 def is_public_address(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            ip = ip.ipv4_mapped  # ::ffff:a.b.c.d is judged by the IPv4 address it maps
+        elif any(ip in network for network in TRANSITION_NETWORKS):
+            return False
     blocked = (
         ip.is_private
         or ip.is_loopback
@@ -64,27 +77,79 @@ def is_public_address(address):
     return ip.is_global and not blocked  # is_global also rules out shared (CGNAT) space
 
 
+def resolve(url):
+    """The TCP addresses ``url``'s host resolves to, once (raises OSError/ValueError)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+def checked_address(url, allow_private=False):
+    """``(address, None)``: the address to connect to, every address the host resolves
+    to being public (unless ``allow_private``); or ``(None, why)`` when it may not be
+    called. The caller connects to this address: a second look-up could answer
+    differently (DNS rebinding)."""
+    try:
+        addresses = resolve(url)
+    except (OSError, ValueError, UnicodeError):
+        return None, "host does not resolve"
+    if not addresses:
+        return None, "host does not resolve"
+    if not allow_private and not all(is_public_address(address) for address in addresses):
+        return None, "private, loopback, link-local or reserved addresses are not allowed"
+    return addresses[0], None
+
+
 def private_url_problem(url):
     """Why ``url`` must not be called (None if it may): every address its host resolves
     to must be public, so an exhibitor cannot make us call into our own network."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {
-            info[4][0]
-            for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-        }
-    except (OSError, ValueError, UnicodeError):
-        return "host does not resolve"
-    if not all(is_public_address(address) for address in addresses):
-        return "private, loopback or link-local addresses are not allowed"
-    return None
+    return checked_address(url)[1]
 
 
 def refuse_private_url(url):
     problem = private_url_problem(url)
     if problem is not None:
         raise Invalid("Webhook URLs must point at a public address.", {"url": [problem]})
+
+
+class PinnedAddressAdapter(HTTPAdapter):
+    """Connects to ``address`` whatever the URL's host resolves to by then, while the
+    Host header, TLS SNI and the certificate check keep the URL's host name."""
+
+    def __init__(self, address, hostname):
+        super().__init__(max_retries=0)
+        self.address = address
+        self.hostname = hostname
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        parts = urlsplit(request.url)
+        if parts.scheme == "https":
+            return HTTPSConnectionPool(
+                self.address,
+                parts.port or 443,
+                server_hostname=self.hostname,
+                assert_hostname=self.hostname,
+                maxsize=1,
+            )
+        return HTTPConnectionPool(self.address, parts.port or 80, maxsize=1)
+
+
+def host_header(url):
+    parts = urlsplit(url)
+    host = parts.hostname
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def pinned_session(url, address):
+    session = requests.Session()
+    session.trust_env = False  # an environment proxy would resolve the name again
+    adapter = PinnedAddressAdapter(address, urlsplit(url).hostname)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def signing_secrets(endpoint, now):
@@ -213,17 +278,19 @@ def post(job, timeout):
     attempted_at = utcnow()
     started = time.monotonic()
     status_code = error = retry_after = None
-    # checked again now, not only at creation: the name may resolve elsewhere today
-    refused = None if job.allow_private else private_url_problem(job.url)
+    # checked again now, not only at creation: the name may resolve elsewhere today; and
+    # the connection goes to the very address checked
+    address, refused = checked_address(job.url, job.allow_private)
     if refused is not None:
         return AttemptOutcome(attempted_at, None, 0, f"refused: {refused}")
+    headers = {**signed_headers(job, attempted_at), "host": host_header(job.url)}
     try:
         # requests' timeout is per socket operation; the green timeout bounds the total
-        with eventlet.Timeout(timeout) as deadline:
-            response = requests.post(
+        with eventlet.Timeout(timeout) as deadline, pinned_session(job.url, address) as session:
+            response = session.post(
                 job.url,
                 data=job.payload.encode(),
-                headers=signed_headers(job, attempted_at),
+                headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
                 stream=True,

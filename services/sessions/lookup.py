@@ -4,7 +4,7 @@ session: finding a session or a track, refusing what a cancelled session no long
 from sqlalchemy import select
 
 from contracts.enums import SESSION_CANCELLED
-from contracts.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, NotFound
 from contracts.rpc.sessions import SessionIdArgs
 from plumbing.schemas import load_or_invalid
 from services.sessions.models import ProgramSession, Track
@@ -33,8 +33,10 @@ def lock_session(db, session_id):
 
 
 def check_track(db, track_id, field="track"):
+    """A track the request names must exist: 404 when it does not (tracks come and go,
+    so the published schema cannot list them)."""
     if db.get(Track, track_id) is None:
-        raise Invalid("The request is not valid.", {field: ["Unknown track."]})
+        raise NotFound("No such track.", {field: ["Unknown track."]})
 
 
 def refuse_cancelled(session):

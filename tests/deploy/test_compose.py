@@ -5,6 +5,7 @@ the migration step first, Prometheus scraping everything, the same variables as 
 import copy
 import json
 import re
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -130,3 +131,20 @@ def test_compose_and_kubernetes_configure_each_service_with_the_same_variables(o
         unknown = {name for name in in_compose | in_k8s if not known_variable(name)}
         assert not unknown, f"{service}: no service reads {sorted(unknown)}"
         assert in_compose <= in_k8s, f"{service}: not in Kubernetes: {in_compose - in_k8s}"
+
+
+def test_the_gateway_counts_rate_limits_in_the_composed_redis():
+    """Issue 13: the gateway's counters live in the Redis compose runs (durable, checked
+    healthy before the gateway starts); with no proxy in front it counts the connection."""
+    services = compose()["services"]
+    gateway = compose_environment("gateway", ENVIRONMENT)
+    uri = urlsplit(gateway["RATE_LIMIT_STORAGE_URI"])
+    assert uri.scheme == "redis" and uri.hostname in services
+    redis = services[uri.hostname]
+    assert redis["image"].startswith("redis:")
+    assert "redis-data:/data" in redis["volumes"] and "redis-data" in compose()["volumes"]
+    assert redis["healthcheck"]["test"][:2] == ["CMD", "redis-cli"]
+    assert services["gateway"]["depends_on"][uri.hostname]["condition"] == "service_healthy"
+    assert gateway["TRUSTED_PROXY_HOPS"] == "0"
+    behind_a_proxy = compose_environment("gateway", {**ENVIRONMENT, "TRUSTED_PROXY_HOPS": "1"})
+    assert behind_a_proxy["TRUSTED_PROXY_HOPS"] == "1"

@@ -5,11 +5,13 @@ every service deployed, hardened, probed, scaled on its own queues and watched."
 import copy
 import re
 import shutil
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
 from kubernetes_validate.utils import SchemaNotFoundError, ValidationError
+from limits.storage import storage_from_string
 
 from plumbing.config import env_config
 from plumbing.observability import metrics
@@ -339,6 +341,61 @@ def test_production_runs_replicated_infrastructure():
     assert yaml.safe_dump(dev_limits["containers"][0]["resources"]) != yaml.safe_dump(
         production_limits["containers"][0]["resources"]
     )
+
+
+def gateway_settings(docs):
+    container = deployment(docs, "gateway")["spec"]["template"]["spec"]["containers"][0]
+    settings = {}
+    for source in container.get("envFrom", []):
+        settings.update(one(docs, "ConfigMap", source["configMapRef"]["name"])["data"])
+    settings.update({v["name"]: v.get("value") for v in container.get("env", [])})
+    return settings
+
+
+def test_rate_limits_count_the_client_in_one_store_shared_by_every_replica(docs):
+    """Issue 13: behind the ingress (the one proxy, appending the client's address to
+    X-Forwarded-For) the gateway counts the client, not the ingress controller, and its
+    3-20 replicas share one budget in Redis, deployed with the overlay."""
+    settings = gateway_settings(docs)
+    assert settings["TRUSTED_PROXY_HOPS"] == "1"
+    uri = urlsplit(settings["RATE_LIMIT_STORAGE_URI"])
+    assert uri.scheme == "redis"
+    storage_from_string(settings["RATE_LIMIT_STORAGE_URI"])  # the pinned client is there
+    service = one(docs, "Service", uri.hostname)
+    assert service["spec"]["ports"][0]["port"] == (uri.port or 6379)
+    selector = service["spec"]["selector"]
+    (store,) = [
+        s
+        for s in objects(docs, "StatefulSet")
+        if selector.items() <= s["spec"]["template"]["metadata"]["labels"].items()
+    ]
+    pod_spec = store["spec"]["template"]["spec"]
+    assert hardening_problems(pod_spec) == []
+    (container,) = pod_spec["containers"]
+    assert container["livenessProbe"] and container["readinessProbe"]
+    (claim,) = store["spec"]["volumeClaimTemplates"]
+    assert {m["name"] for m in container["volumeMounts"]} == {claim["metadata"]["name"]}
+    # the default deny covers it; the gateway, and only the gateway, may reach it
+    assert store["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/part-of"] == "plenary"
+    policies = [p["spec"] for p in objects(docs, "NetworkPolicy")]
+    to_store = [
+        rule
+        for p in policies
+        if selector.items() <= p["podSelector"].get("matchLabels", {}).items()
+        for rule in p.get("ingress", [])
+    ]
+    assert [rule["from"] for rule in to_store] == [
+        [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "gateway"}}}]
+    ]
+    gateway_egress = [
+        rule
+        for p in policies
+        if p["podSelector"].get("matchLabels") == {"app.kubernetes.io/name": "gateway"}
+        for rule in p.get("egress", [])
+    ]
+    assert {"podSelector": {"matchLabels": selector}} in [
+        peer for rule in gateway_egress for peer in rule["to"]
+    ]
 
 
 # the ops endpoints answer inside the cluster only (probes, Prometheus)

@@ -11,17 +11,25 @@ from services.notifications.models import WebhookEndpoint
 
 HOOK = {"url": "http://127.0.0.1:9/hook", "events": ["lead.captured"]}
 LONG_ID = "x" * 65
+# not a cursor at all: Invalid (422)
 JUNK_CURSORS = [
     "garbage!",
     "x" * 501,
-    base64.urlsafe_b64encode(b'["yesterday", "n-1"]').decode(),
-    base64.urlsafe_b64encode(b'["2026-05-01T00:00:00", "n-1"]').decode(),  # naive
-    base64.urlsafe_b64encode(b'{"a": 1}').decode(),
-    base64.urlsafe_b64encode(b"[1, 2, 3]").decode(),
-    base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    base64.urlsafe_b64encode(b'["x", "n-12"]').decode(),  # padded: lists never pad
     123,
     ["2026-05-01T00:00:00+00:00", "n-1"],
 ]
+# of the published form, but handed out by no list: NotFound (404), no page there
+UNKNOWN_CURSORS = [
+    base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    for raw in (
+        b'["yesterday", "n-1"]',
+        b'["2026-05-01T00:00:00", "n-1"]',  # naive
+        b'{"a": 1}',
+        b"[1, 2, 3]",
+        b"\xff\xfe",
+    )
+] + ["AAAA", "A"]
 BAD_PAGES = [
     {"limit": 0},
     {"limit": -1},
@@ -46,6 +54,9 @@ def test_list_notifications_refuses_bad_input(notifications):
         with pytest.raises(Invalid) as refused:
             service.list_notifications("att-alice", **page)
         assert set(refused.value.errors) <= {"limit", "cursor"}, page
+    for cursor in UNKNOWN_CURSORS:
+        with pytest.raises(NotFound):
+            service.list_notifications("att-alice", cursor=cursor)
 
 
 @pytest.mark.parametrize(
@@ -112,4 +123,7 @@ def test_list_deliveries_refuses_bad_pages(notifications):
         with pytest.raises(Invalid) as refused:
             service.list_deliveries("exh-acme", webhook["id"], **page)
         assert set(refused.value.errors) <= {"limit", "cursor"}, page
+    for cursor in UNKNOWN_CURSORS:
+        with pytest.raises(NotFound):
+            service.list_deliveries("exh-acme", webhook["id"], cursor=cursor)
     assert service.list_deliveries("exh-acme", webhook["id"]) == {"items": [], "next_cursor": None}

@@ -129,9 +129,13 @@ def test_agenda_holders_small_pages_and_edges(sessions, talks):
         ("garbage!!", 10),
         ("", 10),
         (7, 10),
-        ("WyJhIiwgImIiXQ", 10),  # ["a", "b"]
     ],
 )
 def test_agenda_holders_refuses_bad_paging(sessions, talks, cursor, limit):
     with pytest.raises(Invalid):
         sessions.agenda_holders(talks[0], cursor=cursor, limit=limit)
+
+
+def test_agenda_holders_finds_no_page_at_a_cursor_it_did_not_hand_out(sessions, talks):
+    with pytest.raises(NotFound):
+        sessions.agenda_holders(talks[0], cursor="WyJhIiwgImIiXQ", limit=10)  # ["a", "b"]

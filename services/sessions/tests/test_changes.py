@@ -101,7 +101,6 @@ def test_a_moved_session_in_its_reminder_window_is_rescheduled(sessions, db):
         ({}, "_schema"),
         ({"status": "live"}, "status"),
         ({"title": ""}, "title"),
-        ({"track": "nope"}, "track"),
         ({"kind": "party"}, "kind"),
         ({"ends_at": "2030-05-04T07:00:00+00:00"}, "ends_at"),
         ({"starts_at": "2030-05-04T09:30:00+00:00"}, "ends_at"),

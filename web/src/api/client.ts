@@ -4,6 +4,9 @@ import createClient, { type Middleware } from "openapi-fetch";
 import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
+/** An IANA time zone, as the API lists them; a ticket type. */
+export type TimeZone = Schemas["EventPayload"]["time_zone"];
+export type TicketType = NonNullable<Schemas["Registration"]["ticket_type"]>;
 export type Role = "attendee" | "exhibitor" | "organizer";
 
 // Tokens live per tab in sessionStorage: never in a URL, gone when the tab closes.

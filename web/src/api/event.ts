@@ -1,7 +1,7 @@
 // The event itself (name, theme, days, time zone, contact, links), which the organizer
 // edits: GET /v1/event (public) and PUT /v1/event (organizer). A gateway that cannot
 // answer gives a neutral fallback, so no page breaks on it.
-import { ok, organizerApi, publicApi, type Schemas } from "./client";
+import { ok, organizerApi, publicApi, type Schemas, type TimeZone } from "./client";
 
 export type EventInfo = Schemas["EventDetails"] & { name: string; time_zone: string };
 export type EventLink = Schemas["EventLinkView"];
@@ -39,7 +39,7 @@ export async function saveEvent(event: EventInfo): Promise<EventInfo> {
     name: event.name,
     theme: event.theme ?? "",
     description: event.description ?? "",
-    time_zone: event.time_zone,
+    time_zone: event.time_zone as TimeZone,
     kickoff_day: event.kickoff_day || null,
     conference_days: event.conference_days ?? [],
     contact: {

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
-import { ok, publicApi, setToken, type Schemas } from "../api/client";
+import { ok, publicApi, setToken, type Schemas, type TimeZone } from "../api/client";
 import { Checkbox, ErrorNote, Field, Select } from "../components/ui";
 import { viewerZone } from "../format";
 
@@ -56,7 +56,7 @@ export function Register() {
         ...fields,
         ...(restricted && { ticket_code: ticket_code.trim() }),
         ticket_type: form.ticket_type as Schemas["Registration"]["ticket_type"],
-        time_zone: viewerZone,
+        time_zone: viewerZone as TimeZone,
         consent: { share_with_exhibitors: share, marketing },
       };
       // the same answer whether or not the address was registered: the mailed code proves it

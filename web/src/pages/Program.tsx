@@ -1,5 +1,5 @@
 import { Link, useSearchParams } from "react-router";
-import { attendeeApi, ok, publicApi, type Schemas } from "../api/client";
+import { attendeeApi, ok, publicApi, type Schemas, type TimeZone } from "../api/client";
 import { eventDays, loadEvent } from "../api/event";
 import { ErrorNote, Loading, Select } from "../components/ui";
 import { dayIn, formatDateTime, formatDay, formatTime, STATUS_LABELS, viewerZone } from "../format";
@@ -18,7 +18,7 @@ export default function Program() {
     () =>
       ok(
         publicApi.GET("/v1/sessions", {
-          params: { query: { limit: 200, ...(track && { track }), ...(day && { day, tz: zone }) } },
+          params: { query: { limit: 200, ...(track && { track }), ...(day && { day, tz: zone as TimeZone }) } },
         }),
       ),
     [track, day, zone],
