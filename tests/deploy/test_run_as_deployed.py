@@ -1,7 +1,14 @@
 """The services run the way the image runs them: the Dockerfile's ENTRYPOINT with the
 command of docker-compose.yml (the same as the Kubernetes args), configured only by the
-variables compose gives each one, against the local RabbitMQ and PostgreSQL. Only the
-addresses of rabbitmq, postgres and mailpit are pointed at their local counterparts."""
+variables compose gives each one, against the local PostgreSQL and a RabbitMQ node of the
+test's own (drills/broker.py). Only the addresses of rabbitmq, postgres and mailpit are
+pointed at their local counterparts.
+
+Why a node of its own: as deployed, the services declare quorum queues (QUEUE_TYPE), some
+150 of them. On the machine's shared node, long used by the suite's vhosts, that froze the
+whole node (no AMQP handshake for anyone, nothing logged) until the test's vhost was
+deleted, so this test failed and every test beside it stalled; a fresh node takes them in
+seconds."""
 
 import os
 import signal
@@ -14,6 +21,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from drills.broker import BrokerNode
 from plumbing.registry import BACKEND_SERVICES, SERVICES
 from plumbing.testing import SmtpSink, wait_until
 from tests.deploy.manifests import (
@@ -95,15 +103,17 @@ class LocalInfrastructure:
 
 
 @pytest.fixture
-def infrastructure(rabbit_config, tmp_path):
+def infrastructure(tmp_path):
     if os.environ.get("PLENARY_TEST_DATABASE") == "sqlite":
         pytest.skip("runs the services against PostgreSQL, as deployed")
-    busy = [port for port in range(8000, 8005) if listening(port)]
+    busy = [port for port in range(8000, 8006) if listening(port)]
     if busy:
         pytest.skip(f"the services' fixed ops ports are in use: {busy}")
-    local = LocalInfrastructure(rabbit_config["AMQP_URI"], tmp_path)
+    broker = BrokerNode().start()
+    local = LocalInfrastructure(f"amqp://guest:guest@{broker.amqp_host_port}/", tmp_path)
     yield local
     local.close()
+    broker.stop()
 
 
 class Containers:
