@@ -264,6 +264,13 @@ def build_world(api):
     world["spare_webhook_id"] = ok(api.post(f"{exhibitor}/webhooks", token=x, json=hook))["id"]
     ping = ok(api.post(f"{exhibitor}/webhooks/{world['webhook_id']}/ping", token=x))
     world["delivery_id"] = ping["id"]
+    deliveries = f"{exhibitor}/webhooks/{world['webhook_id']}/deliveries"
+
+    def ping_attempted():  # a delivery may be retried once it is no longer waiting
+        items = api.get(deliveries, token=x).json()["items"]
+        return any(d["id"] == ping["id"] and d["status"] != "pending" for d in items)
+
+    wait_until(ping_attempted, what="the ping's attempt")
     ok(api.put(f"/v1/me/agenda/{world['session_id']}", token=a))
     session = f"/v1/sessions/{world['session_id']}"
     world["message_id"] = ok(
