@@ -133,9 +133,11 @@ def main():
         pass
     except RunFailed as failure:
         say(failure.report())
-        status = 1
+        status, reason = 1, failure
     finally:
         stop(children)
+    if status:
+        say(f"stopped because {reason}")  # last, after the children's shutdown lines
     return status
 
 
