@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from plumbing.config import number_list
-from plumbing.db import create_db_engine
+from plumbing.db import create_db_engine, shared_engine
 from plumbing.events import utcnow
 from plumbing.observability import metrics
 from services.notifications import emails
@@ -62,7 +62,10 @@ def mail_engine(url):
     leave the ping's transaction open under it."""
     if url not in _engines:
         if url.startswith("sqlite"):
-            _engines[url] = create_db_engine(url)  # one writer anyway
+            # the process's one SQLite connection (plumbing.db: a second one would wait on
+            # SQLite's lock, not the green pool), each statement committed on its own
+            autocommitting = {"isolation_level": "AUTOCOMMIT"}
+            _engines[url] = shared_engine(url).execution_options(**autocommitting)
         else:
             _engines[url] = create_db_engine(url, pool_size=1, isolation_level="AUTOCOMMIT")
     return _engines[url]
