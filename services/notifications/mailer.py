@@ -147,8 +147,15 @@ def record_failed(db, batch, exc, permanent, retry_delays):
             log.error("parked email %s after %d attempt(s): %s", email.id, attempts, error)
             metrics.emails_sent.labels(FAILED).inc()
         else:
-            retry_at = utcnow() + timedelta(seconds=retry_delays[attempts - 1])
-            values = {"next_attempt_at": retry_at}
+            delay = retry_delays[attempts - 1]
+            values = {"next_attempt_at": utcnow() + timedelta(seconds=delay)}
+            log.warning(
+                "email %s not sent (attempt %d), again in %s s: %s",
+                email.id,
+                attempts,
+                delay,
+                error,
+            )
             metrics.emails_sent.labels("retrying").inc()
         record(db, email.id, attempts=attempts, last_error=error, **values)
 
