@@ -147,15 +147,8 @@ def record_failed(db, batch, exc, permanent, retry_delays):
             log.error("parked email %s after %d attempt(s): %s", email.id, attempts, error)
             metrics.emails_sent.labels(FAILED).inc()
         else:
-            delay = retry_delays[attempts - 1]
-            values = {"next_attempt_at": utcnow() + timedelta(seconds=delay)}
-            log.warning(
-                "email %s not sent (attempt %d), again in %s s: %s",
-                email.id,
-                attempts,
-                delay,
-                error,
-            )
+            retry_at = utcnow() + timedelta(seconds=retry_delays[attempts - 1])
+            values = {"next_attempt_at": retry_at}
             metrics.emails_sent.labels("retrying").inc()
         record(db, email.id, attempts=attempts, last_error=error, **values)
 
@@ -191,7 +184,10 @@ def send_one(db, smtp, email, mail_from, timeout, retry_delays):
         with eventlet.Timeout(timeout, TimeoutError(f"the send took over {timeout} s")):
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
-        record_failed(db, [email], exc, emails.is_permanent(exc), retry_delays)
+        permanent = emails.is_permanent(exc)
+        if not permanent:  # a timeout may come after SMTP took it: it may go twice
+            log.warning("email %s not sent (attempt %d): %r", email.id, email.attempts + 1, exc)
+        record_failed(db, [email], exc, permanent, retry_delays)
         return answered_about_message(exc)
     record_sent(db, email, time.monotonic() + OUTCOME_PATIENCE_SECONDS)
     return True
@@ -206,6 +202,7 @@ def send_batch(db, config, batch, lease_ends):
         with eventlet.Timeout(timeout, TimeoutError(f"no SMTP session within {timeout} s")):
             smtp = emails.connect(config)
     except (OSError, smtplib.SMTPException) as exc:
+        log.warning("%d email(s) not sent, no SMTP session: %r", len(batch), exc)
         record_failed(db, batch, exc, False, retry_delays)  # each of them backs off
         return
     try:
