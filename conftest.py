@@ -26,11 +26,14 @@ import pytest  # noqa: E402
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
 from sqlalchemy import MetaData, create_engine, text  # noqa: E402
 
+from plumbing import acks  # noqa: E402
 from plumbing.config import defaults  # noqa: E402
 from plumbing.db import create_db_engine  # noqa: E402
 from plumbing.events import new_envelope  # noqa: E402
 from plumbing.migrations import upgrade  # noqa: E402
 from plumbing.testing import SmtpSink, WebhookReceiver, free_port, publish_event  # noqa: E402
+
+acks.install()  # as `plenary run` does: a lost connection under an ack kills no container
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PLENARY_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

@@ -187,6 +187,9 @@ TEMPLATES = Templates()
 def base_env(extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLENARY_", "AMQP"))}
     env.update(FAST_SETTINGS)
+    # the checkout's code, whichever checkout the venv's editable install points at
+    # (a worktree sharing another's venv would otherwise drill the other's code)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.update({key: str(value) for key, value in extra.items()})
     return env
 

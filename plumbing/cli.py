@@ -25,11 +25,13 @@ def cmd_run(args):
     eventlet.monkey_patch()
     from nameko.cli.run import run
 
+    from plumbing import acks
     from plumbing.config import env_config
     from plumbing.observability import configure_logging
 
     config = env_config(args.service)
     configure_logging(args.service, config["LOG_LEVEL"], config["LOG_FORMAT"])
+    acks.install()
     run([load_service(args.service)], config)
 
 

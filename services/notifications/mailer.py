@@ -184,7 +184,10 @@ def send_one(db, smtp, email, mail_from, timeout, retry_delays):
         with eventlet.Timeout(timeout, TimeoutError(f"the send took over {timeout} s")):
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
-        record_failed(db, [email], exc, emails.is_permanent(exc), retry_delays)
+        permanent = emails.is_permanent(exc)
+        if not permanent:  # a timeout may come after SMTP took it: it may go twice
+            log.warning("email %s not sent (attempt %d): %r", email.id, email.attempts + 1, exc)
+        record_failed(db, [email], exc, permanent, retry_delays)
         return answered_about_message(exc)
     record_sent(db, email, time.monotonic() + OUTCOME_PATIENCE_SECONDS)
     return True
@@ -199,6 +202,7 @@ def send_batch(db, config, batch, lease_ends):
         with eventlet.Timeout(timeout, TimeoutError(f"no SMTP session within {timeout} s")):
             smtp = emails.connect(config)
     except (OSError, smtplib.SMTPException) as exc:
+        log.warning("%d email(s) not sent, no SMTP session: %r", len(batch), exc)
         record_failed(db, batch, exc, False, retry_delays)  # each of them backs off
         return
     try:

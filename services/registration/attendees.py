@@ -23,6 +23,7 @@ from contracts.rpc.registration import (
 )
 from plumbing.events import utcnow
 from plumbing.outbox import emit
+from plumbing.rpc import once_rpc
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import secret_hash
 from services.registration.accounts import (
@@ -46,7 +47,7 @@ PROFILE_FIELDS = (
 
 
 class AttendeeRpcs:
-    @rpc
+    @once_rpc  # it mails a code: a request delivered again mails nothing more
     def register(self, payload):
         """Register an attendee and mail them a login code to confirm the address; an
         address already registered gets a login code mailed to its owner instead. The

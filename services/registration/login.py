@@ -20,6 +20,7 @@ from contracts.events.registration import LoginLinkRequested, TokenRevoked
 from contracts.rpc.registration import LoginLinkRequestSchema, TokenRequestSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit
+from plumbing.rpc import once_rpc
 from plumbing.schemas import load_or_invalid
 from plumbing.tokens import secret_hash
 from services.registration.accounts import find_active_by_email, issue_token
@@ -74,7 +75,7 @@ def mail_login_code(db, config, attendee, code, code_hash, purpose):
 
 
 class LoginRpcs:
-    @rpc
+    @once_rpc  # it mails a code: a request delivered again mails nothing more
     def request_login_link(self, email):
         """Mail a one-time code to a registered address (through login_link_requested).
         Unknown addresses get the same silent answer after the same hashing work."""
