@@ -135,7 +135,15 @@ class Platform:
         self.ports.pop(service, None)
 
     def pids(self):
-        return {service: process.pid for service, (process, _) in self.processes.items()}
+        """Each service's process; a supervised one's children instead (``gateway.2``...)."""
+        pids = {}
+        for service, (process, _) in self.processes.items():
+            workers = children(process.pid)
+            if not workers:
+                pids[service] = process.pid
+            for n, pid in enumerate(workers):
+                pids[service if n == 0 else f"{service}.{n + 1}"] = pid
+        return pids
 
     def url(self, path=""):
         return f"http://127.0.0.1:{self.ports['gateway']}{path}"
@@ -186,6 +194,20 @@ class Broker:
             )
             self.started = False
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def children(pid):
+    """Pids of the live processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] not in "ZX":
+                found.append(int(entry.name))
+    return sorted(found)
 
 
 def healthy(port, path="/healthz"):
