@@ -95,6 +95,12 @@ def main(argv=None):
         help="GATEWAY_PROCESSES: gateway processes on one port",
     )
     parser.add_argument(
+        "--registration-capacity",
+        type=lambda value: None if value == "none" else int(value),
+        default=Settings.registration_capacity,
+        help="cap of the registered ticket type (none: unlimited)",
+    )
+    parser.add_argument(
         "--only",
         default=",".join(SCENARIOS),
         help=f"comma-separated scenarios to run (of {','.join(SCENARIOS)}); ceilings always",
@@ -105,7 +111,9 @@ def main(argv=None):
         parser.error(f"--only: unknown scenario {sorted(only - set(SCENARIOS))}")
     require_wrk()
     settings = replace(
-        SMOKE if options.smoke else Settings(), gateway_processes=options.gateway_processes
+        SMOKE if options.smoke else Settings(),
+        gateway_processes=options.gateway_processes,
+        registration_capacity=options.registration_capacity,
     )
     started = time.monotonic()
     results = run(settings, options.profile, only)

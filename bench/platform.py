@@ -26,6 +26,7 @@ ADMIN_DB = os.environ.get(
 )
 BACKENDS = ("registration", "sessions", "expo", "notifications")
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 ORGANIZER_TOKEN = "bench-organizer-token"
 
 
@@ -86,6 +87,8 @@ class Platform:
             "RATE_LIMIT_LOGIN_LINK": "100000000/minute",
             "RATE_LIMIT_AUTH_TOKEN": "100000000/minute",
             "STREAM_MAX_CONNECTIONS": "5000",
+            # this checkout's code, not the one the venv has installed (editable)
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         for service, url in self.db_urls.items():
             env[f"{service.upper()}_DATABASE_URL"] = url
