@@ -46,6 +46,8 @@ USER 10001:10001
 # notifications 8004, networking 8005
 EXPOSE 8000 8001 8002 8003 8004 8005
 # nameko stops its entrypoints on SIGTERM and waits for running workers (python is PID 1
-# and handles SIGTERM itself; the services start no child processes to reap).
+# and handles SIGTERM itself). With GATEWAY_PROCESSES=N the gateway's PID 1 is a small
+# supervisor (plumbing/supervisor.py): it starts N processes on port 8000, restarts one
+# that dies, reaps them, and passes SIGTERM on to all of them.
 ENTRYPOINT ["plenary"]
 CMD ["run", "gateway"]

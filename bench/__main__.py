@@ -35,11 +35,13 @@ RESULTS = Path(__file__).parent / "results"
 class Settings:
     repetitions: int = 3
     clients: int = 64  # wrk's connections in every HTTP figure
-    gateway_processes: int = 1  # gateway processes sharing the API port (SO_REUSEPORT)
+    gateway_processes: int = 2  # GATEWAY_PROCESSES: processes sharing the API port
     warmup_seconds: int = 3
     read_seconds: int = 6
     rpc_seconds: float = 5
     registration_seconds: int = 8
+    # the registered ticket type (non_member) capped this high; None: unlimited
+    registration_capacity: int | None = 1_000_000
     lead_seconds: int = 8
     drain_seconds: float = 30
     sessions: int = 120
@@ -87,7 +89,16 @@ def main(argv=None):
     parser.add_argument("--profile", action="store_true", help="py-spy every service")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument(
-        "--gateway-processes", type=int, default=1, help="gateway processes on one port"
+        "--gateway-processes",
+        type=int,
+        default=Settings.gateway_processes,
+        help="GATEWAY_PROCESSES: gateway processes on one port",
+    )
+    parser.add_argument(
+        "--registration-capacity",
+        type=lambda value: None if value == "none" else int(value),
+        default=Settings.registration_capacity,
+        help="cap of the registered ticket type (none: unlimited)",
     )
     parser.add_argument(
         "--only",
@@ -100,7 +111,9 @@ def main(argv=None):
         parser.error(f"--only: unknown scenario {sorted(only - set(SCENARIOS))}")
     require_wrk()
     settings = replace(
-        SMOKE if options.smoke else Settings(), gateway_processes=options.gateway_processes
+        SMOKE if options.smoke else Settings(),
+        gateway_processes=options.gateway_processes,
+        registration_capacity=options.registration_capacity,
     )
     started = time.monotonic()
     results = run(settings, options.profile, only)
@@ -179,11 +192,9 @@ def start_platform(platform, settings, smtp_port):
             SESSION_REMINDER_LEAD_SECONDS=settings.reminder_lead_seconds,
             SESSION_CLOCK_INTERVAL=settings.clock_interval,
         )
-    # several gateway processes share the port (the kernel spreads connections); they
-    # share a stream-ticket secret, as a pod's processes would
-    port = platform.start("gateway", STREAM_TICKET_SECRET=platform.run_id * 4)
-    for n in range(1, settings.gateway_processes):
-        platform.start("gateway", f"gateway{n + 1}", port, STREAM_TICKET_SECRET=platform.run_id * 4)
+    # `plenary run gateway` with GATEWAY_PROCESSES: the processes share the port (the
+    # kernel spreads connections) and the stream-ticket secret, as in a pod
+    platform.start("gateway", GATEWAY_PROCESSES=settings.gateway_processes)
     platform.wait_ready()
 
 

@@ -26,6 +26,7 @@ ADMIN_DB = os.environ.get(
 )
 BACKENDS = ("registration", "sessions", "expo", "notifications")
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 ORGANIZER_TOKEN = "bench-organizer-token"
 
 
@@ -86,6 +87,8 @@ class Platform:
             "RATE_LIMIT_LOGIN_LINK": "100000000/minute",
             "RATE_LIMIT_AUTH_TOKEN": "100000000/minute",
             "STREAM_MAX_CONNECTIONS": "5000",
+            # this checkout's code, not the one the venv has installed (editable)
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         for service, url in self.db_urls.items():
             env[f"{service.upper()}_DATABASE_URL"] = url
@@ -135,7 +138,15 @@ class Platform:
         self.ports.pop(service, None)
 
     def pids(self):
-        return {service: process.pid for service, (process, _) in self.processes.items()}
+        """Each service's process; a supervised one's children instead (``gateway.2``...)."""
+        pids = {}
+        for service, (process, _) in self.processes.items():
+            workers = children(process.pid)
+            if not workers:
+                pids[service] = process.pid
+            for n, pid in enumerate(workers):
+                pids[service if n == 0 else f"{service}.{n + 1}"] = pid
+        return pids
 
     def url(self, path=""):
         return f"http://127.0.0.1:{self.ports['gateway']}{path}"
@@ -186,6 +197,20 @@ class Broker:
             )
             self.started = False
             shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def children(pid):
+    """Pids of the live processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid and stat[0] not in "ZX":
+                found.append(int(entry.name))
+    return sorted(found)
 
 
 def healthy(port, path="/healthz"):

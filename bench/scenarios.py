@@ -121,6 +121,13 @@ MAILS_PER_REGISTRATION = 2
 
 def registration(platform, settings, mail_log):
     url = platform.url("/")
+    if settings.registration_capacity is not None:  # a capped type, as conferences sell
+        answer = requests.put(
+            platform.url("/v1/ticket-types/non_member"),
+            json={"capacity": settings.registration_capacity},
+            headers=ORGANIZER,
+        )
+        answer.raise_for_status()
     warm_up(url, settings, "register.lua", ("warm",))
     engine = platform.engine("registration")
     runs = []

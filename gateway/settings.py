@@ -38,4 +38,8 @@ SETTINGS = {
     # secret (and a shared RATE_LIMIT_STORAGE_URI, where spent tickets are recorded)
     "STREAM_TICKET_SECRET": "",
     "STREAM_TICKET_SECONDS": 60,
+    # processes of `plenary run gateway` sharing the port (SO_REUSEPORT), supervised:
+    # one process uses one core. They share STREAM_TICKET_SECRET (made for them if
+    # unset) and need a shared RATE_LIMIT_STORAGE_URI, as several replicas do
+    "GATEWAY_PROCESSES": 1,
 }

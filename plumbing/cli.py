@@ -1,6 +1,7 @@
 """``plenary``: the one command the image and the Makefile use.
 
 plenary run <service>        run registration|sessions|expo|notifications|networking|gateway
+  [--processes N]            N of them on one port, supervised (plumbing/supervisor.py)
 plenary migrate [service..]  apply each service's Alembic migrations
 plenary declare [service..]  declare the RabbitMQ queues the services consume from
 plenary dlq ...              list, inspect and replay dead-lettered messages
@@ -9,6 +10,7 @@ plenary mail ...             list, inspect and retry parked emails (notification
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 
@@ -20,9 +22,14 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 
 def cmd_run(args):
+    processes = args.processes
+    if processes is None:  # the setting (GATEWAY_PROCESSES, gateway/settings.py), else 1
+        processes = int(os.environ.get(f"{args.service.upper()}_PROCESSES") or 1)
+    if processes > 1:
+        return cmd_supervise(args.service, processes)
     import eventlet
 
-    eventlet.monkey_patch()
+    eventlet.monkey_patch()  # first: before anything imports socket or threading
     from nameko.cli.run import run
 
     from plumbing import acks
@@ -33,6 +40,17 @@ def cmd_run(args):
     configure_logging(args.service, config["LOG_LEVEL"], config["LOG_FORMAT"])
     acks.install()
     run([load_service(args.service)], config)
+
+
+def cmd_supervise(service, processes):
+    """The parent of ``processes`` children (not monkey-patched: it only waits on them)."""
+    from plumbing.config import env_config
+    from plumbing.observability import configure_logging
+    from plumbing.supervisor import supervise
+
+    config = env_config(service)
+    configure_logging(service, config["LOG_LEVEL"], config["LOG_FORMAT"])
+    return supervise(service, processes)
 
 
 def chosen_services(args):
@@ -68,6 +86,13 @@ def main(argv=None):
 
     run = commands.add_parser("run", help="run one service")
     run.add_argument("service", choices=sorted(SERVICES))
+    run.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="N processes sharing the port, supervised (default: GATEWAY_PROCESSES "
+        "for the gateway, else 1)",
+    )
     run.set_defaults(func=cmd_run)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

@@ -75,7 +75,8 @@ def new_envelope(schema_cls, data):
     """Validate ``data`` against the event's schema and wrap it in an envelope (a dict
     ready for JSON). Raises ValidationError: emitting a malformed event is a bug."""
     schema = schema_cls()
-    errors = schema.validate(schema.dump(data))
+    dumped = schema.dump(data)
+    errors = schema.validate(dumped)
     if errors:
         raise ValidationError(errors)
     return {
@@ -83,7 +84,7 @@ def new_envelope(schema_cls, data):
         "type": schema_cls.event_type,
         "occurred_at": utcnow().isoformat(),
         "version": schema_cls.version,
-        "data": schema.dump(data),
+        "data": dumped,
     }
 
 

@@ -59,17 +59,29 @@ REPORT_BACKLOG_EVERY_SECONDS = 10
 
 def emit(session, schema_cls, data):
     """Record an event in the current transaction; returns its envelope."""
-    envelope = new_envelope(schema_cls, data)
+    return emit_many(session, [(schema_cls, data)])[0]
+
+
+def emit_many(session, events):
+    """Record ``[(EventSchema, data), ...]`` in the current transaction with one INSERT,
+    in that order; returns their envelopes."""
+    envelopes = [new_envelope(schema_cls, data) for schema_cls, data in events]
+    correlation_id, now = current_correlation_id(), utcnow()
     session.execute(
         outbox_table.insert().values(
-            event_id=envelope["id"],
-            event_type=envelope["type"],
-            envelope=json.dumps(envelope),
-            correlation_id=current_correlation_id(),
-            created_at=utcnow(),
+            [
+                {
+                    "event_id": envelope["id"],
+                    "event_type": envelope["type"],
+                    "envelope": json.dumps(envelope),
+                    "correlation_id": correlation_id,
+                    "created_at": now,
+                }
+                for envelope in envelopes
+            ]
         )
     )
-    return envelope
+    return envelopes
 
 
 def event_exchange(service_name):

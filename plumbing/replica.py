@@ -12,7 +12,7 @@ The tables have their own metadata: only the services that keep a replica migrat
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, MetaData, String, delete, select
+from sqlalchemy import Boolean, MetaData, String, delete, exists, literal, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from plumbing.db import UtcDateTime, insert_ignoring_duplicates, upsertable_insert
@@ -49,9 +49,8 @@ class ErasedAttendee(ReplicaBase):
 
 def upsert(session, attendee, occurred_at):
     """Store an attendee's contact and consent (``attendee`` as registration's events
-    carry it) unless a newer fact is stored already. False if the attendee was erased."""
-    if is_erased(session, [attendee["attendee_id"]]):
-        return False
+    carry it) unless a newer fact is stored already. False if the attendee was erased.
+    On PostgreSQL one statement (the tombstone's check and the upsert); elsewhere two."""
     row = {
         "attendee_id": attendee["attendee_id"],
         "email": attendee["email"],
@@ -61,15 +60,37 @@ def upsert(session, attendee, occurred_at):
         "marketing": attendee["consent"]["marketing"],
         "updated_at": occurred_at,
     }
-    statement = upsertable_insert(session, AttendeeReplica).values(row)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["attendee_id"],
-            set_={column: statement.excluded[column] for column in row if column != "attendee_id"},
-            where=AttendeeReplica.updated_at <= statement.excluded.updated_at,
-        )
+    if session.get_bind().dialect.name != "postgresql":
+        if is_erased(session, [row["attendee_id"]]):
+            return False
+        session.execute(newest_wins(upsertable_insert(session, AttendeeReplica).values(row)))
+        return True
+    erased = (
+        select(ErasedAttendee.attendee_id)
+        .where(ErasedAttendee.attendee_id == row["attendee_id"])
+        .cte("erased")
     )
-    return True
+    columns = AttendeeReplica.__table__.c
+    values = select(*(literal(value, columns[name].type) for name, value in row.items())).where(
+        ~exists(select(erased.c.attendee_id))
+    )
+    stored = newest_wins(
+        upsertable_insert(session, AttendeeReplica).from_select(list(row), values)
+    ).cte("stored")
+    return session.scalar(select(~exists(select(erased.c.attendee_id))).add_cte(stored))
+
+
+def newest_wins(statement):
+    """``statement`` (an INSERT of a replica row) updating a stored row that is older."""
+    return statement.on_conflict_do_update(
+        index_elements=["attendee_id"],
+        set_={
+            column.name: statement.excluded[column.name]
+            for column in AttendeeReplica.__table__.c
+            if column.name not in ("attendee_id", "active")
+        },
+        where=AttendeeReplica.updated_at <= statement.excluded.updated_at,
+    )
 
 
 def deactivate(session, attendee_id, occurred_at):

@@ -2,8 +2,6 @@
 and consent, cancelling a registration."""
 
 from nameko.rpc import rpc
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from contracts.enums import (
     ATTENDEE_CANCELLED,
@@ -14,18 +12,24 @@ from contracts.enums import (
     RESTRICTED_TICKET_TYPES,
 )
 from contracts.errors import Conflict, Invalid, NotFound
-from contracts.events.registration import AttendeeCancelled, AttendeeRegistered, AttendeeUpdated
+from contracts.events.registration import (
+    AttendeeCancelled,
+    AttendeeRegistered,
+    AttendeeUpdated,
+    LoginLinkRequested,
+)
 from contracts.rpc.registration import (
     AttendeeSchema,
     CancellationArgs,
     ProfileChangeSchema,
     RegistrationSchema,
 )
+from plumbing.db import upsertable_insert
 from plumbing.events import utcnow
-from plumbing.outbox import emit
+from plumbing.outbox import emit, emit_many
 from plumbing.rpc import once_rpc
 from plumbing.schemas import load_args, load_or_invalid
-from plumbing.tokens import secret_hash
+from plumbing.tokens import new_id, secret_hash
 from services.registration.accounts import (
     TOKEN_PREFIX,
     find_active_by_email,
@@ -33,8 +37,9 @@ from services.registration.accounts import (
     normalized,
     revoke_access,
 )
-from services.registration.login import mail_login_code, new_login_code
-from services.registration.models import AccessToken, Attendee, TicketCode, TicketType
+from services.registration.login import add_login_code, mail_login_code, new_login_code
+from services.registration.models import AccessToken, Attendee, TicketCode
+from services.registration.seats import free_seat, has_seat, take_seat
 
 PROFILE_FIELDS = (
     "full_name",
@@ -51,20 +56,20 @@ class AttendeeRpcs:
     def register(self, payload):
         """Register an attendee and mail them a login code to confirm the address; an
         address already registered gets a login code mailed to its owner instead. The
-        answer (None) is the same either way, after the same work, so it tells no one
-        whether the address was registered; invalid input, a restricted ticket type
-        without a valid code and a sold-out type are refused before the address is
-        looked at, so they answer alike for both."""
+        answer (None) is the same either way, so it tells no one whether the address
+        was registered; invalid input, a restricted ticket type without a valid code and
+        a sold-out type are refused for both alike.
+
+        A new attendee costs five statements: the request's id (``once_rpc``), the
+        attendee (an INSERT that does nothing
+        for a known address), their login code, both events (one INSERT), and the seat
+        (``seats.take_seat``, last: a capped type's row stays locked until the commit)."""
         fields = load_or_invalid(RegistrationSchema, payload)
         ticket_code = usable_ticket_code(self.db, fields)
-        self._check_capacity(fields["ticket_type"])
         code, code_hash = new_login_code()
-        known = find_active_by_email(self.db, fields["email"])
-        if known is not None:
-            mail_login_code(self.db, self.config, known, code, code_hash, LOGIN_ALREADY_REGISTERED)
-            return None
         now = utcnow()
         attendee = Attendee(
+            id=new_id(),
             email=fields["email"].strip(),
             email_normalized=normalized(fields["email"]),
             ticket_type=fields["ticket_type"],
@@ -74,37 +79,54 @@ class AttendeeRpcs:
             marketing_at=now,
             status=ATTENDEE_REGISTERED,
             registered_at=now,
+            cancelled_at=None,
+            cancelled_by=None,
+            erased_at=None,
+            email_verified_at=None,
             **{name: fields.get(name) for name in PROFILE_FIELDS},
         )
-        try:
-            with self.db.begin_nested():
-                self.db.add(attendee)
-        except IntegrityError:  # registered meanwhile by a concurrent request: the same
-            known = find_active_by_email(self.db, fields["email"])
-            mail_login_code(self.db, self.config, known, code, code_hash, LOGIN_ALREADY_REGISTERED)
+        if not self._insert_new(attendee):  # the address is registered already
+            self._mail_owner(fields, code, code_hash)
             return None
         if ticket_code is not None:
             ticket_code.uses += 1
-        emit(self.db, AttendeeRegistered, {**event_contact(attendee), **registered(attendee)})
-        mail_login_code(self.db, self.config, attendee, code, code_hash, LOGIN_NEW_REGISTRATION)
+        login = add_login_code(
+            self.db, self.config, attendee, code, code_hash, LOGIN_NEW_REGISTRATION, now
+        )
+        emit_many(
+            self.db,
+            [
+                (AttendeeRegistered, {**event_contact(attendee), **registered(attendee)}),
+                (LoginLinkRequested, login),
+            ],
+        )
+        if not take_seat(self.db, attendee.ticket_type):
+            raise sold_out(attendee.ticket_type)  # rolls the attendee back
         return None
 
-    def _check_capacity(self, ticket_type):
-        query = select(TicketType.capacity).where(TicketType.name == ticket_type)
-        if self.db.scalars(query).one() is None:
-            return
-        # locked and read again: registrations of a limited type take turns, so two
-        # cannot take the last seat (an unlimited type takes no lock)
-        capacity = self.db.scalars(query.with_for_update()).one()
-        if capacity is None:
-            return
-        taken = self.db.scalar(
-            select(func.count())
-            .select_from(Attendee)
-            .where(Attendee.ticket_type == ticket_type, Attendee.status == ATTENDEE_REGISTERED)
+    def _insert_new(self, attendee):
+        """INSERT the attendee unless their address is registered (or being registered
+        by a concurrent request, which this waits for); True if inserted. ``attendee``
+        stays out of the session: it only carries the values."""
+        values = {
+            column.key: getattr(attendee, column.key) for column in Attendee.__table__.columns
+        }
+        inserted = self.db.scalar(
+            upsertable_insert(self.db, Attendee.__table__)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["email_normalized"])
+            .returning(Attendee.id)
         )
-        if taken >= capacity:
-            raise Conflict(f"No {ticket_type} tickets are left.", {"ticket_type": ["sold out"]})
+        return inserted is not None
+
+    def _mail_owner(self, fields, code, code_hash):
+        """A known address: refused alike if the type is sold out, else its owner gets a
+        login code (nothing if they cancelled in between)."""
+        if not has_seat(self.db, fields["ticket_type"]):
+            raise sold_out(fields["ticket_type"])
+        known = find_active_by_email(self.db, fields["email"])
+        if known is not None:
+            mail_login_code(self.db, self.config, known, code, code_hash, LOGIN_ALREADY_REGISTERED)
 
     @rpc
     def authenticate(self, token):
@@ -173,6 +195,7 @@ class AttendeeRpcs:
             attendee.cancelled_by = args["cancelled_by"]
             attendee.email_normalized = None
             revoke_access(self.db, attendee.id, now)
+            free_seat(self.db, attendee.ticket_type)
             emit(
                 self.db,
                 AttendeeCancelled,
@@ -214,6 +237,10 @@ def usable_ticket_code(db, fields):
             {"ticket_code": ["missing, unknown, expired or used up"]},
         )
     return row
+
+
+def sold_out(ticket_type):
+    return Conflict(f"No {ticket_type} tickets are left.", {"ticket_type": ["sold out"]})
 
 
 def event_contact(attendee):

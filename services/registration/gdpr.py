@@ -3,13 +3,14 @@
 from nameko.rpc import rpc
 from sqlalchemy import delete, select
 
-from contracts.enums import ATTENDEE_ERASED
+from contracts.enums import ATTENDEE_ERASED, ATTENDEE_REGISTERED
 from contracts.events.registration import AttendeeErased
 from contracts.rpc.registration import AttendeeSchema
 from plumbing.events import utcnow
 from plumbing.outbox import emit, forget_attendee
 from services.registration.accounts import find_attendee
 from services.registration.models import AccessToken, LoginCode
+from services.registration.seats import free_seat
 
 
 class GdprRpcs:
@@ -53,11 +54,14 @@ class GdprRpcs:
         if attendee.status == ATTENDEE_ERASED:
             return None
         now = utcnow()
+        held_a_seat = attendee.status == ATTENDEE_REGISTERED
         self.db.execute(delete(AccessToken).where(AccessToken.attendee_id == attendee.id))
         self.db.execute(delete(LoginCode).where(LoginCode.attendee_id == attendee.id))
         forget_attendee(self.db, attendee.id)
         anonymize(attendee, now)
         emit(self.db, AttendeeErased, {"attendee_id": attendee.id, "erased_at": now})
+        if held_a_seat:
+            free_seat(self.db, attendee.ticket_type)
         return None
 
 

@@ -48,6 +48,14 @@ def mail_login_code(db, config, attendee, code, code_hash, purpose):
     live = db.scalars(select(LoginCode.id).where(LoginCode.attendee_id == attendee.id)).all()
     if len(live) >= int(config["LOGIN_CODE_MAX_LIVE"]):
         return
+    login = add_login_code(db, config, attendee, code, code_hash, purpose, now)
+    emit(db, LoginLinkRequested, login)
+
+
+def add_login_code(db, config, attendee, code, code_hash, purpose, now):
+    """Add the code's row (its hash) to the session; returns the data of the
+    login_link_requested event that mails it, for the caller to emit. A new attendee
+    has no codes yet: registering adds theirs without ``mail_login_code``'s checks."""
     expires_at = now + timedelta(seconds=float(config["LOGIN_CODE_TTL_SECONDS"]))
     db.add(
         LoginCode(
@@ -59,19 +67,15 @@ def mail_login_code(db, config, attendee, code, code_hash, purpose):
         )
     )
     fragment = urlencode({"email": attendee.email, "code": code})
-    emit(
-        db,
-        LoginLinkRequested,
-        {
-            "purpose": purpose,
-            "attendee_id": attendee.id,
-            "email": attendee.email,
-            "full_name": attendee.full_name,
-            "code": code,
-            "link": f"{config['PUBLIC_URL']}/login#{fragment}",
-            "expires_at": expires_at,
-        },
-    )
+    return {
+        "purpose": purpose,
+        "attendee_id": attendee.id,
+        "email": attendee.email,
+        "full_name": attendee.full_name,
+        "code": code,
+        "link": f"{config['PUBLIC_URL']}/login#{fragment}",
+        "expires_at": expires_at,
+    }
 
 
 class LoginRpcs:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contracts.enums import ATTENDEE_REGISTERED
@@ -13,12 +13,18 @@ class Base(DeclarativeBase):
 
 
 class TicketType(Base):
-    """One of the six ticket types (seeded by the migrations); no capacity is no limit."""
+    """One of the six ticket types (seeded by the migrations); no capacity is no limit.
+
+    ``taken`` counts the type's registered attendees while it has a capacity
+    (``seats.py``): a registration takes a seat with one guarded UPDATE instead of
+    counting attendees under a lock. An unlimited type's count is not kept up (that
+    would make its registrations queue on this row); setting a capacity counts again."""
 
     __tablename__ = "ticket_types"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class Attendee(Base):

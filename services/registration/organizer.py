@@ -25,6 +25,7 @@ from plumbing.pagination import keyset, keyset_page
 from plumbing.schemas import load_args, load_or_invalid
 from plumbing.tokens import new_secret, secret_hash
 from services.registration.models import Attendee, TicketCode, TicketType
+from services.registration.seats import set_capacity
 
 TICKET_CODE_PREFIX = "ptc_"
 
@@ -72,7 +73,7 @@ class OrganizerRpcs:
         registrations already made refuses new ones and cancels none."""
         name = load_args(TicketTypeArgs, ticket_type=ticket_type)["ticket_type"]
         capacity = load_or_invalid(TicketTypeChangeSchema, {"capacity": capacity})["capacity"]
-        self.db.get(TicketType, name, with_for_update=True).capacity = capacity
+        set_capacity(self.db, name, capacity)
         return next(t for t in self.ticket_types() if t["ticket_type"] == name)
 
     @rpc
