@@ -153,8 +153,9 @@ def test_a_capacity_set_while_registrations_are_in_flight_counts_them(registrati
     assert taken == registered == 40
 
 
-def test_a_registration_costs_four_statements(registration, database_url):
-    """The attendee, the login code, both events, the seat (plus BEGIN and COMMIT)."""
+def test_a_registration_costs_five_statements(registration, database_url):
+    """The request's id (once_rpc), the attendee, the login code, both events, the seat
+    (plus BEGIN and COMMIT)."""
     registration.set_ticket_capacity("member", 100)
     statements = []
 
@@ -169,6 +170,7 @@ def test_a_registration_costs_four_statements(registration, database_url):
             del statements[:]
             registration.register(body(n, ticket_type))
             assert [s[:3] for s in statements] == [
+                ["INSERT", "INTO", "processed_events"],
                 ["INSERT", "INTO", "attendees"],
                 ["INSERT", "INTO", "login_codes"],
                 ["INSERT", "INTO", "outbox"],
