@@ -32,9 +32,10 @@ def queue_depth(amqp_uri, name):
         return queue.queue_declare(passive=True).message_count
 
 
-def test_list_show_and_replay(rabbit_config, monkeypatch, capsys):
+def test_list_show_and_replay(rabbit_config, pytestconfig, monkeypatch, capsys):
     amqp_uri = rabbit_config["AMQP_URI"]
     monkeypatch.setenv("AMQP_URI", amqp_uri)
+    monkeypatch.setenv("RABBITMQ_API_URI", pytestconfig.getoption("RABBIT_API_URI"))
     park(amqp_uri, {"id": "evt-1", "type": "attendee_registered"})
 
     def listed():
