@@ -40,14 +40,14 @@ def add_mails(db, count):
     db.commit()
 
 
-def notifications(rabbit_config, database_url, sink, tmp_path):
+def notifications(rabbit_config, database_url, sink, tmp_path, lease_seconds=3):
     env = {
         "AMQP_URI": rabbit_config["AMQP_URI"],
         "NOTIFICATIONS_DATABASE_URL": database_url("notifications"),
         "SMTP_PORT": sink.port,
         "OUTGOING_POLL_INTERVAL": "0.2",
         # the mail in flight at the kill (and those leased with it) go again after this
-        "EMAIL_LEASE_SECONDS": "3",
+        "EMAIL_LEASE_SECONDS": str(lease_seconds),
         "SMTP_TIMEOUT_SECONDS": "1",
     }
     run_plenary(["declare", "notifications"], env)
@@ -87,7 +87,10 @@ def test_kill_9_inside_a_leased_batch_sends_its_unsent_rows_once(
     mails = 120  # more than one lease's batch
     db = db_session("notifications")
     add_mails(db, mails)
-    service = notifications(rabbit_config, database_url, sink, tmp_path).start()
+    # a lease long enough to outlast fifteen sends on a loaded machine: with 3 s, the
+    # batch's lease had run out before the kill once (0 rows found leased)
+    service = notifications(rabbit_config, database_url, sink, tmp_path, lease_seconds=15)
+    service.start()
     try:
         wait_until(lambda: len(sink.lines()) >= 15, 30, "fifteen mails accepted")
         service.kill()

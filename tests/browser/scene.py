@@ -110,9 +110,16 @@ def register_in_browser(journey, smtp_sink, email, name, organization):
 def sign_in_as(page, token):
     """Start the tab signed in as the attendee whose token the API handed out."""
     page.goto("/")
+    # as the app's own setToken does: store it, then tell the page (a page that had
+    # already rendered stayed signed out until something else re-rendered it)
     page.evaluate(
-        "([key, token]) => sessionStorage.setItem(key, token)", [ATTENDEE_TOKEN_KEY, token]
+        """([key, token]) => {
+            sessionStorage.setItem(key, token);
+            window.dispatchEvent(new Event("plenary-auth"));
+        }""",
+        [ATTENDEE_TOKEN_KEY, token],
     )
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def add_faq(api, question, answer, category):
