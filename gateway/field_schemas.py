@@ -118,7 +118,9 @@ def field_constraints(self, field, **kwargs):
     """apispec attribute function: the JSON Schema of what ``field`` refuses."""
     if is_time_zone_field(field):
         return {"enum": sorted(registration.TIME_ZONES)}
-    if {sessions.within_program_years, sessions.PROGRAM_DAYS} & set(field.validators):
+    if {sessions.within_program_years, sessions.PROGRAM_DAYS, sessions.EVENT_DAYS} & set(
+        field.validators
+    ):
         return {"pattern": "^20[0-9]{2}-"}  # sessions.PROGRAM_YEARS, as written
     if isinstance(field, fields.Dict) and field.key_field is not None:
         choices = [v.choices for v in field.key_field.validators if isinstance(v, validate.OneOf)]

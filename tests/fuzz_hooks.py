@@ -36,6 +36,17 @@ def ends_after_start(body):
     return start is None or end is None or end > start
 
 
+def kickoff_comes_first(body):
+    """The event: a kickoff_day comes before the first of the conference_days."""
+    if not isinstance(body, dict):
+        return True
+    kickoff = day(body.get("kickoff_day"))
+    days = body.get("conference_days")
+    days = [day(d) for d in days] if isinstance(days, list) else []
+    days = [d for d in days if d is not None]
+    return kickoff is None or not days or kickoff < min(days)
+
+
 def slots_last_sensibly(body):
     """Meetings between attendees: each slot lasts MEETING_MIN..MAX_MINUTES."""
     slots = body.get("slots") if isinstance(body, dict) else None
@@ -75,6 +86,7 @@ def a_bounded_range(query):
 
 
 BODY_RULES = {
+    ("PUT", "/v1/event"): kickoff_comes_first,
     ("POST", "/v1/sessions"): ends_after_start,
     ("PATCH", "/v1/sessions/{session_id}"): ends_after_start,
     ("POST", "/v1/me/meetings"): slots_last_sensibly,
