@@ -386,7 +386,7 @@ class NetworkingRoutes:
     @api(
         "PUT",
         "/v1/me/blocks/<attendee_id>",
-        "Block an attendee: each disappears for the other everywhere",
+        "Block an attendee: each disappears for the other everywhere (403 for oneself)",
         "safety",
         auth="attendee",
         response=BlockSchema,
@@ -411,7 +411,7 @@ class NetworkingRoutes:
     @api(
         "POST",
         "/v1/reports",
-        "Report a person or a message to the organizers",
+        "Report a person or a message to the organizers (403 for oneself or one's own message)",
         "safety",
         auth="attendee",
         body=ReportPayload,

@@ -288,7 +288,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Visit a booth, download a resource or request a meeting */
+        /** Visit a booth, download a resource or request a meeting (404 for a product_id that is not one of the booth's) */
         post: operations["post_v1_exhibitors_exhibitor_id_interactions"];
         delete?: never;
         options?: never;
@@ -617,7 +617,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Block an attendee: each disappears for the other everywhere */
+        /** Block an attendee: each disappears for the other everywhere (403 for oneself) */
         put: operations["put_v1_me_blocks_attendee_id"];
         post?: never;
         /** Unblock an attendee */
@@ -1239,7 +1239,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report a person or a message to the organizers */
+        /** Report a person or a message to the organizers (403 for oneself or one's own message) */
         post: operations["post_v1_reports"];
         delete?: never;
         options?: never;
