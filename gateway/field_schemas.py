@@ -4,17 +4,19 @@ refused and schema-violating ones accepted).
 
 apispec knows marshmallow's own validators (lengths, ranges, ``OneOf``, ``Regexp``);
 this adds Plenary's fields: NUL refused everywhere (``Text``), single-line and
-multi-line text (``plumbing.fields``), text that must not be blank once trimmed, and
-IANA time zones. Patterns use Python's regex syntax (``\\uXXXX`` escapes), as
-schemathesis and hypothesis read them.
+multi-line text (``plumbing.fields``), text that must not be blank (or shorter than its
+minimum) once trimmed, URLs without control or format characters, the keys a dict
+takes, and IANA time zones. Patterns use Python's regex syntax (``\\uXXXX`` escapes),
+as schemathesis and hypothesis read them.
 """
 
 import functools
 import sys
 import unicodedata
 
-from marshmallow import validate
+from marshmallow import fields, validate
 
+from contracts.enums import RESTRICTED_TICKET_TYPES
 from contracts.rpc import expo, networking, registration, sessions
 from plumbing import fields as plenary_fields
 
@@ -62,17 +64,29 @@ def refused_characters(multi_line):
 
 
 @functools.cache
-def text_pattern(kind, not_blank):
+def text_pattern(kind, min_solid):
     """``kind``: "text" (no NUL), "single" (one printable line), "multi" (several lines;
-    a browser's \\r\\n counts as \\n). ``not_blank``: something is left once trimmed."""
+    a browser's \\r\\n counts as \\n). ``min_solid``: how long the text is at least once
+    trimmed (0: anything, 1: not blank, 2: two characters or more, from its first to its
+    last that is not a space)."""
     refused = {"text": frozenset("\x00")}.get(kind) or refused_characters(kind == "multi")
     allowed = char_class(refused)
     if kind == "multi":
         allowed = f"(?:{allowed}|\\r\\n)"
-    if not not_blank:
+    if not min_solid:
         return f"^{allowed}*$"
     solid = char_class(set(refused) | SPACES)
-    return f"^{allowed}*{solid}{allowed}*$"
+    if min_solid == 1:
+        return f"^{allowed}*{solid}{allowed}*$"
+    return f"^{allowed}*{solid}{allowed}{{{min_solid - 2},}}{solid}{allowed}*$"
+
+
+@functools.cache
+def url_pattern(require_tld):
+    """A URL as the field takes it: its pattern, with the path's characters narrowed to
+    what ``refuse_unprintable`` lets through (no control or format characters)."""
+    path_char = char_class(refused_characters(multi_line=False) | SPACES)
+    return plenary_fields.url_pattern(require_tld, path_char)
 
 
 def trims(field):
@@ -81,11 +95,15 @@ def trims(field):
     return isinstance(field, (plenary_fields.SingleLine, plenary_fields.TrimmedText))
 
 
-def must_not_be_blank(field):
+def min_solid(field):
+    """How long ``field`` must be once trimmed (a field that does not trim: 1 when it
+    must not be blank, else 0)."""
     minimum = max(
         (v.min or 0 for v in field.validators if isinstance(v, validate.Length)), default=0
     )
-    return plenary_fields.not_blank in field.validators or (trims(field) and minimum >= 1)
+    if trims(field):
+        return max(minimum, 1 if plenary_fields.not_blank in field.validators else 0)
+    return 1 if plenary_fields.not_blank in field.validators else 0
 
 
 def has_pattern(field):
@@ -100,8 +118,15 @@ def field_constraints(self, field, **kwargs):
     """apispec attribute function: the JSON Schema of what ``field`` refuses."""
     if is_time_zone_field(field):
         return {"enum": sorted(registration.TIME_ZONES)}
-    if {sessions.within_program_years, sessions.PROGRAM_DAYS} & set(field.validators):
+    if {sessions.within_program_years, sessions.PROGRAM_DAYS, sessions.EVENT_DAYS} & set(
+        field.validators
+    ):
         return {"pattern": "^20[0-9]{2}-"}  # sessions.PROGRAM_YEARS, as written
+    if isinstance(field, fields.Dict) and field.key_field is not None:
+        choices = [v.choices for v in field.key_field.validators if isinstance(v, validate.OneOf)]
+        return {"propertyNames": {"enum": list(choices[0])}} if choices else {}
+    if isinstance(field, plenary_fields.Url):
+        return {"pattern": url_pattern(field.require_tld)}
     if not isinstance(field, plenary_fields.Text) or has_pattern(field):
         return {}
     if isinstance(field, plenary_fields.SingleLine):
@@ -110,7 +135,7 @@ def field_constraints(self, field, **kwargs):
         kind = "multi"
     else:
         kind = "text"
-    return {"pattern": text_pattern(kind, must_not_be_blank(field))}
+    return {"pattern": text_pattern(kind, min_solid(field))}
 
 
 # Rules across fields, said in JSON Schema where it can say them. Those it cannot (an
@@ -118,6 +143,17 @@ def field_constraints(self, field, **kwargs):
 # tests/fuzz_hooks.py keeps the fuzzer's valid cases within them.
 AT_LEAST_ONE = {"minProperties": 1}
 SCHEMA_RULES = {
+    registration.RegistrationSchema: {
+        "allOf": [
+            {
+                "if": {
+                    "required": ["ticket_type"],
+                    "properties": {"ticket_type": {"enum": list(RESTRICTED_TICKET_TYPES)}},
+                },
+                "then": {"required": ["ticket_code"]},
+            }
+        ]
+    },
     registration.ProfileChangeSchema: AT_LEAST_ONE,
     sessions.SessionChangesSchema: AT_LEAST_ONE,
     sessions.MessageChangesSchema: AT_LEAST_ONE,

@@ -49,6 +49,8 @@ class Route:
     many: bool = False
     status: int = 200
     errors: list = field(default_factory=list)
+    # a path parameter's schema where it is narrower than an id (see openapi.py)
+    path_schemas: dict = field(default_factory=dict)
 
 
 ROUTES: list[Route] = []

@@ -157,7 +157,7 @@ def operation(route, path):
             "in": "path",
             "name": name,
             "required": True,
-            "schema": PATH_PARAMETERS.get(name, ID_PARAMETER),
+            "schema": route.path_schemas.get(name) or PATH_PARAMETERS.get(name, ID_PARAMETER),
         }
         for name in PATH_PARAMETER.findall(route.path)
     ]

@@ -96,16 +96,28 @@ _PORT = (
     r"(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}"
     r"|[1-9][0-9]{0,3}))?"
 )
-_PATH = r"(?:/[^\s\x00]*|\?[^\s\x00]+)?"
-# the URLs Plenary takes, as a pattern OpenAPI publishes and the field enforces (within
-# what marshmallow's check takes): http(s), a host name with a top-level domain
-URL_PATTERN = rf"^https?://{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}{_PORT}{_PATH}$"
+# a character of a URL's path and query as the pattern publishes it: no space, no NUL
+# (the field refuses control and format characters too, see Url; the published document
+# names them: gateway.field_schemas)
+URL_PATH_CHAR = r"[^\s\x00]"
 _IPV6 = r"\[[0-9A-Fa-f]*:[0-9A-Fa-f:]+\]"
-# ... or, where the host may be any (webhooks: checked by address), a name, IPv4 or IPv6
-LOCAL_URL_PATTERN = (
-    rf"^https?://(?:{_LABEL}(?:\.{_LABEL})*|{_OCTET}(?:\.{_OCTET}){{3}}|{_IPV6})"
-    rf"{_PORT}{_PATH}$"
-)
+
+
+def url_pattern(require_tld=True, path_char=URL_PATH_CHAR):
+    """The URLs Plenary takes: http(s), a host name with a top-level domain, or (where
+    the host may be any: webhooks, checked by address) a name, IPv4 or IPv6; a port; a
+    path or a query of ``path_char``."""
+    path = rf"(?:/{path_char}*|\?{path_char}+)?"
+    if require_tld:
+        host = rf"{_LABEL}(?:\.{_LABEL})*\.[A-Za-z]{{2,63}}"
+    else:
+        host = rf"(?:{_LABEL}(?:\.{_LABEL})*|{_OCTET}(?:\.{_OCTET}){{3}}|{_IPV6})"
+    return rf"^https?://{host}{_PORT}{path}$"
+
+
+# the patterns the field enforces (within what marshmallow's check takes)
+URL_PATTERN = url_pattern(require_tld=True)
+LOCAL_URL_PATTERN = url_pattern(require_tld=False)
 
 
 class Url(Text, fields.Url):

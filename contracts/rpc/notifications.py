@@ -145,7 +145,7 @@ class WebhookSchema(Schema):
     contact_email = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     failing_since = fields.AwareDateTime(allow_none=True)
-    disabled_at = fields.AwareDateTime()
+    disabled_at = fields.AwareDateTime(allow_none=True)
 
 
 class RotatedSecretSchema(Schema):
@@ -170,9 +170,9 @@ class CreatedWebhookSchema(Schema):
 
 class AttemptSchema(Schema):
     attempted_at = fields.AwareDateTime()
-    status_code = fields.Integer()
+    status_code = fields.Integer(allow_none=True, metadata={"description": "null: no answer"})
     latency_ms = fields.Integer()
-    error = fields.String()
+    error = fields.String(allow_none=True)
 
 
 class DeliverySchema(Schema):
@@ -181,4 +181,6 @@ class DeliverySchema(Schema):
     status = fields.String()
     attempts = fields.List(fields.Nested(AttemptSchema))
     created_at = fields.AwareDateTime()
-    next_attempt_at = fields.AwareDateTime()
+    next_attempt_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "null: no attempt is due"}
+    )

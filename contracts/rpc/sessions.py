@@ -154,6 +154,7 @@ class EventPayload(Schema):
         fields.Date(validate=EVENT_DAYS),
         load_default=list,
         validate=validate.Length(max=EVENT_MAX_DAYS),
+        metadata={"uniqueItems": True, "description": "each day once"},
     )
     contact = fields.Nested(EventContactSchema, load_default=dict)
     links = fields.List(

@@ -28,12 +28,13 @@ class AttendeeRoutes:
         "Register an attendee: 202 and a login code mailed to the address, whether new "
         "(a code to confirm it) or already registered (a code for its owner), so the "
         "answer tells no one who is registered; exchange the code at POST /v1/auth/token "
-        "(409 when the ticket type is sold out; a restricted type needs a ticket_code)",
+        "(409 when the ticket type is sold out; a restricted type needs a ticket_code, "
+        "403 when the code is unknown, expired, used up or for another type)",
         "attendees",
         body=RegistrationSchema,
         response=RegistrationAcceptedSchema,
         status=202,
-        errors=[409, 413, 422, 429],
+        errors=[403, 409, 413, 422, 429],
     )
     def register(self, request):
         self.rate_limits.check(request, "registration")

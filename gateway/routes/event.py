@@ -22,7 +22,8 @@ class EventRoutes:
     @api(
         "PUT",
         "/v1/event",
-        "Describe the event (the whole of it; what is left out takes its default)",
+        "Describe the event (the whole of it; what is left out takes its default); "
+        "a kickoff_day comes before the first of the conference_days",
         "event",
         auth="organizer",
         body=EventPayload,

@@ -182,7 +182,8 @@ class ExpoRoutes:
     @api(
         "POST",
         "/v1/exhibitors/<exhibitor_id>/interactions",
-        "Visit a booth, download a resource or request a meeting",
+        "Visit a booth, download a resource or request a meeting (404 for a product_id "
+        "that is not one of the booth's)",
         "expo",
         auth="attendee",
         body=InteractionInputSchema,

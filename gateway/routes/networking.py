@@ -53,12 +53,12 @@ from contracts.rpc.networking import (
 )
 from gateway.http import api, cacheable, created, read_json, read_query
 from gateway.schemas import PageQuery, cursor_field, page_of
-from plumbing.fields import Text, TrimmedText
+from plumbing.fields import SingleLine, Text
 
 
 class DirectoryQuery(PageQuery):
     cursor = cursor_field(DIRECTORY_CURSOR_LENGTH)
-    q = TrimmedText(
+    q = SingleLine(  # as networking's DirectoryQuery: one printable line, trimmed
         validate=validate.Length(min=DIRECTORY_MIN_QUERY, max=100),
         metadata={"description": f"name or organization, at least {DIRECTORY_MIN_QUERY} chars"},
     )
@@ -156,11 +156,13 @@ class NetworkingRoutes:
     @api(
         "PUT",
         "/v1/me/profile",
-        "Set my networking profile; listed: false takes me out of the directory at once",
+        "Set my networking profile; listed: false takes me out of the directory at once "
+        "(404 for an interest not on GET /v1/networking/interests)",
         "directory",
         auth="attendee",
         body=ProfilePayload,
         response=MyProfileSchema,
+        errors=[404],
     )
     def put_my_profile(self, request):
         me = self.me_actor(request)
@@ -384,7 +386,7 @@ class NetworkingRoutes:
     @api(
         "PUT",
         "/v1/me/blocks/<attendee_id>",
-        "Block an attendee: each disappears for the other everywhere",
+        "Block an attendee: each disappears for the other everywhere (403 for oneself)",
         "safety",
         auth="attendee",
         response=BlockSchema,
@@ -409,7 +411,7 @@ class NetworkingRoutes:
     @api(
         "POST",
         "/v1/reports",
-        "Report a person or a message to the organizers",
+        "Report a person or a message to the organizers (403 for oneself or one's own message)",
         "safety",
         auth="attendee",
         body=ReportPayload,

@@ -1,7 +1,7 @@
 """Organizer tools over registrations: search, CSV export, cancellation, erasure,
 ticket types and their capacity, statistics."""
 
-from contracts.enums import BY_ORGANIZER
+from contracts.enums import BY_ORGANIZER, RESTRICTED_TICKET_TYPES
 from contracts.rpc.registration import (
     AttendeeFiltersSchema,
     AttendeeSchema,
@@ -130,6 +130,7 @@ class OrganizerRoutes:
         response=TicketCodeSchema,
         status=201,
         errors=[413, 422],
+        path_schemas={"ticket_type": {"type": "string", "enum": list(RESTRICTED_TICKET_TYPES)}},
     )
     def issue_ticket_code(self, request, ticket_type):
         self.require_organizer(request)

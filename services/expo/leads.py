@@ -10,7 +10,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from contracts.enums import DOWNLOAD, MEETING_PENDING, MEETING_REQUEST, VISIT
-from contracts.errors import Invalid
+from contracts.errors import NotFound
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingRequested
 from contracts.rpc.expo import (
     AnalyticsArgs,
@@ -66,8 +66,8 @@ def visitor_hash(exhibitor_id, day, attendee_id):
 
 def check_product(exhibitor, product_id):
     if product_id is not None and all(p.id != product_id for p in exhibitor.products):
-        raise Invalid(
-            "The product is not one of this exhibitor's.",
+        raise NotFound(
+            "No such product at this booth.",
             {"product_id": ["Not a product of this exhibitor."]},
         )
 

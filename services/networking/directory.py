@@ -3,7 +3,7 @@
 from nameko.rpc import rpc
 from sqlalchemy import Text, cast, delete, not_, or_, select
 
-from contracts.errors import Invalid
+from contracts.errors import NotFound
 from contracts.rpc.networking import (
     DirectoryEntrySchema,
     DirectoryProfileSchema,
@@ -122,8 +122,8 @@ class DirectoryRpcs:
         known = set(self.db.scalars(select(Interest.id)))
         unknown = [interest for interest in fields["interests"] if interest not in known]
         if unknown:
-            raise Invalid(
-                "The request is not valid.",
+            raise NotFound(
+                "No such interest: choose from GET /v1/networking/interests.",
                 {"interests": [f"Not an interest of this event: {', '.join(unknown)}."]},
             )
         chosen = fields.pop("interests")

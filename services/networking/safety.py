@@ -7,7 +7,7 @@ and cancels their meetings.  A silenced attendee still reads but cannot write.""
 from nameko.rpc import rpc
 from sqlalchemy import and_, delete, or_, select
 
-from contracts.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, NotFound
 from contracts.rpc.networking import (
     BlockSchema,
     IdArgs,
@@ -49,7 +49,7 @@ class SafetyRpcs:
         me = people.me(self.db, actor)
         other = people.person(self.db, attendee_id)
         if other.attendee_id == me.attendee_id:
-            raise Invalid("You cannot block yourself.", {"attendee_id": ["yourself"]})
+            raise Forbidden("You cannot block yourself.", {"attendee_id": ["yourself"]})
         now = utcnow()
         row = {"blocker_id": me.attendee_id, "blocked_id": other.attendee_id, "created_at": now}
         insert_ignoring_duplicates(self.db, Block.__table__, [row], ["blocker_id", "blocked_id"])
@@ -114,7 +114,7 @@ class SafetyRpcs:
         else:
             people.person(self.db, reported)
         if reported == me.attendee_id:
-            raise Invalid("You cannot report yourself.", {"attendee_id": ["yourself"]})
+            raise Forbidden("You cannot report yourself.", {"attendee_id": ["yourself"]})
         report = Report(
             reporter_id=me.attendee_id,
             attendee_id=reported,

@@ -11,7 +11,7 @@ from contracts.enums import (
     LOGIN_NEW_REGISTRATION,
     RESTRICTED_TICKET_TYPES,
 )
-from contracts.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from contracts.events.registration import (
     AttendeeCancelled,
     AttendeeRegistered,
@@ -220,21 +220,27 @@ def live_token(db, token):
 
 def usable_ticket_code(db, fields):
     """The ticket code row (locked) a restricted ticket type needs, or None for a public
-    type; Invalid when the code is missing, unknown, expired, used up or for another type."""
-    if fields["ticket_type"] not in RESTRICTED_TICKET_TYPES:
+    type. Invalid (422) when the code is missing: the request breaks a documented rule;
+    Forbidden (403) when it is unknown, expired, used up or for another type: the request
+    is well formed, but the code does not entitle it to the type."""
+    ticket_type = fields["ticket_type"]
+    if ticket_type not in RESTRICTED_TICKET_TYPES:
         return None
-    row = None
-    if fields.get("ticket_code"):
-        row = db.get(TicketCode, secret_hash(fields["ticket_code"]), with_for_update=True)
+    if not fields.get("ticket_code"):
+        raise Invalid(
+            f"The {ticket_type} ticket type needs a code from the organizers.",
+            {"ticket_code": ["required for this ticket type"]},
+        )
+    row = db.get(TicketCode, secret_hash(fields["ticket_code"]), with_for_update=True)
     if (
         row is None
-        or row.ticket_type != fields["ticket_type"]
+        or row.ticket_type != ticket_type
         or row.uses >= row.max_uses
         or (row.expires_at is not None and row.expires_at <= utcnow())
     ):
-        raise Invalid(
-            f"The {fields['ticket_type']} ticket type needs a valid code from the organizers.",
-            {"ticket_code": ["missing, unknown, expired or used up"]},
+        raise Forbidden(
+            f"This code does not give a {ticket_type} ticket.",
+            {"ticket_code": ["unknown, expired, used up or for another ticket type"]},
         )
     return row
 

@@ -61,9 +61,9 @@ def test_opting_out_removes_me_at_once(networking, listed):
         networking.request_connection(viewer, {"attendee_id": ada["attendee_id"]})
 
 
-def test_unknown_interests_are_refused_and_nothing_changes(networking, listed):
+def test_unknown_interests_are_not_found_and_nothing_changes(networking, listed):
     ada = listed("Ada Archivist", job_title="Registrar")
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(NotFound) as refused:  # a well-formed id that names no interest
         networking.put_my_profile(ada, {"listed": True, "interests": ["astrology"]})
     assert "interests" in refused.value.errors
     assert networking.get_my_profile(ada)["job_title"] == "Registrar"

@@ -79,6 +79,21 @@ def test_a_block_hides_each_from_the_other_everywhere(networking, listed, connec
         networking.send_direct_message(ada, {"to": ben["attendee_id"], "body": "?"})
 
 
+def test_blocking_or_reporting_oneself_is_forbidden(networking, listed, connect):
+    # a well-formed request this caller may not make (403), not an invalid one (422)
+    ada, ben = listed("Ada Archivist"), listed("Ben Curator")
+    with pytest.raises(Forbidden) as blocked:
+        networking.block(ada, ada["attendee_id"])
+    assert "attendee_id" in blocked.value.errors
+    with pytest.raises(Forbidden):
+        networking.report(ada, {"attendee_id": ada["attendee_id"], "reason": "spam"})
+    connect(ada, ben)
+    mine = networking.send_direct_message(ada, {"to": ben["attendee_id"], "body": "Hi"})
+    with pytest.raises(Forbidden):  # my own message names me
+        networking.report(ada, {"message_id": mine["id"], "reason": "spam"})
+    assert networking.list_blocks(ada) == [] and networking.list_reports()["items"] == []
+
+
 def test_reports_go_to_the_organizers_queue(networking, listed, connect):
     ada, ben = listed("Ada Archivist"), listed("Ben Curator")
     connect(ada, ben)

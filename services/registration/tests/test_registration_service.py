@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from contracts.errors import Conflict, Invalid, NotFound
+from contracts.errors import Conflict, Forbidden, Invalid, NotFound
 from plumbing.events import utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import LoginCodeTap, count_rows, outbox_envelopes, wait_until
@@ -87,8 +87,10 @@ def test_a_known_email_answers_alike_and_mails_its_owner(registration, db_sessio
 
 @pytest.mark.parametrize("ticket_type", ["speaker", "exhibitor_staff", "complimentary"])
 def test_a_restricted_ticket_type_needs_a_code(registration, db_session, ticket_type):
-    for body in ({}, {"ticket_code": "ptc_guessed"}):
-        with pytest.raises(Invalid) as refused:
+    # without a code the request breaks the documented rule (422); with a code that
+    # gives no such ticket it is well formed but not entitled to the type (403)
+    for body, error in (({}, Invalid), ({"ticket_code": "ptc_guessed"}, Forbidden)):
+        with pytest.raises(error) as refused:
             registration.register({**ALICE, "ticket_type": ticket_type, **body})
         assert "ticket_code" in refused.value.errors
     db = db_session("registration")
@@ -107,9 +109,9 @@ def test_a_ticket_code_is_stored_hashed_and_used_up(registration, db_session):
     registration.register(body)
     registration.register(body)  # the same address again: answered alike, no use spent
     registration.register({**body, "email": "bob@example.org"})
-    with pytest.raises(Invalid):
+    with pytest.raises(Forbidden):
         registration.register({**body, "email": "carol@example.org"})  # used up
-    with pytest.raises(Invalid):  # a code is for its own ticket type only
+    with pytest.raises(Forbidden):  # a code is for its own ticket type only
         registration.register({**body, "email": "dan@example.org", "ticket_type": "speaker"})
     [complimentary] = [
         t for t in registration.ticket_types() if t["ticket_type"] == "complimentary"
@@ -129,7 +131,7 @@ def test_invalid_ticket_code_requests_are_refused(registration, ticket_type, req
 def test_an_expired_ticket_code_is_refused(registration):
     past = (utcnow() - timedelta(minutes=1)).isoformat()
     issued = registration.issue_ticket_code("speaker", {"expires_at": past})
-    with pytest.raises(Invalid):
+    with pytest.raises(Forbidden):
         registration.register({**ALICE, "ticket_type": "speaker", "ticket_code": issued["code"]})
 
 

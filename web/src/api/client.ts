@@ -7,6 +7,8 @@ export type Schemas = components["schemas"];
 /** An IANA time zone, as the API lists them; a ticket type. */
 export type TimeZone = Schemas["EventPayload"]["time_zone"];
 export type TicketType = NonNullable<Schemas["Registration"]["ticket_type"]>;
+/** A ticket type that needs an organizer's code (the only ones codes are issued for). */
+export type RestrictedTicketType = paths["/v1/ticket-types/{ticket_type}/codes"]["post"]["parameters"]["path"]["ticket_type"];
 export type Role = "attendee" | "exhibitor" | "organizer";
 
 // Tokens live per tab in sessionStorage: never in a URL, gone when the tab closes.

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, NavLink, Route, Routes } from "react-router";
-import { download, ok, organizerApi, publicApi, setToken, type Schemas, type TicketType } from "../api/client";
+import { download, ok, organizerApi, publicApi, setToken, type RestrictedTicketType, type Schemas } from "../api/client";
 import { eventDays, loadEvent, saveEvent, type EventInfo } from "../api/event";
 import { Checkbox, DayChart, ErrorNote, Field, Loading, Select, TextArea } from "../components/ui";
 import { formatDateTime, isoToLocalInput, localInputToIso, STATUS_LABELS } from "../format";
@@ -179,7 +179,7 @@ function TicketCodes() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     try {
-      const path = { ticket_type: ticketType as TicketType };
+      const path = { ticket_type: ticketType as RestrictedTicketType };
       setIssued(await ok(organizerApi.POST("/v1/ticket-types/{ticket_type}/codes", { params: { path }, body: { max_uses: Number(uses) } })));
       setError(null);
     } catch (err) {
