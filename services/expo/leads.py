@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from nameko.rpc import rpc
-from sqlalchemy import case, distinct, func, select, update
+from sqlalchemy import bindparam, case, distinct, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from contracts.enums import DOWNLOAD, MEETING_PENDING, MEETING_REQUEST, VISIT
@@ -74,22 +74,63 @@ def check_product(exhibitor, product_id):
         )
 
 
+# the lead path's two statements built once (bind parameters): building a SELECT with
+# its join, or an upsert with its ``excluded`` alias, costs more CPU than sending it
+_statements = {}
+
+
+def exhibitor_and_contact_query(with_products):
+    key = ("exhibitor_and_contact", with_products)
+    if key not in _statements:
+        query = (
+            select(Exhibitor, AttendeeReplica)
+            .select_from(Exhibitor)
+            .outerjoin(AttendeeReplica, AttendeeReplica.attendee_id == bindparam("attendee_id"))
+            .where(Exhibitor.id == bindparam("exhibitor_id"))
+        )
+        if with_products:
+            query = query.options(joinedload(Exhibitor.product_rows))
+        _statements[key] = query
+    return _statements[key]
+
+
 def exhibitor_and_contact(session, exhibitor_id, attendee_id, with_products):
     """(the exhibitor, the attendee's replicated contact or None) in one SELECT, with the
     exhibitor's products if asked; NotFound if there is no such exhibitor."""
     exhibitor_id = load_args(ExhibitorIdArgs, exhibitor_id=exhibitor_id)["exhibitor_id"]
-    query = (
-        select(Exhibitor, AttendeeReplica)
-        .select_from(Exhibitor)
-        .outerjoin(AttendeeReplica, AttendeeReplica.attendee_id == attendee_id)
-        .where(Exhibitor.id == exhibitor_id)
+    row = (
+        session.execute(
+            exhibitor_and_contact_query(with_products),
+            {"exhibitor_id": exhibitor_id, "attendee_id": attendee_id},
+        )
+        .unique()
+        .first()
     )
-    if with_products:
-        query = query.options(joinedload(Exhibitor.product_rows))
-    row = session.execute(query).unique().first()
     if row is None:
         raise NotFound("No such exhibitor.")
     return row[0], row[1]
+
+
+LEAD_COLUMNS = ("id", "exhibitor_id", "attendee_id", "score", "created_at", "updated_at")
+
+
+def lead_upsert(session):
+    """INSERT ... ON CONFLICT (exhibitor_id, attendee_id) DO UPDATE (the newer updated_at)
+    RETURNING id, score, for the session's backend (PostgreSQL or SQLite)."""
+    key = ("lead_upsert", session.get_bind().dialect.name)
+    if key not in _statements:
+        table = Lead.__table__
+        insert = upsertable_insert(session, table).values(
+            {name: bindparam(name) for name in LEAD_COLUMNS}
+        )
+        newer = insert.excluded.updated_at
+        _statements[key] = insert.on_conflict_do_update(
+            index_elements=["exhibitor_id", "attendee_id"],
+            set_={
+                "updated_at": case((table.c.updated_at < newer, newer), else_=table.c.updated_at)
+            },
+        ).returning(table.c.id, table.c.score)
+    return _statements[key]
 
 
 def upsert_lead(session, exhibitor_id, attendee_id, now, first_score):
@@ -97,21 +138,10 @@ def upsert_lead(session, exhibitor_id, attendee_id, now, first_score):
     exhibitor, created with ``first_score`` (its first interaction's) or, if there is one,
     touched (``updated_at``); either way locked for this transaction. One statement."""
     lead_id = new_id()
-    table = Lead.__table__
-    insert = upsertable_insert(session, table).values(
-        id=lead_id,
-        exhibitor_id=exhibitor_id,
-        attendee_id=attendee_id,
-        score=first_score,
-        created_at=now,
-        updated_at=now,
-    )
-    newer = insert.excluded.updated_at
-    statement = insert.on_conflict_do_update(
-        index_elements=["exhibitor_id", "attendee_id"],
-        set_={"updated_at": case((table.c.updated_at < newer, newer), else_=table.c.updated_at)},
-    ).returning(table.c.id, table.c.score)
-    stored_id, stored_score = session.execute(statement).one()
+    row = (lead_id, exhibitor_id, attendee_id, first_score, now, now)
+    stored_id, stored_score = session.execute(
+        lead_upsert(session), dict(zip(LEAD_COLUMNS, row, strict=True))
+    ).one()
     return stored_id, stored_score, stored_id == lead_id
 
 
