@@ -48,7 +48,7 @@ class Settings:
     exhibitors: int = 200
     holders: int = 20_000
     streams: int = 1_000
-    lead_attendees: int = 2_000
+    lead_attendees: int = 500  # visitors drawn by the leads scenario (tokens warmed)
     mail_window_seconds: float = 10
     broker_messages: int = 20_000
     batch_rows: int = 50_000

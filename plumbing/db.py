@@ -108,6 +108,9 @@ def create_db_engine(url, pool_size=10, **options):
     # the whole pool, and the worker's error is retried like any other (events, RPCs).
     event.listen(engine, "checkin", _note_checkin)
     event.listen(engine, "checkout", _ping_if_idle)
+    if url.get_driver_name() == "psycopg2":
+        event.listen(engine, "do_execute", _send_deferred)
+        event.listen(engine, "checkin", _drop_deferred)
     return engine
 
 
@@ -135,6 +138,55 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+# -- statements sent together ------------------------------------------------------------
+
+DEFERRED = "plenary_deferred"  # an execution option, and the connection's buffer of them
+
+
+def send_together(session, statements):
+    """Execute ``statements`` (Core statements, in order, in the session's transaction) in
+    one round trip on psycopg2; returns the last one's result (the others' are empty).
+
+    psycopg2 binds parameters on the client, so each statement but the last is rendered
+    with its own (``cursor.mogrify``, the driver's quoting) instead of sent, and the last
+    goes out with them, ``;``-separated: PostgreSQL runs them in order, as one round trip,
+    and answers the last. Use it for statements whose results are not needed (inserts of
+    rows whose ids are known): an error in any fails the transaction, reported on the
+    last. On SQLite (in process: no round trips) and other drivers, one by one. Pending
+    ORM changes are flushed first."""
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.driver != "psycopg2" or len(statements) < 2:
+        results = [session.execute(statement) for statement in statements]
+        return results[-1] if results else None
+    try:
+        with session.no_autoflush:
+            for statement in statements[:-1]:
+                session.execute(statement, execution_options={DEFERRED: "keep"})
+            return session.execute(statements[-1], execution_options={DEFERRED: "send"})
+    finally:
+        connection.info.pop(DEFERRED, None)
+
+
+def _send_deferred(cursor, statement, parameters, context):
+    """psycopg2's ``do_execute`` for send_together: keeps the statements it defers, and
+    sends them with its last."""
+    deferred = context.execution_options.get(DEFERRED)
+    if deferred is None:
+        return False
+    kept = context.connection.info.setdefault(DEFERRED, [])
+    kept.append(cursor.mogrify(statement, parameters))
+    if deferred == "keep":
+        return True
+    del context.connection.info[DEFERRED]
+    cursor.execute(b";\n".join(kept))
+    return True
+
+
+def _drop_deferred(_dbapi_connection, record):
+    record.info.pop(DEFERRED, None)  # never carried into another checkout
 
 
 def upsertable_insert(session, table):

@@ -65,23 +65,29 @@ def emit(session, schema_cls, data):
 def emit_many(session, events):
     """Record ``[(EventSchema, data), ...]`` in the current transaction with one INSERT,
     in that order; returns their envelopes."""
+    statement, envelopes = outbox_insert(events)
+    session.execute(statement)
+    return envelopes
+
+
+def outbox_insert(events):
+    """(the INSERT that records ``[(EventSchema, data), ...]``, their envelopes), for a
+    caller that executes it with others (``plumbing.db.send_together``)."""
     envelopes = [new_envelope(schema_cls, data) for schema_cls, data in events]
     correlation_id, now = current_correlation_id(), utcnow()
-    session.execute(
-        outbox_table.insert().values(
-            [
-                {
-                    "event_id": envelope["id"],
-                    "event_type": envelope["type"],
-                    "envelope": json.dumps(envelope),
-                    "correlation_id": correlation_id,
-                    "created_at": now,
-                }
-                for envelope in envelopes
-            ]
-        )
+    statement = outbox_table.insert().values(
+        [
+            {
+                "event_id": envelope["id"],
+                "event_type": envelope["type"],
+                "envelope": json.dumps(envelope),
+                "correlation_id": correlation_id,
+                "created_at": now,
+            }
+            for envelope in envelopes
+        ]
     )
-    return envelopes
+    return statement, envelopes
 
 
 def event_exchange(service_name):

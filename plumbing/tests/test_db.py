@@ -5,7 +5,7 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from plumbing import db as db_module
@@ -104,3 +104,75 @@ def test_an_idle_connection_the_server_dropped_is_replaced(database_url, monkeyp
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT pg_backend_pid()")) != first_pid
     engine.dispose()
+
+
+@pytest.fixture
+def notes_session(database_url):
+    from sqlalchemy.orm import Session
+
+    engine = create_db_engine(database_url("registration"), pool_size=1)
+    notes_metadata.create_all(engine)
+    session = Session(engine)
+    yield session
+    session.close()
+    notes_metadata.drop_all(engine)
+    engine.dispose()
+
+
+def round_trips(engine):
+    """The statements that reach the driver: a deferred one (send_together) does not."""
+    sent = []
+
+    def note(_conn, _cursor, statement, _parameters, context, _executemany):
+        if context.execution_options.get(db_module.DEFERRED) != "keep":
+            sent.append(statement.split()[0])
+
+    event.listen(engine, "before_cursor_execute", note)
+    return sent
+
+
+TRICKY = ["100% 'quoted'; DROP TABLE notes; --", 'back\\slash "double" %(body)s', "ünïcödé ✓"]
+
+
+def test_statements_sent_together_run_in_order_in_one_round_trip(notes_session):
+    engine = notes_session.get_bind()
+    sent = round_trips(engine)
+    result = db_module.send_together(
+        notes_session,
+        [
+            notes.insert().values(id=1, body=TRICKY[0]),
+            notes.insert().values(id=2, body=TRICKY[1]),
+            notes.update().where(notes.c.id == 1).values(body=notes.c.body + "!"),
+            notes.insert().values(id=3, body=TRICKY[2]).returning(notes.c.id, notes.c.body),
+        ],
+    )
+    if engine.dialect.driver == "psycopg2":  # the query psycopg2 sent: all four
+        assert result.cursor.query.count(b";\nINSERT") == 1 + 1
+        assert result.cursor.query.count(b";\nUPDATE") == 1
+    assert result.all() == [(3, TRICKY[2])]  # the last statement's answer
+    notes_session.commit()
+    rows = notes_session.execute(select(notes.c.id, notes.c.body).order_by(notes.c.id)).all()
+    assert rows == [(1, TRICKY[0] + "!"), (2, TRICKY[1]), (3, TRICKY[2])]
+    if engine.dialect.driver == "psycopg2":
+        assert sent == ["INSERT", "SELECT"], sent  # the four, then the SELECT
+    else:
+        assert len(sent) == 5  # SQLite: one by one (in process, no round trips)
+
+
+def test_a_failing_statement_sent_together_fails_them_all_and_leaves_nothing_behind(
+    notes_session,
+):
+    from sqlalchemy.exc import IntegrityError
+
+    notes_session.execute(notes.insert().values(id=1, body="first"))
+    notes_session.commit()
+    with pytest.raises(IntegrityError):
+        db_module.send_together(
+            notes_session,
+            [notes.insert().values(id=2, body="second"), notes.insert().values(id=1, body="dup")],
+        )
+    notes_session.rollback()
+    # the connection keeps no deferred statement: the next one runs alone
+    notes_session.execute(notes.insert().values(id=4, body="fourth"))
+    notes_session.commit()
+    assert notes_session.scalars(select(notes.c.id).order_by(notes.c.id)).all() == [1, 4]

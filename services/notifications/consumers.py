@@ -195,12 +195,8 @@ class EventConsumers:
 
     @consume(LeadCaptured)
     def on_lead_captured(self, event):
-        attendee_id = event.data["attendee"]["attendee_id"]
-        if not lead_notices.lead_is_withdrawn(self.db, attendee_id, event.occurred_at):
-            webhooks.queue_deliveries(self.db, event, "lead.captured", LeadCaptured)
+        lead_notices.queue_lead_deliveries(self.db, event, "lead.captured", LeadCaptured)
 
     @consume(LeadUpdated)
     def on_lead_updated(self, event):
-        attendee_id = event.data["attendee"]["attendee_id"]
-        if not lead_notices.lead_is_withdrawn(self.db, attendee_id, event.occurred_at):
-            webhooks.queue_deliveries(self.db, event, "lead.updated", LeadUpdated)
+        lead_notices.queue_lead_deliveries(self.db, event, "lead.updated", LeadUpdated)

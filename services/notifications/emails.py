@@ -4,11 +4,13 @@ Each email ``<name>`` has ``templates/<name>.txt`` (first line: the subject; the
 the text body) and ``templates/<name>.html`` (the HTML body, autoescaped).
 """
 
+import secrets
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from plumbing.config import flag
 from plumbing.fields import unprintable
@@ -33,13 +35,53 @@ def render(name, **context):
     return subject.strip(), text_body.lstrip("\n"), html_body
 
 
+def renderer(name, context, field):
+    """``value -> render(name, **context, field=value)`` for many values, the templates
+    rendered once: a random marker stands for ``field``, and each value takes its place
+    (HTML-escaped in the HTML body, as autoescape does). The first value is also rendered
+    for real and compared: a template that does more with the field than print it (a
+    filter, a test) is then rendered for each value, as before."""
+    marker = f"PLENARY{secrets.token_hex(12)}"
+    once = render(name, **context, **{field: marker})
+    per_value = rendered_first = False
+
+    def rendered(value):
+        nonlocal per_value, rendered_first
+        if per_value:
+            return render(name, **context, **{field: value})
+        subject, text_body, html_body = once
+        result = (
+            subject.replace(marker, value),
+            text_body.replace(marker, value),
+            html_body.replace(marker, str(escape(value))),
+        )
+        if not rendered_first:
+            rendered_first = True
+            real = render(name, **context, **{field: value})
+            if real != result:
+                per_value = True
+                return real
+        return result
+
+    return rendered
+
+
 def email_row(
-    to_address, name, context, dedupe_key, now, attendee_id=None, send_at=None, secret=None
+    to_address,
+    name,
+    context,
+    dedupe_key,
+    now,
+    attendee_id=None,
+    send_at=None,
+    secret=None,
+    rendered=None,
 ):
     """A row for ``outgoing_emails``: sent by the email timer from ``send_at`` (or now).
     ``secret`` (a login code) is kept out of the stored bodies: the context holds
-    SECRET_MARKER where it goes, and build_message fills it in."""
-    subject, text_body, html_body = render(name, **context)
+    SECRET_MARKER where it goes, and build_message fills it in. ``rendered``: the
+    (subject, text, html) already rendered (``renderer``), else rendered from ``context``."""
+    subject, text_body, html_body = rendered or render(name, **context)
     return {
         "id": new_id(),
         "attendee_id": attendee_id,

@@ -13,7 +13,7 @@ from contracts.live import LiveNotification
 from contracts.rpc.notifications import PREFERENCE_DEFAULTS
 from plumbing import replica
 from plumbing.consumer import consume
-from plumbing.db import insert_ignoring_duplicates, upsertable_insert
+from plumbing.db import upsertable_insert
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.replica import AttendeeReplica
@@ -120,29 +120,45 @@ def notify(session, live, attendee_ids, kind, title, body, data, dedupe_key, sta
     ]
     insert_feed_items(session, live, items)
     by_email = [a for a in recipients if wants(preferences.get(a), kind, "email")]
+    if not by_email:
+        return
     context = {"kind": kind, "title": title, "body": body}
+    letter = emails.renderer("notification", context, "full_name")  # once a batch
+    addressed = session.execute(
+        select(AttendeeReplica.attendee_id, AttendeeReplica.email, AttendeeReplica.full_name)
+        .where(AttendeeReplica.attendee_id.in_(by_email), AttendeeReplica.active)
+        .order_by(AttendeeReplica.attendee_id)
+    )
     rows = [
         emails.email_row(
-            attendee.email,
+            email,
             "notification",
-            {**context, "full_name": attendee.full_name},
-            f"{dedupe_key}:{attendee.attendee_id}",
+            context,
+            f"{dedupe_key}:{attendee_id}",
             now,
-            attendee_id=attendee.attendee_id,
-            send_at=reminder_time(starts_at, preferences.get(attendee.attendee_id)),
+            attendee_id=attendee_id,
+            send_at=reminder_time(starts_at, preferences.get(attendee_id)),
+            rendered=letter(full_name),
         )
-        for attendee in session.scalars(
-            select(AttendeeReplica).where(
-                AttendeeReplica.attendee_id.in_(by_email), AttendeeReplica.active
-            )
-        )
+        for attendee_id, email, full_name in addressed
     ]
     queue_emails(session, rows)
 
 
 def queue_emails(session, rows):
-    """Queue emails for the email timer; one whose dedupe key is queued already is skipped."""
-    insert_ignoring_duplicates(session, OutgoingEmail.__table__, rows, ["dedupe_key"])
+    """Queue emails for the email timer; one whose dedupe key is queued already is skipped.
+    Many rows go as one executemany, compiled once and sent as multi-row INSERTs: the
+    RETURNING is what makes SQLAlchemy batch them (insertmanyvalues; without it, an INSERT
+    with ON CONFLICT is sent row by row, a round trip each)."""
+    if not rows:
+        return
+    table = OutgoingEmail.__table__
+    statement = (
+        upsertable_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
+    session.execute(statement, rows)
 
 
 def reminder_time(starts_at, preferences):
@@ -157,11 +173,12 @@ def insert_feed_items(session, live, items):
     if not items:
         return
     table = Notification.__table__
+    # executemany ... RETURNING: compiled once, sent as multi-row INSERTs (insertmanyvalues)
     inserted = session.execute(
         upsertable_insert(session, table)
-        .values(items)
         .on_conflict_do_nothing(index_elements=["attendee_id", "dedupe_key"])
-        .returning(table.c.attendee_id, table.c.id)
+        .returning(table.c.attendee_id, table.c.id),
+        items,
     ).all()
     if not inserted:
         return

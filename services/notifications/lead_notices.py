@@ -12,10 +12,10 @@ subscribe to (the law, not a preference), unless disabled meanwhile.
 import json
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, or_, select
 
-from plumbing import replica
 from plumbing.db import insert_ignoring_duplicates
+from plumbing.replica import AttendeeReplica, ErasedAttendee
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from services.notifications.webhooks import delivery_row
 
@@ -52,14 +52,38 @@ def retract_deliveries(session, attendee_id, notice_type, event):
     session.expire_all()
 
 
-def lead_is_withdrawn(session, attendee_id, occurred_at):
-    """True when a lead event about ``attendee_id`` comes after their data was withdrawn
-    or erased here (a late event must not bring the person back to the exhibitor)."""
-    if replica.is_erased(session, [attendee_id]):
-        return True
-    contact = replica.get(session, attendee_id)
-    return (
-        contact is not None
-        and not contact.share_with_exhibitors
-        and contact.updated_at >= occurred_at
+def withdrawn(attendee_id, occurred_at):
+    """SQL: true when a lead event about ``attendee_id`` that occurred at ``occurred_at``
+    comes after their data was withdrawn or erased here (a late event must not bring the
+    person back to the exhibitor)."""
+    erased = exists().where(ErasedAttendee.attendee_id == attendee_id)
+    withdrew_since = exists().where(
+        AttendeeReplica.attendee_id == attendee_id,
+        AttendeeReplica.share_with_exhibitors.is_(False),
+        AttendeeReplica.updated_at >= occurred_at,
+    )
+    return or_(erased, withdrew_since)
+
+
+def queue_lead_deliveries(session, event, webhook_event_type, schema_cls):
+    """``webhooks.queue_deliveries`` for a lead event, unless its attendee withdrew: one
+    SELECT (the exhibitor's live endpoints, each row saying whether the event is too
+    late) and one INSERT (``test_a_lead_costs_two_statements_for_its_deliveries``)."""
+    data = schema_cls().dump(event.data)
+    attendee_id = event.data["attendee"]["attendee_id"]
+    found = session.execute(
+        select(WebhookEndpoint, withdrawn(attendee_id, event.occurred_at)).where(
+            WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
+            WebhookEndpoint.disabled_at.is_(None),
+        )
+    ).all()
+    if not found or found[0][1]:
+        return
+    rows = [
+        delivery_row(endpoint, webhook_event_type, data, event.occurred_at, event.id)
+        for endpoint, _ in found
+        if webhook_event_type in endpoint.events
+    ]
+    insert_ignoring_duplicates(
+        session, WebhookDelivery.__table__, rows, ["endpoint_id", "source_event_id"]
     )

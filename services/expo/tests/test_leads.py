@@ -6,10 +6,11 @@ from datetime import date
 import eventlet
 import pytest
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from contracts.enums import INTERACTION_KINDS
 from contracts.errors import Invalid, NotFound
+from plumbing.db import shared_engine
 from plumbing.events import utcnow
 from plumbing.outbox import outbox_table
 from plumbing.testing import count_rows, outbox_envelopes
@@ -418,3 +419,57 @@ def test_leads_filter_by_score_and_capture_time(expo, add_contact, acme, product
     assert who({"until": middle.isoformat()}) == ["Casual"]
     assert who({"since": middle.isoformat(), "min_score": 0}) == ["Keen"]
     assert expo.list_leads(acme["id"], 1, None, {"min_score": 2})["next_cursor"] is None
+
+
+@pytest.fixture
+def statements(database_url):
+    """The first words of each statement expo's workers send (not the outbox relay's)."""
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if "FROM outbox" not in statement and "UPDATE outbox" not in statement:
+            seen.append(" ".join(statement.split()[:3]))
+
+    engine = shared_engine(database_url("expo"))
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+def test_a_new_lead_costs_four_statements(expo, add_contact, acme, statements, product_id):
+    """The exhibitor with the contact, the lead's upsert, the interaction and its event
+    (these two in one round trip on PostgreSQL); plus BEGIN and COMMIT."""
+    add_contact(CONSENTING, consent=True)
+    add_contact(PRIVATE, consent=False)
+    del statements[:]
+
+    first = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
+    assert statements == [
+        "SELECT exhibitors.id, exhibitors.name,",
+        "INSERT INTO leads",
+        "INSERT INTO interactions",
+        "INSERT INTO outbox",
+    ]
+    del statements[:]
+    again = expo.record_interaction(acme["id"], CONSENTING, {"kind": "visit"})
+    assert statements == [  # the same signal: the score stays, no UPDATE
+        "SELECT exhibitors.id, exhibitors.name,",
+        "INSERT INTO leads",
+        "SELECT interactions.kind, interactions.product_id,",
+        "INSERT INTO interactions",
+        "INSERT INTO outbox",
+    ]
+    del statements[:]
+    expo.record_interaction(acme["id"], CONSENTING, {"kind": "download", "product_id": product_id})
+    assert statements[2:] == [
+        "SELECT interactions.kind, interactions.product_id,",
+        "INSERT INTO interactions",
+        "UPDATE leads SET",
+        "INSERT INTO outbox",
+    ]
+    del statements[:]
+    expo.record_interaction(acme["id"], PRIVATE, {"kind": "visit"})
+    assert statements == ["SELECT exhibitors.id, exhibitors.name,", "INSERT INTO interactions"]
+    assert first["lead_id"] == again["lead_id"]
+    [lead] = expo.list_leads(acme["id"])["items"]
+    assert lead["score"] == 1 + 5 and len(lead["interactions"]) == 3

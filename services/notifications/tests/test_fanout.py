@@ -7,14 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 from kombu import Connection
 from nameko.rpc import rpc
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from contracts.errors import NotFound
 from contracts.events.sessions import SessionCancelled, SessionStarting, SessionUpdated
 from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from plumbing.topology import dead_letter_queue_name, work_queue_name
-from services.notifications.models import Notification, OutgoingEmail
+from services.notifications import emails, fanout
+from services.notifications.models import Notification, OutgoingEmail, Preferences
 
 SESSION = {
     "session_id": "ses-big",
@@ -292,3 +294,100 @@ def test_a_recipient_whose_address_cannot_be_mailed_holds_up_nobody(
     time.sleep(1)
     assert sorted(m["To"] for m in smtp_sink.messages()) == [email for _, email in attendees]
     assert count_rows(db, Notification) == len(attendees) + 1
+
+
+EXECUTEMANY = ExecuteStyle.EXECUTEMANY
+
+
+class Live:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+
+def test_a_batch_renders_its_email_once_and_costs_five_statements(db_session, monkeypatch):
+    """However many recipients: the template rendered once (and once more for the first
+    recipient, to check the shortcut), each row's bodies as if rendered for its recipient
+    (names HTML-escaped in the HTML body), and five statements, none row by row."""
+    db = db_session("notifications")
+    now = datetime.now(UTC)
+    names = [f'Ada <{n}> & "Bob" O\'Neil' if n % 7 == 0 else f"Person {n}" for n in range(300)]
+    ids = [f"att-{n:03d}" for n in range(300)]
+    for n, (attendee_id, name) in enumerate(zip(ids, names, strict=True)):
+        db.add(
+            AttendeeReplica(
+                attendee_id=attendee_id,
+                email=f"{attendee_id}@example.org",
+                full_name=name,
+                active=n != 3,  # cancelled: feed only
+                updated_at=now,
+            )
+        )
+    db.add(
+        Preferences(
+            attendee_id="att-005",
+            channels={"session_starting": {"email": False}},
+            reminder_minutes_before=None,
+            updated_at=now,
+        )
+    )
+    db.commit()
+    renders, real_render = [], emails.render
+
+    def counted(name, **context):
+        renders.append(name)
+        return real_render(name, **context)
+
+    monkeypatch.setattr(emails, "render", counted)
+    statements = []
+
+    def note(_conn, _cursor, statement, _parameters, context, _executemany):
+        # the DBAPI's executemany is a round trip per row on psycopg2: none here (many
+        # rows go as SQLAlchemy's insertmanyvalues, multi-row INSERTs)
+        style = context.execute_style
+        statements.append(" ".join(statement.split()[:3]) + ("" if style != EXECUTEMANY else "*"))
+
+    event.listen(db.get_bind(), "before_cursor_execute", note)
+    live = Live()
+    try:
+        fanout.notify(
+            db,
+            live,
+            ids,
+            "session_starting",
+            "Starting soon: <Keynote>",
+            "The keynote & more starts at 14:00 UTC.",
+            {"session_id": "ses-big"},
+            "session_starting:ses-big:1",
+            SESSION["starts_at"],
+        )
+        db.commit()
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", note)
+    assert renders == ["notification", "notification"]
+    assert statements == [
+        "SELECT erased_attendees.attendee_id FROM",
+        "SELECT notification_preferences.attendee_id, notification_preferences.channels,",
+        "INSERT INTO notifications",
+        "SELECT attendee_replica.attendee_id, attendee_replica.email,",
+        "INSERT INTO outgoing_emails",
+    ]
+    assert count_rows(db, Notification) == 300
+    [message] = live.sent
+    assert len(message["recipients"]) == 300
+    rows = db.scalars(select(OutgoingEmail).order_by(OutgoingEmail.attendee_id)).all()
+    assert [row.attendee_id for row in rows] == [a for a in ids if a not in ("att-003", "att-005")]
+    context = {
+        "kind": "session_starting",
+        "title": "Starting soon: <Keynote>",
+        "body": "The keynote & more starts at 14:00 UTC.",
+    }
+    for row in rows:
+        name = names[int(row.attendee_id[4:])]
+        assert (row.subject, row.text_body, row.html_body) == real_render(
+            "notification", **context, full_name=name
+        )
+    assert "Ada &lt;0&gt; &amp; &#34;Bob&#34; O&#39;Neil" in rows[0].html_body
+    assert 'Ada <0> & "Bob" O\'Neil' in rows[0].text_body

@@ -6,15 +6,17 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from contracts.errors import Conflict, Invalid, NotFound
 from contracts.events.expo import LeadCaptured, LeadUpdated, MeetingAnswered, MeetingRequested
 from contracts.events.registration import AttendeeUpdated
-from plumbing.events import new_envelope
+from plumbing.consumer import ReceivedEvent
+from plumbing.events import new_envelope, parse_envelope
 from plumbing.replica import AttendeeReplica
 from plumbing.testing import count_rows, free_port, outbox_envelopes, wait_until
+from services.notifications import lead_notices
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 LEAD = {
@@ -636,3 +638,69 @@ def test_a_withdrawal_deletes_the_deliveries_and_notices_once(
     [left] = deliveries(db)
     assert left.event_type == "lead.withdrawn" and left.attendee_id is None
     assert count_rows(db, DeliveryAttempt) == 1  # the notice's own
+
+
+def received(schema_cls, data):
+    """The event as a consumer receives it."""
+    envelope, loaded = parse_envelope(new_envelope(schema_cls, data), schema_cls)
+    return ReceivedEvent(
+        envelope["id"], envelope["type"], envelope["occurred_at"], envelope["version"], loaded
+    )
+
+
+ENDPOINTS_AND_CONSENT = "SELECT webhook_endpoints.id, webhook_endpoints.exhibitor_id,"
+
+
+def test_a_lead_costs_two_statements_for_its_deliveries(db_session):
+    """One SELECT (the exhibitor's live endpoints, each row saying whether the attendee
+    withdrew or was erased) and one INSERT, however many endpoints; a withdrawn
+    attendee's lead costs the SELECT only and queues nothing."""
+    db = db_session("notifications")
+    now = datetime.now(UTC)
+    for n, (events, disabled) in enumerate(
+        [(BOTH, None), (["lead.updated"], None), (BOTH, None), (BOTH, now)]
+    ):
+        db.add(
+            WebhookEndpoint(
+                id=f"ep-{n}",
+                exhibitor_id="exh-acme",
+                url="https://example.org/hook",
+                events=events,
+                secret="whsec_" + base64.b64encode(b"x" * 24).decode(),
+                created_at=now,
+                disabled_at=disabled,
+            )
+        )
+    db.commit()
+    statements = []
+
+    def note(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()[:3]))
+
+    event.listen(db.get_bind(), "before_cursor_execute", note)
+    try:
+        captured = received(LeadCaptured, LEAD)
+        lead_notices.queue_lead_deliveries(db, captured, "lead.captured", LeadCaptured)
+        assert statements == [ENDPOINTS_AND_CONSENT, "INSERT INTO webhook_deliveries"]
+        db.commit()
+        assert sorted(d.endpoint_id for d in deliveries(db)) == ["ep-0", "ep-2"]
+
+        db.add(
+            AttendeeReplica(
+                attendee_id="att-alice",
+                email="alice@example.org",
+                full_name="Alice Archivist",
+                share_with_exhibitors=False,
+                updated_at=datetime.now(UTC),
+            )
+        )
+        db.commit()
+        del statements[:]
+        late = received(LeadUpdated, LEAD)  # occurred before the withdrawal was known
+        late = ReceivedEvent(late.id, late.type, now, late.version, late.data)
+        lead_notices.queue_lead_deliveries(db, late, "lead.updated", LeadUpdated)
+        assert statements == [ENDPOINTS_AND_CONSENT]
+        db.commit()
+        assert len(deliveries(db)) == 2
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", note)
