@@ -16,6 +16,7 @@ from sqlalchemy import delete, exists, or_, select
 
 from plumbing.db import insert_ignoring_duplicates
 from plumbing.replica import AttendeeReplica, ErasedAttendee
+from services.notifications import webhooks
 from services.notifications.models import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 from services.notifications.webhooks import delivery_row
 
@@ -69,21 +70,11 @@ def queue_lead_deliveries(session, event, webhook_event_type, schema_cls):
     """``webhooks.queue_deliveries`` for a lead event, unless its attendee withdrew: one
     SELECT (the exhibitor's live endpoints, each row saying whether the event is too
     late) and one INSERT (``test_a_lead_costs_two_statements_for_its_deliveries``)."""
-    data = schema_cls().dump(event.data)
     attendee_id = event.data["attendee"]["attendee_id"]
-    found = session.execute(
-        select(WebhookEndpoint, withdrawn(attendee_id, event.occurred_at)).where(
-            WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
-            WebhookEndpoint.disabled_at.is_(None),
-        )
-    ).all()
-    if not found or found[0][1]:
-        return
-    rows = [
-        delivery_row(endpoint, webhook_event_type, data, event.occurred_at, event.id)
-        for endpoint, _ in found
-        if webhook_event_type in endpoint.events
-    ]
-    insert_ignoring_duplicates(
-        session, WebhookDelivery.__table__, rows, ["endpoint_id", "source_event_id"]
+    webhooks.queue_deliveries(
+        session,
+        event,
+        webhook_event_type,
+        schema_cls,
+        unless=withdrawn(attendee_id, event.occurred_at),
     )

@@ -182,19 +182,23 @@ def delivery_row(endpoint, webhook_event_type, data, occurred_at, source_event_i
     }
 
 
-def queue_deliveries(session, event, webhook_event_type, schema_cls):
-    """One delivery of ``event`` per endpoint of its exhibitor subscribed to it."""
+def queue_deliveries(session, event, webhook_event_type, schema_cls, unless=None):
+    """One delivery of ``event`` per endpoint of its exhibitor subscribed to it; none if
+    ``unless`` (an SQL condition, asked in the same SELECT as the endpoints) holds."""
     data = schema_cls().dump(event.data)
-    endpoints = session.scalars(
-        select(WebhookEndpoint).where(
+    columns = [WebhookEndpoint] if unless is None else [WebhookEndpoint, unless]
+    found = session.execute(
+        select(*columns).where(
             WebhookEndpoint.exhibitor_id == data["exhibitor_id"],
             WebhookEndpoint.disabled_at.is_(None),
         )
     ).all()
+    if unless is not None and found and found[0][1]:
+        return
     rows = [
-        delivery_row(endpoint, webhook_event_type, data, event.occurred_at, event.id)
-        for endpoint in endpoints
-        if webhook_event_type in endpoint.events
+        delivery_row(row[0], webhook_event_type, data, event.occurred_at, event.id)
+        for row in found
+        if webhook_event_type in row[0].events
     ]
     insert_ignoring_duplicates(
         session, WebhookDelivery.__table__, rows, ["endpoint_id", "source_event_id"]
