@@ -196,19 +196,15 @@ def upsertable_insert(session, table):
 
 
 def insert_ignoring_duplicates(session, table, rows, unique_columns):
-    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted.
-
-    Several rows go as an executemany with RETURNING: compiled once, sent as multi-row
-    INSERTs (insertmanyvalues). Without the RETURNING, SQLAlchemy sends an ON CONFLICT
-    executemany row by row; a multi-row VALUES is compiled anew for every size."""
+    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted."""
     if not rows:
         return 0
-    statement = upsertable_insert(session, table).on_conflict_do_nothing(
-        index_elements=unique_columns
+    statement = (
+        upsertable_insert(session, table)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=unique_columns)
     )
-    if len(rows) == 1:
-        return session.execute(statement.values(rows)).rowcount
-    return len(session.execute(statement.returning(*table.primary_key.columns), rows).all())
+    return session.execute(statement).rowcount
 
 
 class Database(DependencyProvider):

@@ -13,7 +13,7 @@ from contracts.live import LiveNotification
 from contracts.rpc.notifications import PREFERENCE_DEFAULTS
 from plumbing import replica
 from plumbing.consumer import consume
-from plumbing.db import insert_ignoring_duplicates, upsertable_insert
+from plumbing.db import upsertable_insert
 from plumbing.events import utcnow
 from plumbing.outbox import emit
 from plumbing.replica import AttendeeReplica
@@ -146,8 +146,19 @@ def notify(session, live, attendee_ids, kind, title, body, data, dedupe_key, sta
 
 
 def queue_emails(session, rows):
-    """Queue emails for the email timer; one whose dedupe key is queued already is skipped."""
-    insert_ignoring_duplicates(session, OutgoingEmail.__table__, rows, ["dedupe_key"])
+    """Queue emails for the email timer; one whose dedupe key is queued already is skipped.
+    Many rows go as one executemany, compiled once and sent as multi-row INSERTs: the
+    RETURNING is what makes SQLAlchemy batch them (insertmanyvalues; without it, an INSERT
+    with ON CONFLICT is sent row by row, a round trip each)."""
+    if not rows:
+        return
+    table = OutgoingEmail.__table__
+    statement = (
+        upsertable_insert(session, table)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
+    session.execute(statement, rows)
 
 
 def reminder_time(starts_at, preferences):
