@@ -175,6 +175,10 @@ def run(settings, profile, only=frozenset(SCENARIOS)):
         finally:
             streams.stop()
         return results
+    except BaseException:
+        # the services' own account of the failure (CI keeps only this process's output)
+        print(platform.log_tails(), file=sys.stderr)
+        raise
     finally:
         say("stopping")
         for process in helpers:

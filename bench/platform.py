@@ -126,6 +126,13 @@ class Platform:
                     raise RuntimeError(f"{service} not ready within {timeout} s")
                 time.sleep(0.2)
 
+    def log_tails(self, lines=40):
+        tails = []
+        for log in sorted(self.log_dir.glob("*.log")):
+            last = log.read_text(errors="replace").splitlines()[-lines:]
+            tails.append(f"--- the last {len(last)} lines of {log}\n" + "\n".join(last))
+        return "\n".join(tails)
+
     def stop(self, service, timeout=20):
         process, log = self.processes.pop(service)
         process.terminate()

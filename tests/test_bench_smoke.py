@@ -33,7 +33,7 @@ def test_every_scenario_reports_its_figures(tmp_path):
         timeout=300,
         cwd=REPO_ROOT,
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-12000:]
     results = json.loads(output.read_text())
     # the printed table puts every figure beside the same run's ceilings
     for ceiling in ("nameko @http constant", "nameko empty RPC", "PostgreSQL single-row"):
@@ -58,3 +58,40 @@ def test_every_scenario_reports_its_figures(tmp_path):
         assert leads["requests"] > 0 and leads["non_2xx"] == 0
         assert leads["not_within_drain"] == 0
         assert leads["doubled"] == 0 and leads["bad_signatures"] == 0
+
+
+def test_the_seeding_asks_again_after_a_503_and_gives_up_after_three():
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    import requests
+
+    from bench.scenarios import patiently
+
+    answers = []
+
+    class Flaky(BaseHTTPRequestHandler):
+        def do_POST(self):
+            status = 503 if len(answers) < int(self.path.strip("/")) else 201
+            answers.append(status)
+            self.send_response(status)
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
+    Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        attempts = []
+        answer = patiently(lambda attempt: attempts.append(attempt) or requests.post(f"{url}/2"))
+        assert answer.status_code == 201 and attempts == [0, 1, 2]
+        answers.clear()
+        with pytest.raises(RuntimeError, match="503"):
+            patiently(lambda _: requests.post(f"{url}/3"))
+        assert answers == [503, 503, 503]
+    finally:
+        server.shutdown()
