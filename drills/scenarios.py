@@ -20,6 +20,7 @@ from drills.core import eventually, in_thread
 from drills.pgproxy import TcpProxy
 from drills.procs import free_port
 from drills.sinks import WebhookReceivers, payload
+from services.notifications.settings import SETTINGS as NOTIFICATIONS_SETTINGS
 
 WELCOME_KIND = "registration_confirmed"
 
@@ -109,7 +110,8 @@ def kill_consumer(d, result):
     feeder = in_thread(publish_all)
     eventually(lambda: len(d.smtp.lines()) >= count // 3, 120)
     replicas[0].kill()
-    result.in_flight += 1  # the mail the killed replica was sending, if any
+    # the mails the killed replica was sending, if any: one on each of its SMTP sessions
+    result.in_flight += NOTIFICATIONS_SETTINGS["SMTP_CONNECTIONS"]
     result.note(f"replica killed after {len(d.smtp.lines())} mails")
     replicas[0].start()
     feeder.join()

@@ -2,13 +2,15 @@
 
 A batch of due rows is leased in one statement and one commit (their next attempt
 moves to the end of the lease, so no other replica takes them meanwhile). Then each is
-handed to SMTP and its outcome committed before the next one is handed over. So a
-crash at any point re-sends at most the one message SMTP may have accepted without its
-outcome being committed; the leased rows not yet sent go out once the lease ends, for
-the first time. A message is handed over only while the lease outlasts its send (cut
-at the SMTP timeout) and the commit after, so no other replica can take it mid-send.
-A database away when a sent message's outcome is due is waited for (the process knows
-the message went), so an outage re-sends nothing either.
+handed to SMTP and its outcome committed before the next one is handed over. While a
+backlog lasts, up to SMTP_CONNECTIONS batches go at once, each on its own SMTP session
+and database connection. So a crash at any point re-sends at most the one message on
+each session that SMTP may have accepted without its outcome being committed; the
+leased rows not yet sent go out once the lease ends, for the first time. A message is
+handed over only while the lease outlasts its send (cut at the SMTP timeout) and the
+commit after, so no other replica can take it mid-send. A database away when a sent
+message's outcome is due is waited for (the process knows the message went), so an
+outage re-sends nothing either.
 """
 
 import contextlib
@@ -55,7 +57,7 @@ LEASED_COLUMNS = (
 _engines = {}
 
 
-def mail_engine(url):
+def mail_engine(url, connections=1):
     """The email loop's own small pool, whose connections commit each statement on its
     own: an outcome is one round trip (a Session's is BEGIN, UPDATE, COMMIT and a ping at
     check-out). Set at connect: switching a pooled connection over after its ping would
@@ -67,7 +69,10 @@ def mail_engine(url):
             autocommitting = {"isolation_level": "AUTOCOMMIT"}
             _engines[url] = shared_engine(url).execution_options(**autocommitting)
         else:
-            _engines[url] = create_db_engine(url, pool_size=1, isolation_level="AUTOCOMMIT")
+            # one connection for each SMTP session (``connections``: SMTP_CONNECTIONS)
+            _engines[url] = create_db_engine(
+                url, pool_size=connections, isolation_level="AUTOCOMMIT"
+            )
     return _engines[url]
 
 
@@ -223,18 +228,50 @@ def send_batch(db, config, batch, lease_ends):
 
 
 def send_due_emails(engine, config):
-    """Lease and send batches while they come back full (BATCHES_PER_TICK at most)."""
+    """Lease and send batches while they come back full (BATCHES_PER_TICK at most), on
+    up to SMTP_CONNECTIONS SMTP sessions at once: a lease that came back full starts
+    another session beside it, so a quiet tick costs one lease and a fan-out's backlog
+    is not bound to one session's round trips."""
     lease_seconds = float(config["EMAIL_LEASE_SECONDS"])
     if lease_seconds < 3 * float(config["SMTP_TIMEOUT_SECONDS"]):
         raise ValueError("EMAIL_LEASE_SECONDS must be at least 3 x SMTP_TIMEOUT_SECONDS")
-    for _ in range(BATCHES_PER_TICK):
-        leased_at = time.monotonic()
-        with autocommit(engine) as db:
-            batch = lease_due_emails(db, EMAIL_BATCH_SIZE, lease_seconds)
-            if batch:
-                send_batch(db, config, batch, leased_at + lease_seconds)
-        if len(batch) < EMAIL_BATCH_SIZE:
-            return
+    batches = itertools.count()
+    sessions = []
+
+    def send_while_full():
+        while next(batches) < BATCHES_PER_TICK:
+            leased_at = time.monotonic()
+            with autocommit(engine) as db:
+                batch = lease_due_emails(db, EMAIL_BATCH_SIZE, lease_seconds)
+                if len(batch) == EMAIL_BATCH_SIZE and len(sessions) < smtp_sessions(engine, config):
+                    sessions.append(eventlet.spawn(send_while_full))
+                if batch:
+                    send_batch(db, config, batch, leased_at + lease_seconds)
+            if len(batch) < EMAIL_BATCH_SIZE:
+                return
+
+    sessions.append(eventlet.spawn(send_while_full))
+    wait_all(sessions)
+
+
+def smtp_sessions(engine, config):
+    """SMTP_CONNECTIONS, or 1 on SQLite (the process has one connection to it)."""
+    if engine.dialect.name == "sqlite":
+        return 1
+    return int(config["SMTP_CONNECTIONS"])
+
+
+def wait_all(threads):
+    """Wait for every one of ``threads`` (the list may grow meanwhile); then raise the
+    first error any of them raised."""
+    errors = []
+    for thread in threads:  # a list iterator sees what is appended while it runs
+        try:
+            thread.wait()
+        except Exception as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
 
 
 _parked_reported_at = float("-inf")  # per process: workers are new instances

@@ -70,11 +70,15 @@ class SenderTimers:
     @timer_from_config("OUTGOING_POLL_INTERVAL")
     def send_due_emails(self):
         """Lease due emails a batch per commit, send them one at a time, each outcome
-        in its own commit (mailer.py): a crash re-sends at most the message in flight
-        (with the same Message-ID); one that cannot be built or is refused for good is
+        in its own commit (mailer.py), on up to SMTP_CONNECTIONS sessions while a backlog
+        lasts: a crash re-sends at most the message in flight on each (with the same
+        Message-ID); one that cannot be built or is refused for good is
         parked, never holding up the others."""
         mailer.report_parked_emails(self.db)
-        mailer.send_due_emails(mailer.mail_engine(self.config["DATABASE_URL"]), self.config)
+        engine = mailer.mail_engine(
+            self.config["DATABASE_URL"], int(self.config["SMTP_CONNECTIONS"])
+        )
+        mailer.send_due_emails(engine, self.config)
 
     @timer_from_config("WEBHOOK_POLL_INTERVAL")
     def deliver_due_webhooks(self):

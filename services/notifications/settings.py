@@ -16,6 +16,9 @@ SETTINGS = {
     # timeouts of it left (at least 3 x SMTP_TIMEOUT_SECONDS). A crash delays the
     # leased emails not yet sent by up to this much
     "EMAIL_LEASE_SECONDS": 120,
+    # SMTP sessions a replica sends on at once while a backlog lasts (each with its own
+    # lease of EMAIL_BATCH_SIZE mails and its own database connection)
+    "SMTP_CONNECTIONS": 4,
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_RETRY_DELAYS_SECONDS": "5,30,120,600,1800,3600,10800,21600,43200,86400",
     "WEBHOOK_ALLOW_PRIVATE_URLS": "false",

@@ -45,7 +45,8 @@ def config(port, **overrides):
 
 def engine(session):
     """The email loop's engine on ``session``'s database."""
-    return mailer.mail_engine(session.get_bind().url.render_as_string(hide_password=False))
+    url = session.get_bind().url.render_as_string(hide_password=False)
+    return mailer.mail_engine(url, connections=4)
 
 
 def statements_of(engine):
@@ -70,7 +71,7 @@ def test_a_batch_costs_one_statement_for_its_lease_and_one_per_outcome(db_sessio
     db.commit()
     statements = statements_of(engine(db))
 
-    mailer.send_due_emails(engine(db), config(smtp_sink.port))
+    mailer.send_due_emails(engine(db), config(smtp_sink.port, SMTP_CONNECTIONS=1))
 
     assert collections.Counter(m["To"] for m in smtp_sink.messages()) == collections.Counter(
         f"member{n}@example.org" for n in range(120)
@@ -79,6 +80,46 @@ def test_a_batch_costs_one_statement_for_its_lease_and_one_per_outcome(db_sessio
     # three leases (50, 50, 20) and 120 outcomes, each committing on its own: no BEGIN,
     # no COMMIT, one round trip a mail where a Session took four
     assert statements == {"UPDATE": 3 + 120}
+
+
+def test_a_backlog_goes_out_on_several_smtp_sessions_at_once_each_mail_once(
+    db_session, smtp_sink, monkeypatch
+):
+    db = db_session("notifications")
+    if engine(db).dialect.name == "sqlite":
+        pytest.skip("one SMTP session on SQLite: the process has one connection to it")
+    db.add_all(pending(n) for n in range(300))
+    db.commit()
+    sessions = {"open": 0, "most": 0}
+    connect = mailer.emails.connect
+
+    def counted_connect(config):
+        smtp = connect(config)
+        sessions["open"] += 1
+        sessions["most"] = max(sessions["most"], sessions["open"])
+        quit_ = smtp.quit
+
+        def counted_quit():
+            sessions["open"] -= 1
+            return quit_()
+
+        smtp.quit = counted_quit
+        return smtp
+
+    monkeypatch.setattr(mailer.emails, "connect", counted_connect)
+    mailer.send_due_emails(engine(db), config(smtp_sink.port, SMTP_CONNECTIONS=4))
+
+    assert collections.Counter(m["To"] for m in smtp_sink.messages()) == collections.Counter(
+        f"member{n}@example.org" for n in range(300)
+    )
+    assert {e.status for e in rows(db).values()} == {"sent"}
+    # each full lease started one more session beside it, up to SMTP_CONNECTIONS: four
+    # are open within three leases' round trips, long before a batch of 50 is sent
+    assert sessions["most"] == 4 and sessions["open"] == 0
+
+    statements = statements_of(engine(db))
+    mailer.send_due_emails(engine(db), config(smtp_sink.port, SMTP_CONNECTIONS=4))
+    assert statements == {"UPDATE": 1}  # nothing due: one lease, no session
 
 
 def test_replicas_lease_apart(db_session):
