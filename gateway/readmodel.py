@@ -42,6 +42,9 @@ from plumbing.outbox import event_exchange
 log = logging.getLogger(__name__)
 
 PROGRAM, HALL = "program", "hall"
+# a kept route's ``kept=``: its area and the setting of its answers' max-age
+KEPT_PROGRAM = (PROGRAM, "PROGRAM_CACHE_SECONDS")
+KEPT_HALL = (HALL, "EXPO_CACHE_SECONDS")
 # the events after which an area's kept answers are stale
 AREAS = {
     PROGRAM: [
@@ -126,9 +129,11 @@ class ReadModel(DependencyProvider):
 
     # -- answers ---------------------------------------------------------------------
 
-    def answer(self, area, request, max_age, fetch, content_type="application/json"):
+    def answer(self, kept_as, request, fetch, content_type="application/json"):
         """The kept answer for the request's path and query as a response (a 304 when
-        If-None-Match has it), else ``fetch()`` (the RPC) kept and answered."""
+        If-None-Match has it), else ``fetch()`` (the RPC) kept and answered; ``kept_as``
+        is the route's ``kept`` (KEPT_PROGRAM, KEPT_HALL)."""
+        area, max_age_setting = kept_as
         key = request.full_path
         kept = self.lookup(area, key)
         if kept is None:
@@ -136,7 +141,7 @@ class ReadModel(DependencyProvider):
             body = fetch()
             kept = Kept(body if isinstance(body, str) else json.dumps(body), content_type)
             self.keep(area, key, kept, generation)
-        return respond(request, kept, max_age)
+        return respond(request, kept, int(self.container.config[max_age_setting]))
 
     def lookup(self, area, key):
         if not self.consuming:

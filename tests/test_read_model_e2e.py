@@ -6,6 +6,7 @@ a revoked token refused as soon as its event arrives."""
 
 import gzip
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -155,6 +156,33 @@ def test_a_kept_answer_and_its_304_need_no_rpc(started):
         assert conditional.status_code == 304 and conditional.content == b"", path
     # what was never asked is asked of the (stopped) service: 503, not a guess
     assert api.get("/v1/sessions?limit=6").status_code == 503
+
+
+def test_a_kept_answer_needs_no_free_worker(started, start_service, smtp_sink):
+    """Kept reads are answered before a worker is spawned: with a gateway's only worker
+    held by a request waiting on a stopped service, they still answer at once."""
+    api, containers = started
+    schedule(api, 1)
+    gateway = start_service(
+        "gateway",
+        SMTP_PORT=smtp_sink.port,
+        PLENARY_ORGANIZER_TOKEN=ORGANIZER_TOKEN,
+        max_workers=1,
+        RPC_TIMEOUT_SECONDS=4,
+    )
+    wait_until(lambda: gateway_reads(gateway).consuming, 10)
+    one_worker = Api(f"http://{gateway.config['WEB_SERVER_ADDRESS']}")
+    kept = one_worker.get("/v1/sessions?limit=5")
+    assert kept.status_code == 200
+    containers["sessions"].stop()
+    waiting = ThreadPoolExecutor(1).submit(one_worker.get, "/v1/sessions?limit=6")
+    time.sleep(0.5)  # the only worker now waits for the stopped service
+    asked_at = time.monotonic()
+    again = one_worker.get("/v1/sessions?limit=5")
+    assert time.monotonic() - asked_at < 1.0 and not waiting.done()
+    assert again.status_code == 200 and again.content == kept.content
+    assert again.headers["X-Request-ID"] != kept.headers["X-Request-ID"]
+    assert waiting.result().status_code == 503
 
 
 def test_a_client_that_accepts_gzip_gets_the_same_answer_gzipped(started):
