@@ -166,6 +166,10 @@ class ApiHandler(HttpRequestHandler):
         response = respond(request, kept, int(self.container.config[max_age_setting]))
         seconds = time.perf_counter() - started
         metrics.entrypoint_seconds.labels("gateway", self.method_name, "ok").observe(seconds)
+        # let the other connections' green threads run: a connection whose next request
+        # is always there would otherwise be served again and again first (eventlet reads
+        # without yielding when data is waiting): p99 400-540 ms at 64 clients without it
+        eventlet.sleep(0)
         return response
 
     def worker_answer(self, request, correlation_id):
