@@ -58,9 +58,10 @@ def table(results):
     ]
     if "reads" in results:
         for name, label in (
-            ("sessions", "GET /v1/sessions?limit=50"),
+            ("sessions", "GET /v1/sessions?limit=50 (gzip)"),
             ("sessions_if_none_match", "  the same, If-None-Match (304)"),
-            ("exhibitors", "GET /v1/exhibitors"),
+            ("sessions_uncompressed", "  the same, uncompressed"),
+            ("exhibitors", "GET /v1/exhibitors (gzip)"),
             ("exhibitors_if_none_match", "  the same, If-None-Match (304)"),
         ):
             runs = results["reads"][name]

@@ -24,8 +24,9 @@ from werkzeug.wrappers import Request, Response
 
 from contracts.errors import PlenaryError
 from gateway.problems import HttpProblem, invalid
+from gateway.readmodel import ReadModel, respond
 from gateway.web import Cors, WebApp
-from plumbing.observability import new_correlation_id, set_correlation_id
+from plumbing.observability import metrics, new_correlation_id, set_correlation_id
 
 log = logging.getLogger(__name__)
 # one line per request, the path without its query string: tokens travel in it
@@ -51,6 +52,8 @@ class Route:
     errors: list = field(default_factory=list)
     # a path parameter's schema where it is narrower than an id (see openapi.py)
     path_schemas: dict = field(default_factory=dict)
+    # a public read the read model keeps: (its area, the setting of its max-age)
+    kept: tuple[str, str] | None = None
 
 
 ROUTES: list[Route] = []
@@ -130,11 +133,46 @@ class ApiServer(WebServer):
 class ApiHandler(HttpRequestHandler):
     server = ApiServer()
 
+    def __init__(self, method, url, kept=None, **kwargs):
+        super().__init__(method, url, **kwargs)
+        self.kept = kept
+        self.reads = None
+
+    def setup(self):
+        super().setup()
+        if self.kept:
+            [self.reads] = [d for d in self.container.dependencies if isinstance(d, ReadModel)]
+
     def handle_request(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         correlation_id = incoming if REQUEST_ID.match(incoming) else new_correlation_id()
         request.shallow = False
         request.correlation_id = correlation_id
+        response = self.kept_answer(request) if self.kept and request.method == "GET" else None
+        if response is None:
+            response = self.worker_answer(request, correlation_id)
+        response.headers["X-Request-ID"] = correlation_id
+        return response
+
+    def kept_answer(self, request):
+        """A kept public read, answered before any worker is spawned: no dependency
+        injection, no wait for one of MAX_WORKERS (64 clients queued on 10 made the
+        reads' p99); None when the read model does not have it (the route asks then)."""
+        started = time.perf_counter()
+        area, max_age_setting = self.kept
+        kept = self.reads.lookup(area, request.full_path)
+        if kept is None:
+            return None
+        response = respond(request, kept, int(self.container.config[max_age_setting]))
+        seconds = time.perf_counter() - started
+        metrics.entrypoint_seconds.labels("gateway", self.method_name, "ok").observe(seconds)
+        # let the other connections' green threads run: a connection whose next request
+        # is always there would otherwise be served again and again first (eventlet reads
+        # without yielding when data is waiting): p99 400-540 ms at 64 clients without it
+        eventlet.sleep(0)
+        return response
+
+    def worker_answer(self, request, correlation_id):
         try:
             args, kwargs = self.get_entrypoint_parameters(request)
             done = eventlet.event.Event()
@@ -145,11 +183,9 @@ class ApiHandler(HttpRequestHandler):
                 context_data={"correlation_id": correlation_id},
                 handle_result=partial(self.handle_result, done),
             )
-            response = self.response_from_result(done.wait())
+            return self.response_from_result(done.wait())
         except Exception as exc:
-            response = self.response_from_exception(exc, request)
-        response.headers["X-Request-ID"] = correlation_id
-        return response
+            return self.response_from_exception(exc, request)
 
     def response_from_result(self, result):
         if isinstance(result, Response):
@@ -176,7 +212,7 @@ class ApiHandler(HttpRequestHandler):
 def api(method, path, summary, tag, **route_options):
     """``@api("POST", "/v1/sessions", "Create a session", "sessions", auth="organizer")``"""
     ROUTES.append(Route(method, path, summary, tag, **route_options))
-    return ApiHandler.decorator(method, path)
+    return ApiHandler.decorator(method, path, kept=route_options.get("kept"))
 
 
 # -- reading requests -----------------------------------------------------------------

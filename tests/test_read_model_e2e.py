@@ -4,7 +4,9 @@ databases: answers equal to the services' own, kept current by their events (a c
 made behind the gateway's back is visible within a second), a 304 without any RPC, and
 a revoked token refused as soon as its event arrives."""
 
+import gzip
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -154,6 +156,63 @@ def test_a_kept_answer_and_its_304_need_no_rpc(started):
         assert conditional.status_code == 304 and conditional.content == b"", path
     # what was never asked is asked of the (stopped) service: 503, not a guess
     assert api.get("/v1/sessions?limit=6").status_code == 503
+
+
+def test_a_kept_answer_needs_no_free_worker(started, start_service, smtp_sink):
+    """Kept reads are answered before a worker is spawned: with a gateway's only worker
+    held by a request waiting on a stopped service, they still answer at once."""
+    api, containers = started
+    schedule(api, 1)
+    gateway = start_service(
+        "gateway",
+        SMTP_PORT=smtp_sink.port,
+        PLENARY_ORGANIZER_TOKEN=ORGANIZER_TOKEN,
+        max_workers=1,
+        RPC_TIMEOUT_SECONDS=4,
+    )
+    wait_until(lambda: gateway_reads(gateway).consuming, 10)
+    one_worker = Api(f"http://{gateway.config['WEB_SERVER_ADDRESS']}")
+    kept = one_worker.get("/v1/sessions?limit=5")
+    assert kept.status_code == 200
+    containers["sessions"].stop()
+    waiting = ThreadPoolExecutor(1).submit(one_worker.get, "/v1/sessions?limit=6")
+    time.sleep(0.5)  # the only worker now waits for the stopped service
+    asked_at = time.monotonic()
+    again = one_worker.get("/v1/sessions?limit=5")
+    assert time.monotonic() - asked_at < 1.0 and not waiting.done()
+    assert again.status_code == 200 and again.content == kept.content
+    assert again.headers["X-Request-ID"] != kept.headers["X-Request-ID"]
+    assert waiting.result().status_code == 503
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_answer_gzipped(started):
+    """Compressed once when kept; each representation its own ETag and its own 304;
+    a short answer goes as it is."""
+    api, _ = started
+    for n in range(12):  # a page of a dozen sessions: several kB of JSON
+        schedule(api, n)
+    path = "/v1/sessions?limit=50"
+    plain = api.get(path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert len(plain.content) > 2048
+    raw = api.http.get(
+        api.base_url + path, headers={"Accept-Encoding": "gzip"}, stream=True, timeout=15
+    )
+    packed = raw.raw.read(decode_content=False)
+    assert raw.headers["Content-Encoding"] == "gzip" and len(packed) < len(plain.content) / 3
+    assert gzip.decompress(packed) == plain.content
+    for response in (plain, raw):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert raw.headers["ETag"] != plain.headers["ETag"]
+    for response, encoding in ((plain, "identity"), (raw, "gzip")):
+        again = {"Accept-Encoding": encoding, "If-None-Match": response.headers["ETag"]}
+        assert api.get(path, headers=again).status_code == 304
+    # the other representation's tag does not match: the client gets this one whole
+    crossed = {"Accept-Encoding": "identity", "If-None-Match": raw.headers["ETag"]}
+    assert api.get(path, headers=crossed).content == plain.content
+    # a short answer (a page of nothing) goes as it is
+    empty = api.get("/v1/sessions?q=nothing-matches-this", headers={"Accept-Encoding": "gzip"})
+    assert empty.status_code == 200 and "Content-Encoding" not in empty.headers
 
 
 def test_a_change_behind_the_gateways_back_is_visible_within_a_second(started, rpc_proxy):

@@ -3,7 +3,7 @@ organizer writes it whole."""
 
 from contracts.rpc.sessions import EventDetailsSchema, EventPayload
 from gateway.http import api, read_json
-from gateway.readmodel import PROGRAM
+from gateway.readmodel import KEPT_PROGRAM, PROGRAM
 
 
 class EventRoutes:
@@ -13,11 +13,10 @@ class EventRoutes:
         "The event: name, theme, days, time zone",
         "event",
         response=EventDetailsSchema,
+        kept=KEPT_PROGRAM,
     )
     def get_event(self, request):
-        return self.reads.answer(
-            PROGRAM, request, self.program_cache_seconds, self.sessions.get_event
-        )
+        return self.reads.answer(KEPT_PROGRAM, request, self.sessions.get_event)
 
     @api(
         "PUT",

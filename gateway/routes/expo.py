@@ -17,7 +17,7 @@ from contracts.rpc.expo import (
 )
 from gateway.csv_export import csv_download
 from gateway.http import api, created, read_json, read_query
-from gateway.readmodel import HALL
+from gateway.readmodel import HALL, KEPT_HALL
 from gateway.schemas import (
     AnalyticsQuery,
     CreatedExhibitorSchema,
@@ -44,10 +44,6 @@ LEAD_FILTERS = ("min_score", "since", "until")
 
 
 class ExpoRoutes:
-    @property
-    def expo_cache_seconds(self):
-        return int(self.config["EXPO_CACHE_SECONDS"])
-
     # -- the hall (public) ----------------------------------------------------------
 
     @api(
@@ -57,6 +53,7 @@ class ExpoRoutes:
         "expo",
         query=ExhibitorQuery,
         response=page_of(ExhibitorSchema),
+        kept=KEPT_HALL,
     )
     def list_exhibitors(self, request):
         def fetch():
@@ -64,7 +61,7 @@ class ExpoRoutes:
             filters = filters_from(query, "q", "tier", "category")
             return self.expo.list_exhibitors(filters, query["limit"], query["cursor"])
 
-        return self.reads.answer(HALL, request, self.expo_cache_seconds, fetch)
+        return self.reads.answer(KEPT_HALL, request, fetch)
 
     @api(
         "GET",
@@ -73,11 +70,10 @@ class ExpoRoutes:
         "expo",
         response=ExhibitorSchema,
         errors=[404],
+        kept=KEPT_HALL,
     )
     def get_exhibitor(self, request, exhibitor_id):
-        return self.reads.answer(
-            HALL, request, self.expo_cache_seconds, lambda: self.expo.get_exhibitor(exhibitor_id)
-        )
+        return self.reads.answer(KEPT_HALL, request, lambda: self.expo.get_exhibitor(exhibitor_id))
 
     # -- exhibitors and their products -----------------------------------------------
 

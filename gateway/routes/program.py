@@ -31,7 +31,7 @@ from contracts.rpc.sessions import (
 from gateway.auth import bearer_token
 from gateway.calendars import merge_calendars
 from gateway.http import api, cacheable, created, read_json, read_query
-from gateway.readmodel import PROGRAM
+from gateway.readmodel import KEPT_PROGRAM, PROGRAM
 from gateway.schemas import PageQuery, SessionQuery, filters_from, page_of
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -63,11 +63,17 @@ class ProgramRoutes:
 
     # -- the program ---------------------------------------------------------------
 
-    @api("GET", "/v1/tracks", "The program's tracks", "program", response=TrackSchema, many=True)
+    @api(
+        "GET",
+        "/v1/tracks",
+        "The program's tracks",
+        "program",
+        response=TrackSchema,
+        many=True,
+        kept=KEPT_PROGRAM,
+    )
     def list_tracks(self, request):
-        return self.reads.answer(
-            PROGRAM, request, self.program_cache_seconds, self.sessions.list_tracks
-        )
+        return self.reads.answer(KEPT_PROGRAM, request, self.sessions.list_tracks)
 
     @api(
         "POST",
@@ -94,6 +100,7 @@ class ProgramRoutes:
         "program",
         query=SessionQuery,
         response=page_of(SessionSchema),
+        kept=KEPT_PROGRAM,
     )
     def list_sessions(self, request):
         def fetch():
@@ -101,13 +108,11 @@ class ProgramRoutes:
             filters = filters_from(query, "track", "day", "tz", "kind", "speaker", "q")
             return self.sessions.list_sessions(filters, query["limit"], query["cursor"])
 
-        return self.reads.answer(PROGRAM, request, self.program_cache_seconds, fetch)
+        return self.reads.answer(KEPT_PROGRAM, request, fetch)
 
-    @api("GET", "/v1/sessions.ics", "The whole program as iCalendar", "program")
+    @api("GET", "/v1/sessions.ics", "The whole program as iCalendar", "program", kept=KEPT_PROGRAM)
     def program_ics(self, request):
-        return self.reads.answer(
-            PROGRAM, request, self.program_cache_seconds, self.sessions.program_ics, CALENDAR
-        )
+        return self.reads.answer(KEPT_PROGRAM, request, self.sessions.program_ics, CALENDAR)
 
     @api(
         "GET",
@@ -116,12 +121,12 @@ class ProgramRoutes:
         "program",
         response=SessionSchema,
         errors=[404],
+        kept=KEPT_PROGRAM,
     )
     def get_session(self, request, session_id):
         return self.reads.answer(
-            PROGRAM,
+            KEPT_PROGRAM,
             request,
-            self.program_cache_seconds,
             lambda: self.sessions.get_session(session_id),
         )
 
