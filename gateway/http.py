@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from contracts.errors import PlenaryError
 from gateway.problems import HttpProblem, invalid
-from gateway.readmodel import ReadModel, respond
+from gateway.readmodel import ReadModel
 from gateway.web import Cors, WebApp
 from plumbing.observability import metrics, new_correlation_id, set_correlation_id
 
@@ -159,11 +159,9 @@ class ApiHandler(HttpRequestHandler):
         injection, no wait for one of MAX_WORKERS (64 clients queued on 10 made the
         reads' p99); None when the read model does not have it (the route asks then)."""
         started = time.perf_counter()
-        area, max_age_setting = self.kept
-        kept = self.reads.lookup(area, request.full_path)
-        if kept is None:
+        response = self.reads.kept_response(self.kept, request)
+        if response is None:
             return None
-        response = respond(request, kept, int(self.container.config[max_age_setting]))
         seconds = time.perf_counter() - started
         metrics.entrypoint_seconds.labels("gateway", self.method_name, "ok").observe(seconds)
         # let the other connections' green threads run: a connection whose next request

@@ -133,14 +133,22 @@ class ReadModel(DependencyProvider):
         """The kept answer for the request's path and query as a response (a 304 when
         If-None-Match has it), else ``fetch()`` (the RPC) kept and answered; ``kept_as``
         is the route's ``kept`` (KEPT_PROGRAM, KEPT_HALL)."""
+        response = self.kept_response(kept_as, request)
+        if response is not None:
+            return response
         area, max_age_setting = kept_as
-        key = request.full_path
-        kept = self.lookup(area, key)
+        generation = self.areas[area].generation
+        body = fetch()
+        kept = Kept(body if isinstance(body, str) else json.dumps(body), content_type)
+        self.keep(area, request.full_path, kept, generation)
+        return respond(request, kept, int(self.container.config[max_age_setting]))
+
+    def kept_response(self, kept_as, request):
+        """The kept answer for the request's path and query as a response, or None."""
+        area, max_age_setting = kept_as
+        kept = self.lookup(area, request.full_path)
         if kept is None:
-            generation = self.areas[area].generation
-            body = fetch()
-            kept = Kept(body if isinstance(body, str) else json.dumps(body), content_type)
-            self.keep(area, key, kept, generation)
+            return None
         return respond(request, kept, int(self.container.config[max_age_setting]))
 
     def lookup(self, area, key):
