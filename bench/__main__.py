@@ -36,6 +36,10 @@ class Settings:
     repetitions: int = 3
     clients: int = 64  # wrk's connections in every HTTP figure
     gateway_processes: int = 2  # GATEWAY_PROCESSES: processes sharing the API port
+    # replicas of each service (production runs 3 or more of each, scaled by queue length):
+    # one Python process uses one core at most, so one replica of the busiest service
+    # could not use the second core of this machine
+    replicas: str = "registration=2,sessions=1,expo=2,notifications=2"
     warmup_seconds: int = 3
     read_seconds: int = 6
     rpc_seconds: float = 5
@@ -62,6 +66,7 @@ class Settings:
 # inside wrk's 2 s (wrk counts only answers within its duration), no warm-ups.
 SMOKE = Settings(
     repetitions=1,
+    replicas="",  # one of each: the smoke checks the paths, not the machine's use
     clients=4,
     warmup_seconds=0,
     read_seconds=1,
@@ -95,6 +100,11 @@ def main(argv=None):
         help="GATEWAY_PROCESSES: gateway processes on one port",
     )
     parser.add_argument(
+        "--replicas",
+        default=Settings.replicas,
+        help="replicas of each service, e.g. registration=1,sessions=1,expo=1,notifications=2",
+    )
+    parser.add_argument(
         "--registration-capacity",
         type=lambda value: None if value == "none" else int(value),
         default=Settings.registration_capacity,
@@ -113,6 +123,7 @@ def main(argv=None):
     settings = replace(
         SMOKE if options.smoke else Settings(),
         gateway_processes=options.gateway_processes,
+        replicas=options.replicas,
         registration_capacity=options.registration_capacity,
     )
     started = time.monotonic()
@@ -122,7 +133,9 @@ def main(argv=None):
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(results, indent=2))
     print(report.table(results))
-    print(f"\n{options.output} written; {results['elapsed_seconds']} s in all")
+    counts = ", ".join(f"{name} {n}" for name, n in replica_counts(settings.replicas).items())
+    print(f"\nreplicas: {counts}; gateway {settings.gateway_processes} processes")
+    print(f"{options.output} written; {results['elapsed_seconds']} s in all")
 
 
 SCENARIOS = ("reads", "registration", "leads", "fan_out")
@@ -189,17 +202,30 @@ def run(settings, profile, only=frozenset(SCENARIOS)):
 
 def start_platform(platform, settings, smtp_port):
     say("starting the services")
-    for service in ("registration", "sessions", "expo", "notifications"):
-        platform.start(
-            service,
-            SMTP_PORT=smtp_port,
-            SESSION_REMINDER_LEAD_SECONDS=settings.reminder_lead_seconds,
-            SESSION_CLOCK_INTERVAL=settings.clock_interval,
-        )
+    for service, count in replica_counts(settings.replicas).items():
+        for n in range(count):
+            platform.start(
+                service,
+                name=service if n == 0 else f"{service}.r{n + 1}",
+                SMTP_PORT=smtp_port,
+                SESSION_REMINDER_LEAD_SECONDS=settings.reminder_lead_seconds,
+                SESSION_CLOCK_INTERVAL=settings.clock_interval,
+            )
     # `plenary run gateway` with GATEWAY_PROCESSES: the processes share the port (the
     # kernel spreads connections) and the stream-ticket secret, as in a pod
     platform.start("gateway", GATEWAY_PROCESSES=settings.gateway_processes)
     platform.wait_ready()
+
+
+def replica_counts(text):
+    """``"registration=2,expo=1"`` -> {"registration": 2, ..., every service at least 1}."""
+    counts = dict.fromkeys(("registration", "sessions", "expo", "notifications"), 1)
+    for part in filter(None, (part.strip() for part in text.split(","))):
+        service, _, count = part.partition("=")
+        if service not in counts or not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--replicas: {part!r} is not <service>=<count of 1 or more>")
+        counts[service] = int(count)
+    return counts
 
 
 def measure_ceilings(platform, settings):

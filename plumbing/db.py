@@ -67,11 +67,18 @@ _engines = {}
 
 def shared_engine(url, pool_size=10):
     """One engine per database in a process: the workers, the outbox relay and any
-    background loop of a service share its connection pool."""
+    background loop of a service share its connection pool (sized by its first caller:
+    a service's extensions all call ``service_engine``)."""
     key = normalize_url(url).render_as_string(hide_password=False)
     if key not in _engines:
         _engines[key] = create_db_engine(url, pool_size)
     return _engines[key]
+
+
+def service_engine(config):
+    """The service's shared engine: a connection for each worker (MAX_WORKERS) and ten
+    more for its background loops (the outbox relay, timers' green threads)."""
+    return shared_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)) + 10)
 
 
 def create_db_engine(url, pool_size=10, **options):
@@ -95,10 +102,13 @@ def create_db_engine(url, pool_size=10, **options):
         return engine
     if url.get_driver_name() == "psycopg2":
         make_psycopg2_green()
+    # No overflow: SQLAlchemy closes an overflow connection as soon as it is checked in,
+    # so a burst past pool_size opened and closed a PostgreSQL backend per checkout
+    # (hundreds a minute under the lead burst); past pool_size a checkout waits instead.
     engine = create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_recycle=POOL_RECYCLE_SECONDS,
         **options,
     )
@@ -212,7 +222,7 @@ class Database(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        self.engine = shared_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)) + 5)
+        self.engine = service_engine(config)
         self.make_session = sessionmaker(self.engine, expire_on_commit=False)
         self.sessions = {}
 

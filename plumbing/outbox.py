@@ -25,13 +25,15 @@ from sqlalchemy import (
     String,
     Text,
     delete,
+    event,
     func,
     select,
     update,
 )
 from sqlalchemy import Table as SqlTable
+from sqlalchemy.orm import Session
 
-from plumbing.db import UtcDateTime, plumbing_metadata, shared_engine
+from plumbing.db import UtcDateTime, plumbing_metadata, service_engine
 from plumbing.events import SECRET_FIELDS, new_envelope, redacted, utcnow
 from plumbing.observability import current_correlation_id, metrics
 
@@ -55,6 +57,8 @@ SENT_ROWS_KEPT_SECONDS = 7 * 24 * 3600
 PRUNE_EVERY_SECONDS = 3600
 # the backlog gauge needs a COUNT: not on every wake-up (one per committed worker)
 REPORT_BACKLOG_EVERY_SECONDS = 10
+# a session's ``info`` key: its transaction wrote outbox rows
+EMITTED = "plenary_outbox_emitted"
 
 
 def emit(session, schema_cls, data):
@@ -65,14 +69,15 @@ def emit(session, schema_cls, data):
 def emit_many(session, events):
     """Record ``[(EventSchema, data), ...]`` in the current transaction with one INSERT,
     in that order; returns their envelopes."""
-    statement, envelopes = outbox_insert(events)
+    statement, envelopes = outbox_insert(session, events)
     session.execute(statement)
     return envelopes
 
 
-def outbox_insert(events):
+def outbox_insert(session, events):
     """(the INSERT that records ``[(EventSchema, data), ...]``, their envelopes), for a
-    caller that executes it with others (``plumbing.db.send_together``)."""
+    caller that executes it in ``session`` with others (``plumbing.db.send_together``)."""
+    session.info[EMITTED] = True
     envelopes = [new_envelope(schema_cls, data) for schema_cls, data in events]
     correlation_id, now = current_correlation_id(), utcnow()
     statement = outbox_table.insert().values(
@@ -105,7 +110,7 @@ class OutboxRelay(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.poll_interval = float(config.get("OUTBOX_POLL_INTERVAL", 0.5))
         self.batch_size = int(config.get("OUTBOX_BATCH_SIZE", 200))
-        self.engine = shared_engine(config["DATABASE_URL"])
+        self.engine = service_engine(config)
         self.exchange = event_exchange(self.service_name)
         self.wakeup = eventlet.event.Event()
         self.running = False
@@ -113,12 +118,24 @@ class OutboxRelay(DependencyProvider):
         # rows that are not JSON (written around emit): logged once, then left out, so
         # however many there are they never hold up the rows after them
         self.unpublishable = set()
+        event.listen(Session, "after_commit", self.after_commit)
+
+    def after_commit(self, session):
+        """Any session of this service's database whose transaction emitted: publish its
+        events now, not at the next poll (a worker's, and a background loop's too)."""
+        if session.get_bind() is self.engine and session.info.pop(EMITTED, False):
+            self.nudge()
+
+    def stop_listening(self):
+        if event.contains(Session, "after_commit", self.after_commit):
+            event.remove(Session, "after_commit", self.after_commit)
 
     def start(self):
         self.running = True
         self.thread = self.container.spawn_managed_thread(self.run, identifier="outbox_relay")
 
     def stop(self):
+        self.stop_listening()
         self.running = False
         self.nudge()
         thread = getattr(self, "thread", None)
@@ -126,14 +143,11 @@ class OutboxRelay(DependencyProvider):
             thread.wait()
 
     def kill(self):
+        self.stop_listening()
         self.running = False
         thread = getattr(self, "thread", None)
         if thread is not None:
             thread.kill()
-
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
-        # the worker's transaction has committed: publish its events now, not at next poll
-        self.nudge()
 
     def nudge(self):
         if not self.wakeup.ready():

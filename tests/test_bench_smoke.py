@@ -95,3 +95,18 @@ def test_the_seeding_asks_again_after_a_503_and_gives_up_after_three():
         assert answers == [503, 503, 503]
     finally:
         server.shutdown()
+
+
+def test_replica_counts_default_to_one_and_refuse_what_is_not_a_count():
+    from bench.__main__ import replica_counts
+
+    assert replica_counts("notifications=2, expo=3") == {
+        "registration": 1,
+        "sessions": 1,
+        "expo": 3,
+        "notifications": 2,
+    }
+    assert set(replica_counts("").values()) == {1}
+    for wrong in ("gateway=2", "expo=0", "expo=two", "expo"):
+        with pytest.raises(ValueError, match="--replicas"):
+            replica_counts(wrong)

@@ -10,7 +10,8 @@ import pytest
 import requests
 from kombu import Connection
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy.orm import Session
 
 from contracts.events.registration import AttendeeRegistered
 from plumbing import dlq
@@ -18,7 +19,7 @@ from plumbing.consumer import consume
 from plumbing.db import Database, create_db_engine, plumbing_metadata
 from plumbing.events import new_envelope
 from plumbing.observability import Observability, current_correlation_id
-from plumbing.outbox import OutboxRelay, outbox_table, pending_count
+from plumbing.outbox import OutboxRelay, emit, outbox_table, pending_count
 from plumbing.testing import outbox_envelopes, publish_event, wait_until
 from plumbing.topology import dead_letter_queue_name, declare, work_queue_name
 
@@ -146,6 +147,33 @@ def test_outbox_keeps_events_while_relay_is_down_and_publishes_them_once_back(
     assert [row.attendee_id for row in received_rows(recorder)] == [attendee_id]
     db.expire_all()
     assert pending_count(db) == 0
+
+
+def test_a_commit_that_emitted_wakes_the_relay_and_one_that_did_not_leaves_it_asleep(
+    start_service, rabbit_config, recorder
+):
+    """The relay polls once a minute here: what is published within seconds was woken by
+    the commit that wrote it, a worker's or a background loop's alike."""
+    registration = start_service("registration", OUTBOX_POLL_INTERVAL=60)
+    relay = next(d for d in registration.dependencies if isinstance(d, OutboxRelay))
+    claims = []
+    relay_batch = relay.relay_batch
+    relay.relay_batch = lambda producer: claims.append(1) or relay_batch(producer)
+    eventlet.sleep(0.3)  # the relay's first claim, at start, is over
+
+    with Session(relay.engine) as session, session.begin():
+        session.execute(text("SELECT 1"))  # a commit with no event
+    eventlet.sleep(0.5)
+    assert claims == []
+
+    with ServiceRpcProxy("registration", rabbit_config) as rpc:
+        rpc.register(ALICE)  # a worker's commit
+    wait_until(lambda: len(received_rows(recorder)) == 1, timeout=5)
+
+    with Session(relay.engine) as session, session.begin():  # not a worker
+        emit(session, AttendeeRegistered, attendee_data("a-background"))
+    rows = wait_until(lambda: len(received_rows(recorder)) == 2 and received_rows(recorder), 5)
+    assert rows[-1].attendee_id == "a-background"
 
 
 def outbox_row(envelope, seq_text=None):

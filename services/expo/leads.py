@@ -257,7 +257,7 @@ class LeadRpcs:
         interaction.update(
             attendee_id=contact.attendee_id, lead_id=lead_id, message=fields["message"]
         )
-        event, _ = outbox_insert([lead_event(contact, interaction, score, created)])
+        event, _ = outbox_insert(self.db, [lead_event(contact, interaction, score, created)])
         send_together(self.db, [insert_interaction.values(interaction), *statements, event])
         answer.update(lead_id=lead_id, meeting_id=None)
         if interaction["kind"] == MEETING_REQUEST:

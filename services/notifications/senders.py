@@ -179,6 +179,7 @@ class SenderRules:
 def delivery_job(delivery, endpoint, now, rules):
     return webhooks.DeliveryJob(
         delivery.id,
+        endpoint.id,
         delivery.attempt_count,
         endpoint.url,
         webhooks.signing_secrets(endpoint, now),

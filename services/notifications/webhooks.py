@@ -26,10 +26,11 @@ from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 
 from contracts.errors import Invalid
 from contracts.events.notifications import WebhookDeliveryFailed
-from plumbing.db import insert_ignoring_duplicates
+from plumbing.db import insert_ignoring_duplicates, send_together
 from plumbing.events import utcnow
 from plumbing.observability import metrics
 from plumbing.outbox import emit
+from plumbing.tokens import new_id
 from services.notifications import emails
 from services.notifications.models import (
     FAILED,
@@ -210,6 +211,7 @@ class DeliveryJob:
     """What a green thread needs to send one claimed delivery, detached from the ORM."""
 
     delivery_id: str
+    endpoint_id: str
     attempt_count: int
     url: str
     secrets: tuple
@@ -351,35 +353,53 @@ def release_deliveries(engine, delivery_ids, due_at):
             )
 
 
+def attempt_row(job, outcome):
+    return {
+        "id": new_id(),
+        "delivery_id": job.delivery_id,
+        "attempted_at": outcome.attempted_at,
+        "status_code": outcome.status_code,
+        "latency_ms": outcome.latency_ms,
+        "error": outcome.error,
+    }
+
+
+def record_success(session, job, outcome):
+    """The common case in two round trips: the delivery marked done (unless it was
+    deleted with its endpoint or recorded already), then its attempt and the endpoint's
+    recovery sent together. No lock on the endpoint unless it was failing: its other
+    senders would queue on it."""
+    deliveries = WebhookDelivery.__table__
+    marked = session.execute(
+        update(deliveries)
+        .where(deliveries.c.id == job.delivery_id, deliveries.c.attempt_count == job.attempt_count)
+        .values(attempt_count=job.attempt_count + 1, status=SUCCEEDED, next_attempt_at=None)
+    )
+    if marked.rowcount != 1:
+        return
+    endpoints = WebhookEndpoint.__table__
+    send_together(
+        session,
+        [
+            DeliveryAttempt.__table__.insert().values(attempt_row(job, outcome)),
+            update(endpoints)
+            .where(endpoints.c.id == job.endpoint_id, endpoints.c.failing_since.is_not(None))
+            .values(failing_since=None),
+        ],
+    )
+    metrics.webhook_deliveries.labels(SUCCEEDED).inc()
+
+
 def record_attempt(session, job, outcome, policy):
     """Record one attempt's outcome; the delivery's next attempt (None: no more)."""
+    if outcome.succeeded:
+        record_success(session, job, outcome)
+        return None
     delivery = session.get(WebhookDelivery, job.delivery_id, with_for_update=True)
     if delivery is None or delivery.attempt_count != job.attempt_count:
         return None  # deleted with its endpoint meanwhile, or already recorded
-    session.add(
-        DeliveryAttempt(
-            delivery_id=delivery.id,
-            attempted_at=outcome.attempted_at,
-            status_code=outcome.status_code,
-            latency_ms=outcome.latency_ms,
-            error=outcome.error,
-        )
-    )
+    session.add(DeliveryAttempt(**attempt_row(job, outcome)))
     delivery.attempt_count += 1
-    if outcome.succeeded:
-        delivery.status, delivery.next_attempt_at = SUCCEEDED, None
-        # no lock on the endpoint unless it was failing: its senders would queue on it
-        session.execute(
-            update(WebhookEndpoint)
-            .where(
-                WebhookEndpoint.id == delivery.endpoint_id,
-                WebhookEndpoint.failing_since.is_not(None),
-            )
-            .values(failing_since=None)
-            .execution_options(synchronize_session=False)
-        )
-        metrics.webhook_deliveries.labels(SUCCEEDED).inc()
-        return None
     endpoint = session.get(WebhookEndpoint, delivery.endpoint_id, with_for_update=True)
     if outcome.gone:
         delivery.status, delivery.next_attempt_at = "failed", None
@@ -393,7 +413,7 @@ def record_attempt(session, job, outcome, policy):
     else:
         delivery.status, delivery.next_attempt_at = FAILED, None
         give_up(session, endpoint, delivery)
-    if not outcome.succeeded and not outcome.gone:
+    if not outcome.gone:
         endpoint_failed(session, endpoint, outcome.attempted_at, policy)
     metrics.webhook_deliveries.labels(
         delivery.status if delivery.status != PENDING else "retrying"

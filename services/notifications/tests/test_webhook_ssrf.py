@@ -92,7 +92,9 @@ class Resolver:
 
 
 def job(url, allow_private=False):
-    return webhooks.DeliveryJob("msg_1", 0, url, (SECRET,), '{"type":"ping"}', allow_private)
+    return webhooks.DeliveryJob(
+        "msg_1", "endpoint_1", 0, url, (SECRET,), '{"type":"ping"}', allow_private
+    )
 
 
 def test_a_rebinding_name_never_gets_the_connection_to_the_private_address(

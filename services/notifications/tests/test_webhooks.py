@@ -388,6 +388,29 @@ def test_an_endpoint_failing_for_days_is_disabled_and_its_contact_emailed(
     assert len(deliveries(db)) == 1 and len(down.requests) == attempts
 
 
+def test_a_success_after_a_failure_is_recorded_once_and_clears_the_failing_mark(
+    notifications, publish, webhook_receiver, db_session
+):
+    service = notifications(WEBHOOK_RETRY_DELAYS_SECONDS="0.5")
+    flaky = webhook_receiver(statuses=[503])  # then 200
+    service.create_webhook("exh-acme", {"url": flaky.url, "events": ["lead.captured"]})
+
+    publish(LeadCaptured, LEAD)
+    wait_until(lambda: [w for w in service.list_webhooks("exh-acme") if w["failing_since"]])
+    [listed] = wait_until(
+        lambda: [w for w in service.list_webhooks("exh-acme") if w["failing_since"] is None]
+    )
+
+    db = db_session("notifications")
+    [delivery] = wait_until(lambda: [d for d in deliveries(db) if d.status == "succeeded"])
+    assert delivery.attempt_count == 2 and delivery.next_attempt_at is None
+    attempts = db.scalars(
+        select(DeliveryAttempt.status_code).where(DeliveryAttempt.delivery_id == delivery.id)
+    ).all()
+    assert sorted(attempts) == [200, 503]
+    assert len(flaky.requests) == 2
+
+
 def test_a_dead_receiver_with_a_backlog_does_not_slow_a_healthy_one(
     notifications, publish, webhook_receiver, db_session
 ):
