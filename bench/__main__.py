@@ -39,7 +39,7 @@ class Settings:
     # replicas of each service (production runs 3 or more of each, scaled by queue length):
     # one Python process uses one core at most, so one replica of the busiest service
     # could not use the second core of this machine
-    replicas: str = "registration=2,sessions=1,expo=2,notifications=2"
+    replicas: str = "notifications=2"
     warmup_seconds: int = 3
     read_seconds: int = 6
     rpc_seconds: float = 5

@@ -21,6 +21,7 @@ from sqlalchemy.pool import QueuePool
 
 POOL_RECYCLE_SECONDS = 1800  # below common server/proxy idle timeouts
 PING_AFTER_IDLE_SECONDS = 10  # a connection idle longer is pinged before use
+OVERFLOW_CONNECTIONS = 10  # past pool_size, opened for a burst and closed after it
 
 # The plumbing tables (outbox, processed events) live in every service's database.
 plumbing_metadata = MetaData()
@@ -76,9 +77,9 @@ def shared_engine(url, pool_size=10):
 
 
 def service_engine(config):
-    """The service's shared engine: a connection for each worker (MAX_WORKERS) and ten
-    more for its background loops (the outbox relay, timers' green threads)."""
-    return shared_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)) + 10)
+    """The service's shared engine: a connection kept for each worker (MAX_WORKERS) and
+    two more for its background loops (the outbox relay, a timer's green threads)."""
+    return shared_engine(config["DATABASE_URL"], int(config.get("max_workers", 10)) + 2)
 
 
 def create_db_engine(url, pool_size=10, **options):
@@ -102,13 +103,13 @@ def create_db_engine(url, pool_size=10, **options):
         return engine
     if url.get_driver_name() == "psycopg2":
         make_psycopg2_green()
-    # No overflow: SQLAlchemy closes an overflow connection as soon as it is checked in,
-    # so a burst past pool_size opened and closed a PostgreSQL backend per checkout
-    # (hundreds a minute under the lead burst); past pool_size a checkout waits instead.
+    # SQLAlchemy closes an overflow connection as soon as it is checked in: a pool too
+    # small for the steady load opens a PostgreSQL backend per checkout, a pool too
+    # large holds connections that many replicas on one server run out of (100 here).
     engine = create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=0,
+        max_overflow=OVERFLOW_CONNECTIONS,
         pool_recycle=POOL_RECYCLE_SECONDS,
         **options,
     )

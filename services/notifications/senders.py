@@ -29,9 +29,16 @@ WEBHOOKS_PER_SENDER = 10
 
 def claim_due_deliveries(session, limit, per_endpoint, excluded):
     """Up to ``limit`` due deliveries, at most ``per_endpoint`` of each endpoint (the
-    oldest), none of ``excluded`` endpoints; locked, other replicas skip them."""
+    oldest), none of ``excluded`` endpoints; locked, other replicas skip them.
+
+    The ranking (a window function: it cannot lock) reads the statement's snapshot, so
+    it may list a delivery another replica claimed and committed since; PostgreSQL
+    re-checks only the locking query's own conditions on the row's latest version, so
+    that query asks again that the delivery is due (without it, two replicas sent
+    one delivery twice)."""
     if limit <= 0:
         return []
+    due = (WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= utcnow())
     rank = (
         func.row_number()
         .over(partition_by=WebhookDelivery.endpoint_id, order_by=WebhookDelivery.next_attempt_at)
@@ -39,17 +46,13 @@ def claim_due_deliveries(session, limit, per_endpoint, excluded):
     )
     ranked = (
         select(WebhookDelivery.id, rank)
-        .where(
-            WebhookDelivery.status == PENDING,
-            WebhookDelivery.next_attempt_at <= utcnow(),
-            WebhookDelivery.endpoint_id.not_in(excluded),
-        )
+        .where(*due, WebhookDelivery.endpoint_id.not_in(excluded))
         .subquery()
     )
     fair_share = select(ranked.c.id).where(ranked.c.rank <= per_endpoint)
     return session.scalars(
         select(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(fair_share))
+        .where(WebhookDelivery.id.in_(fair_share), *due)
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
