@@ -187,7 +187,7 @@ def send_one(db, smtp, email, mail_from, timeout, retry_delays):
         return True
     try:
         with eventlet.Timeout(timeout, TimeoutError(f"the send took over {timeout} s")):
-            smtp.send_message(message)
+            message.send(smtp)
     except (OSError, smtplib.SMTPException) as exc:  # TimeoutError is an OSError
         permanent = emails.is_permanent(exc)
         if not permanent:  # a timeout may come after SMTP took it: it may go twice
