@@ -55,7 +55,7 @@ outbox_table = SqlTable(
 
 SENT_ROWS_KEPT_SECONDS = 7 * 24 * 3600
 PRUNE_EVERY_SECONDS = 3600
-# the backlog gauge needs a COUNT: not on every wake-up (one per committed worker)
+# the backlog gauge needs a COUNT: not on every wake-up (one per commit that emitted)
 REPORT_BACKLOG_EVERY_SECONDS = 10
 # a session's ``info`` key: its transaction wrote outbox rows
 EMITTED = "plenary_outbox_emitted"

@@ -8,6 +8,7 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from email import policy
+from email.charset import Charset
 from email.header import Header
 from email.message import EmailMessage
 from email.mime.multipart import MIMEMultipart
@@ -24,6 +25,10 @@ from plumbing.tokens import new_id
 from services.notifications.models import PENDING
 
 SMTP_COMPAT32 = policy.compat32.clone(linesep="\r\n")
+# a UTF-8 body as it is (8bit), as EmailMessage.set_content sends one with short lines
+UTF8_AS_IS = Charset("utf-8")
+UTF8_AS_IS.body_encoding = None
+MAX_SMTP_LINE_BYTES = 998
 
 # stands in the stored bodies for a mail's secret (a login code), filled in at sending
 SECRET_MARKER = "[code:redacted]"
@@ -156,7 +161,7 @@ def ascii_message(email, mail_from, text_body, html_body):
     """The bytes of a message whose addresses are ASCII, built with the ``email.mime``
     classes and flattened under compat32: a quarter of the CPU of an ``EmailMessage``,
     whose header registry parses every header of every part again while flattening (the
-    mail loop's largest cost). Non-ASCII text goes as RFC 2047 words and base64 bodies."""
+    mail loop's largest cost). Non-ASCII headers go as RFC 2047 words."""
     message = MIMEMultipart("alternative")
     message["From"] = formataddr(parseaddr(mail_from), "utf-8")
     message["To"] = email.to_address
@@ -165,9 +170,17 @@ def ascii_message(email, mail_from, text_body, html_body):
         subject if subject.isascii() else Header(subject, "utf-8", header_name="Subject")
     )
     message["Message-ID"] = message_id(email)
-    message.attach(MIMEText(text_body, "plain", "utf-8"))
-    message.attach(MIMEText(html_body, "html", "utf-8"))
+    message.attach(text_part(text_body, "plain"))
+    message.attach(text_part(html_body, "html"))
     return message.as_bytes(policy=SMTP_COMPAT32)
+
+
+def text_part(body, subtype):
+    """ASCII as 7bit, other text as 8bit UTF-8 (both readable as sent, as EmailMessage
+    sent them), base64 when a line is longer than SMTP carries."""
+    if any(len(line.encode()) > MAX_SMTP_LINE_BYTES for line in body.splitlines()):
+        return MIMEText(body, subtype, "utf-8")
+    return MIMEText(body, subtype, "us-ascii" if body.isascii() else UTF8_AS_IS)
 
 
 def message_id(email):

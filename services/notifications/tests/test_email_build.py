@@ -1,6 +1,6 @@
 """The bytes an outgoing email becomes: ASCII addresses take the fast email.mime path
-(everything else RFC 2047 / base64, so any SMTP server takes it), an international
-address the SMTPUTF8 one."""
+(headers in ASCII, RFC 2047 words for other text), an international address the SMTPUTF8
+one."""
 
 import email
 import smtplib
@@ -29,20 +29,37 @@ def parsed(message):
     return email.message_from_bytes(message.data, policy=policy.default)
 
 
+def content(part):
+    return part.get_content().replace("\r\n", "\n")  # SMTP's line ends, as sent
+
+
 @pytest.mark.parametrize("subject", ["Plain", "Keynote — starts soon", "Ünïcödé " * 20])
 def test_an_ascii_address_gets_an_ascii_message_that_reads_back_as_written(subject):
     message = emails.build_message(row("zoe@example.org", subject, secret="123456"), MAIL_FROM)
 
-    assert not message.international and message.data.isascii()
+    headers, _, body = message.data.partition(b"\r\n\r\n")
+    assert not message.international and headers.isascii()
+    assert all(len(line) <= 78 for line in headers.split(b"\r\n"))
+    assert "Hello Zoë,".encode() in body  # readable as sent (8bit), as before
     assert (message.mail_from, message.to_address) == ("noreply@plenary.example", "zoe@example.org")
     back = parsed(message)
     assert back["Subject"] == subject
     assert back["From"].addresses[0].display_name == "Konferenz für Ärzte"
     assert back["To"] == "zoe@example.org" and back["Message-ID"] == "<mail-1@plenary>"
     plain, html = back.iter_parts()
-    assert plain.get_content() == "Hello Zoë,\n\nThe keynote starts soon. 123456\n"
-    assert html.get_content_type() == "text/html" and "Zoë — 123456" in html.get_content()
-    assert all(len(line) <= 78 for line in message.data.split(b"\r\n"))
+    assert content(plain) == "Hello Zoë,\n\nThe keynote starts soon. 123456\n"
+    assert html.get_content_type() == "text/html" and "Zoë — 123456" in content(html)
+
+
+def test_a_body_line_too_long_for_smtp_goes_as_base64_and_reads_back_whole():
+    long_line = "Zoë " * 400  # 2,000 bytes
+    mail = row("zoe@example.org")
+    mail.text_body = long_line
+    message = emails.build_message(mail, MAIL_FROM)
+    assert all(len(line) <= 998 for line in message.data.split(b"\r\n"))
+    plain, _ = parsed(message).iter_parts()
+    assert plain["Content-Transfer-Encoding"] == "base64"
+    assert content(plain) == long_line
 
 
 def test_an_international_address_is_written_in_utf8_for_smtputf8():
