@@ -67,7 +67,11 @@ def fan_out_to_agenda_holders(
     starts_at = session_event["starts_at"] if kind == "session_starting" else None
     data = session_data(session_event)
     for attendee_ids in agenda_holders(sessions, session_event["session_id"], size):
-        emit_batch(session, attendee_ids, kind, title, body, data, dedupe_key, starts_at)
+        # sessions may answer before it has handled an erasure this service has: a batch
+        # must not store an erased attendee's id (narrows, does not close, that race)
+        erased = replica.is_erased(session, attendee_ids)
+        kept = [attendee_id for attendee_id in attendee_ids if attendee_id not in erased]
+        emit_batch(session, kept, kind, title, body, data, dedupe_key, starts_at)
 
 
 def agenda_holders(sessions, session_id, size):

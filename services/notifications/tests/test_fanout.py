@@ -12,7 +12,7 @@ from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from contracts.errors import NotFound
 from contracts.events.sessions import SessionCancelled, SessionStarting, SessionUpdated
-from plumbing.replica import AttendeeReplica
+from plumbing.replica import AttendeeReplica, ErasedAttendee
 from plumbing.testing import count_rows, outbox_envelopes, wait_until
 from plumbing.topology import dead_letter_queue_name, work_queue_name
 from services.notifications import emails, fanout
@@ -391,3 +391,19 @@ def test_a_batch_renders_its_email_once_and_costs_five_statements(db_session, mo
         )
     assert "Ada &lt;0&gt; &amp; &#34;Bob&#34; O&#39;Neil" in rows[0].html_body
     assert 'Ada <0> & "Bob" O\'Neil' in rows[0].text_body
+
+
+def test_an_erased_agenda_holder_is_left_out_of_the_batches(
+    notifications, publish, container_factory, rabbit_config, db_session
+):
+    """sessions may still list an attendee this service has erased: no batch stores the id."""
+    container_factory(holders_service(["att-ada", "att-gone"]), dict(rabbit_config)).start()
+    notifications()
+    db = db_session("notifications")
+    db.add(ErasedAttendee(attendee_id="att-gone", erased_at=datetime.now(UTC)))
+    db.commit()
+
+    publish(SessionCancelled, {**SESSION, "reason": "The speaker is ill."})
+
+    [batch] = wait_until(lambda: outbox_envelopes(db, "notification_batch"))
+    assert batch["data"]["attendee_ids"] == ["att-ada"]
