@@ -67,11 +67,7 @@ def fan_out_to_agenda_holders(
     starts_at = session_event["starts_at"] if kind == "session_starting" else None
     data = session_data(session_event)
     for attendee_ids in agenda_holders(sessions, session_event["session_id"], size):
-        # sessions may answer before it has handled an erasure this service has: a batch
-        # must not store an erased attendee's id (narrows, does not close, that race)
-        erased = replica.is_erased(session, attendee_ids)
-        kept = [attendee_id for attendee_id in attendee_ids if attendee_id not in erased]
-        emit_batch(session, kept, kind, title, body, data, dedupe_key, starts_at)
+        emit_batch(session, attendee_ids, kind, title, body, data, dedupe_key, starts_at)
 
 
 def agenda_holders(sessions, session_id, size):
@@ -90,6 +86,10 @@ def agenda_holders(sessions, session_id, size):
 
 
 def emit_batch(session, attendee_ids, kind, title, body, data, dedupe_key, starts_at=None):
+    # whoever listed the recipients (sessions, by RPC) may not have handled an erasure
+    # this service has: no batch stores an erased attendee's id (narrows that race)
+    erased = replica.is_erased(session, attendee_ids)
+    attendee_ids = [attendee_id for attendee_id in attendee_ids if attendee_id not in erased]
     if not attendee_ids:
         return
     emit(
