@@ -87,3 +87,52 @@ def test_a_server_without_smtputf8_is_not_handed_an_international_message():
     emails.build_message(row("zoe@example.org"), MAIL_FROM).send(server)
     [(mail_from, to, data, options)] = server.sent
     assert (mail_from, to, options) == ("noreply@plenary.example", ["zoe@example.org"], [])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "zoe@example.org",
+        "Keynote starts in 15 minutes",
+        "two  spaces",
+        " leading space",
+        "trailing space ",
+        "tab\there",
+        "x" * 70,  # longer than the line once "Subject: " is in front
+        "a very long subject " * 6,
+        "Zoë",
+        "line\r\nInjected: header",
+    ],
+)
+def test_headers_written_as_is_are_the_bytes_compat32_folds_them_into(value):
+    compat32 = policy.compat32.clone(linesep="\r\n")
+    try:
+        expected = compat32.fold_binary("Subject", value)
+    except email.errors.HeaderParseError:
+        with pytest.raises(email.errors.HeaderParseError):
+            emails.SMTP_COMPAT32.fold_binary("Subject", value)
+        return
+    assert emails.SMTP_COMPAT32.fold_binary("Subject", value) == expected
+
+
+def test_a_message_is_the_bytes_compat32_writes_and_its_boundary_is_in_no_body():
+    mail = row("zoe@example.org", "Keynote starts soon", secret="123456")
+    message = emails.build_message(mail, MAIL_FROM)
+    back = parsed(message)
+    boundary = back.get_boundary()
+    assert boundary.startswith("=_plenary_")
+    assert all(boundary not in part.get_content() for part in back.iter_parts())
+    rebuilt = email.message_from_bytes(message.data, policy=policy.compat32)
+    assert rebuilt.as_bytes(policy=policy.compat32.clone(linesep="\r\n")) == message.data
+
+
+def test_a_body_holding_the_boundary_drawn_gets_one_the_generator_makes(monkeypatch):
+    monkeypatch.setattr(emails.secrets, "token_hex", lambda n: "0" * 2 * n)
+    drawn = "=_plenary_" + "0" * 32
+    assert emails.boundary_outside("plain", "<p>html</p>") == drawn
+    assert emails.boundary_outside("plain", f"<p>{drawn}</p>") is None
+    mail = row("zoe@example.org")
+    mail.html_body = f"<p>{drawn}</p>"
+    back = parsed(emails.build_message(mail, MAIL_FROM))
+    assert back.get_boundary() != drawn
+    assert drawn in content(list(back.iter_parts())[1])
