@@ -16,6 +16,7 @@ measured run of each scenario (``bench/results/profile-*.txt``).
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -129,6 +130,7 @@ def main(argv=None):
     started = time.monotonic()
     results = run(settings, options.profile, only)
     results["settings"] = asdict(settings)
+    results["machine_cores"] = os.cpu_count()
     results["elapsed_seconds"] = round(time.monotonic() - started)
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(results, indent=2))

@@ -237,6 +237,24 @@ def cpu_meter(pids):
         used[name] = round(cpu_seconds(pid) - before[name], 2)
 
 
+@contextlib.contextmanager
+def machine_meter():
+    """Seconds of CPU the whole machine used inside the block (every process: the
+    platform, PostgreSQL, RabbitMQ, the load generator and the sinks):
+    ``meter["seconds"]``, and ``meter["cores"]``."""
+    before = machine_busy_seconds()
+    used = {"cores": os.cpu_count()}
+    yield used
+    used["seconds"] = round(machine_busy_seconds() - before, 2)
+
+
+def machine_busy_seconds():
+    """CPU seconds spent busy on every core since boot (/proc/stat: all but idle and iowait)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid):
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -1,5 +1,6 @@
 """Empty-RPC load from its own process: ``python -m bench.rpc_load AMQP_URI CALLERS SECONDS``
-prints one JSON line (rate, p50, p99 in ms). Each green caller has its own proxy."""
+prints one JSON line (rate, p50, p99 in ms, the machine's CPU per call). Each green
+caller has its own proxy."""
 
 import warnings
 
@@ -14,6 +15,8 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 from nameko.standalone.rpc import ServiceRpcProxy  # noqa: E402
+
+from bench.platform import machine_busy_seconds  # noqa: E402
 
 
 def main(amqp_uri, callers, seconds):
@@ -37,11 +40,11 @@ def main(amqp_uri, callers, seconds):
         pool.spawn_n(caller)
     while len(warm) < callers:
         eventlet.sleep(0.1)
-    started = time.monotonic()
+    started, busy = time.monotonic(), machine_busy_seconds()
     deadline.append(started + seconds)
     ready.send()
     pool.waitall()
-    elapsed = time.monotonic() - started
+    elapsed, busy = time.monotonic() - started, machine_busy_seconds() - busy
     latencies.sort()
     print(
         json.dumps(
@@ -49,6 +52,8 @@ def main(amqp_uri, callers, seconds):
                 "rate": len(latencies) / elapsed,
                 "p50_ms": latencies[len(latencies) // 2] * 1e3,
                 "p99_ms": latencies[int(len(latencies) * 0.99)] * 1e3,
+                # the caller, the service and the broker: what one RPC costs the machine
+                "machine_cpu_ms_per_call": busy * 1e3 / len(latencies),
             }
         )
     )

@@ -42,6 +42,10 @@ def test_every_scenario_reports_its_figures(tmp_path):
     ceilings = results["ceilings"]
     for name in ("constant_route", "empty_rpc", "broker_publish", "db_commits", "db_batch_rows"):
         assert ceilings[name] and all(run["rate"] > 0 for run in ceilings[name])
+    # what an RPC, a registration and a lead cost the whole machine, beside the goals' budget
+    assert all(run["machine_cpu_ms_per_call"] > 0 for run in ceilings["empty_rpc"])
+    assert "machine CPU per registration, its mails included" in run.stdout
+    assert f"({os.cpu_count()} cores at 200/s)" in run.stdout
     for name in ("sessions", "sessions_if_none_match", "exhibitors", "exhibitors_if_none_match"):
         [run] = results["reads"][name]
         assert run["requests"] > 0 and run["non_2xx"] == 0 and run["socket_errors"] == 0
@@ -49,6 +53,7 @@ def test_every_scenario_reports_its_figures(tmp_path):
     assert registration["requests"] > 0 and registration["non_2xx"] == 0
     assert registration["registered"] >= registration["requests"]
     assert registration["mails_within_30s"] == registration["registered"]
+    assert registration["machine_cpu_ms_per_registration"] > 0
     [fan_out] = results["fan_out"]["fan_out"]
     assert fan_out["feed_items_s"] is not None  # every holder's feed item was written
     assert fan_out["streams_received"] == fan_out["streams"]
@@ -56,6 +61,7 @@ def test_every_scenario_reports_its_figures(tmp_path):
     for variant in ("leads", "leads_10pct_dead"):
         [leads] = results["leads"][variant]
         assert leads["requests"] > 0 and leads["non_2xx"] == 0
+        assert leads["machine_cpu_ms_per_request"] > 0
         assert leads["not_within_drain"] == 0
         assert leads["doubled"] == 0 and leads["bad_signatures"] == 0
 
