@@ -56,6 +56,7 @@ class Settings:
     lead_attendees: int = 500  # visitors drawn by the leads scenario (tokens warmed)
     mail_window_seconds: float = 10
     broker_messages: int = 20_000
+    events: int = 5_000
     batch_rows: int = 50_000
     commit_seconds: float = 3
     reminder_lead_seconds: int = 900
@@ -82,6 +83,7 @@ SMOKE = Settings(
     lead_attendees=50,
     mail_window_seconds=1,
     broker_messages=1_000,
+    events=200,
     batch_rows=2_000,
     commit_seconds=0.5,
     clock_interval=1.0,
@@ -238,6 +240,10 @@ def measure_ceilings(platform, settings):
             nameko = {
                 "constant_route": ceilings.constant_route(port, settings),
                 "empty_rpc": ceilings.empty_rpc(platform, settings),
+                "empty_events": [
+                    ceilings.empty_events(port, platform.amqp_uri, settings.events)
+                    for _ in range(settings.repetitions)
+                ],
             }
         return {
             **nameko,

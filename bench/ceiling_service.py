@@ -1,5 +1,6 @@
-"""The reference service for the ceilings: a constant ``@http`` route and an empty RPC,
-nothing else (``python -m bench.ceiling_service AMQP_URI PORT``)."""
+"""The reference service for the ceilings: a constant ``@http`` route, an empty RPC and an
+empty event handler (``GET /consumed`` counts its events), nothing else
+(``python -m bench.ceiling_service AMQP_URI PORT``)."""
 
 import warnings
 
@@ -12,10 +13,14 @@ eventlet.monkey_patch()
 import sys  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
+from nameko.events import event_handler  # noqa: E402
 from nameko.rpc import rpc  # noqa: E402
 from nameko.web.handlers import http  # noqa: E402
 
+from bench.ceilings import EVENT_SOURCE, EVENT_TYPE  # noqa: E402
+
 BODY = '{"status":"ok"}'
+consumed = [0]
 
 
 class CeilingService:
@@ -28,6 +33,14 @@ class CeilingService:
     @rpc
     def ping(self):
         return None
+
+    @event_handler(EVENT_SOURCE, EVENT_TYPE)
+    def on_ping(self, payload):
+        consumed[0] += 1
+
+    @http("GET", "/consumed")
+    def count_consumed(self, request):
+        return 200, {"Content-Type": "text/plain"}, str(consumed[0])
 
 
 if __name__ == "__main__":

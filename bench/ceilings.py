@@ -1,6 +1,6 @@
 """The machine's ceilings, measured in the same run as the scenarios: a constant nameko
-``@http`` route, an empty nameko RPC, pika durable publishes with batched confirms, and
-PostgreSQL single-row commits and batched inserts."""
+``@http`` route, an empty nameko RPC, an empty nameko event handler, pika durable
+publishes with batched confirms, and PostgreSQL single-row commits and batched inserts."""
 
 import json
 import subprocess
@@ -8,20 +8,29 @@ import sys
 import time
 
 import pika
+import requests
 from sqlalchemy import text
 
 from bench.load import warm_up, wrk
-from bench.platform import healthy
+from bench.platform import healthy, machine_meter
 from plumbing.testing import free_port
 
 PAYLOAD = "x" * 300
+# the events of empty_events: nameko's exchange of a service named EVENT_SOURCE
+EVENT_SOURCE, EVENT_TYPE = "bench_ceiling_source", "ping"
 
 
 def constant_route(port, settings):
     """wrk (the scenarios' clients) against the ceiling service's constant route."""
     url = f"http://127.0.0.1:{port}/constant"
     warm_up(url, settings)
-    return [wrk(url, settings.read_seconds, settings.clients) for _ in range(settings.repetitions)]
+    runs = []
+    for _ in range(settings.repetitions):
+        with machine_meter() as machine:
+            run = wrk(url, settings.read_seconds, settings.clients)
+        run["machine_cpu_ms_per_request"] = machine["seconds"] * 1e3 / max(run["requests"], 1)
+        runs.append(run)
+    return runs
 
 
 def empty_rpc(platform, settings, callers=32):
@@ -45,6 +54,28 @@ def empty_rpc(platform, settings, callers=32):
             raise RuntimeError(f"bench.rpc_load failed:\n{output.stderr[-2000:]}")
         runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
     return runs
+
+
+def empty_events(port, amqp_uri, count):
+    """``count`` events published (pika, confirmed) to the ceiling service's empty handler:
+    events it consumed a second, and the machine's CPU per event (the publishing, nameko's
+    consumer and worker, the broker; the publishing is a few percent of it: see
+    broker_publish)."""
+    consumed_url = f"http://127.0.0.1:{port}/consumed"
+    before = int(requests.get(consumed_url, timeout=5).text)
+    with machine_meter() as machine:
+        started = time.perf_counter()
+        connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+        channel = connection.channel()
+        channel.confirm_delivery()
+        properties = pika.BasicProperties(content_type="application/json", delivery_mode=2)
+        for _ in range(count):
+            channel.basic_publish(f"{EVENT_SOURCE}.events", EVENT_TYPE, b"{}", properties)
+        connection.close()
+        while int(requests.get(consumed_url, timeout=5).text) - before < count:
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+    return {"rate": count / elapsed, "machine_cpu_ms_per_event": machine["seconds"] * 1e3 / count}
 
 
 class ceiling_service:

@@ -55,6 +55,24 @@ def table(results):
             "",
         ),
         (
+            "ceiling: nameko empty event handler",
+            "events/s",
+            spread(ceilings.get("empty_events", []), "rate"),
+            None,
+            None,
+            "",
+            "",
+        ),
+        (
+            "  machine CPU per event (publisher, consumer, broker)",
+            "ms",
+            spread(ceilings.get("empty_events", []), "machine_cpu_ms_per_event"),
+            None,
+            None,
+            "",
+            "",
+        ),
+        (
             "ceiling: pika durable publish, batched confirms",
             "msg/s",
             spread(ceilings["broker_publish"], "rate"),
@@ -113,6 +131,15 @@ def table(results):
                 "  machine CPU per registration, its mails included",
                 "ms",
                 spread(runs, "machine_cpu_ms_per_registration"),
+                None,
+                None,
+                "",
+                budget(cores, 200),
+            ),
+            (
+                "  nameko's own part: 1 HTTP request, 1 RPC, 3 events consumed",
+                "ms",
+                floor(ceilings, rpcs=1, events=3),
                 None,
                 None,
                 "",
@@ -202,6 +229,15 @@ def table(results):
                     budget(cores, 300) if variant == "leads" else "",
                 ),
                 (
+                    "  nameko's own part: 1 HTTP request, 1 RPC, 1 event consumed",
+                    "ms",
+                    floor(ceilings, rpcs=1, events=1),
+                    None,
+                    None,
+                    "",
+                    budget(cores, 300) if variant == "leads" else "",
+                ),
+                (
                     "  interaction -> verified webhook p50",
                     "s",
                     spread(runs, "webhook_p50_s"),
@@ -245,6 +281,21 @@ def table(results):
     return _format(rows)
 
 
+def floor(ceilings, rpcs, events):
+    """The machine's CPU a request costs in nameko's machinery alone (the medians of the
+    empty route, RPC and event handler ceilings), before any of Plenary's work."""
+    parts = [
+        spread(ceilings["constant_route"], "machine_cpu_ms_per_request"),
+        spread(ceilings["empty_rpc"], "machine_cpu_ms_per_call"),
+        spread(ceilings.get("empty_events", []), "machine_cpu_ms_per_event"),
+    ]
+    if None in parts:
+        return None
+    route, rpc, event = (part["median"] for part in parts)
+    total = route + rpcs * rpc + events * event
+    return {"median": total, "min": total, "max": total}
+
+
 def budget(cores, rate):
     """What the goal's rate leaves each request of the machine's CPU."""
     return f"<={cores * 1000 / rate:.1f} ({cores} cores at {rate}/s)"
@@ -259,7 +310,7 @@ def _format(rows):
     head = f"{'figure':66} {'unit':>9} {'median [min-max]':>24} {'p99 ms':>18} {'ratio':>16}  goal"
     lines = [head, "-" * len(head)]
     for name, unit, figure, p99, rel, rel_unit, goal in rows:
-        digits = 2 if unit in ("s", "x") else 0
+        digits = {"s": 2, "x": 2, "ms": 1}.get(unit, 0)
         rel_text = f"{rel} {rel_unit}".strip() if rel else ""
         lines.append(
             f"{name:66} {unit:>9} {shown(figure, digits):>24} {shown(p99):>18}"

@@ -40,10 +40,21 @@ def test_every_scenario_reports_its_figures(tmp_path):
         assert f"ceiling: {ceiling}" in run.stdout
 
     ceilings = results["ceilings"]
-    for name in ("constant_route", "empty_rpc", "broker_publish", "db_commits", "db_batch_rows"):
+    for name in (
+        "constant_route",
+        "empty_rpc",
+        "empty_events",
+        "broker_publish",
+        "db_commits",
+        "db_batch_rows",
+    ):
         assert ceilings[name] and all(run["rate"] > 0 for run in ceilings[name])
     # what an RPC, a registration and a lead cost the whole machine, beside the goals' budget
     assert all(run["machine_cpu_ms_per_call"] > 0 for run in ceilings["empty_rpc"])
+    assert ceilings["empty_events"] and all(
+        run["rate"] > 0 and run["machine_cpu_ms_per_event"] > 0 for run in ceilings["empty_events"]
+    )
+    assert "nameko's own part: 1 HTTP request, 1 RPC, 3 events consumed" in run.stdout
     assert "machine CPU per registration, its mails included" in run.stdout
     assert f"({os.cpu_count()} cores at 200/s)" in run.stdout
     for name in ("sessions", "sessions_if_none_match", "exhibitors", "exhibitors_if_none_match"):
