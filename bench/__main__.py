@@ -57,6 +57,7 @@ class Settings:
     mail_window_seconds: float = 10
     broker_messages: int = 20_000
     events: int = 5_000
+    idle_seconds: float = 3  # the machine's idle use, measured before each burst
     batch_rows: int = 50_000
     commit_seconds: float = 3
     reminder_lead_seconds: int = 900
@@ -84,6 +85,7 @@ SMOKE = Settings(
     mail_window_seconds=1,
     broker_messages=1_000,
     events=200,
+    idle_seconds=0.5,
     batch_rows=2_000,
     commit_seconds=0.5,
     clock_interval=1.0,

@@ -242,10 +242,19 @@ def machine_meter():
     """Seconds of CPU the whole machine used inside the block (every process: the
     platform, PostgreSQL, RabbitMQ, the load generator and the sinks):
     ``meter["seconds"]``, and ``meter["cores"]``."""
-    before = machine_busy_seconds()
+    before, started = machine_busy_seconds(), time.monotonic()
     used = {"cores": os.cpu_count()}
     yield used
     used["seconds"] = round(machine_busy_seconds() - before, 2)
+    used["elapsed"] = round(time.monotonic() - started, 2)
+
+
+def idle_cores(seconds=3.0):
+    """Cores the machine keeps busy while nothing is asked of it (the services' timers,
+    PostgreSQL and RabbitMQ housekeeping), over ``seconds``."""
+    with machine_meter() as machine:
+        time.sleep(seconds)
+    return machine["seconds"] / machine["elapsed"]
 
 
 def machine_busy_seconds():

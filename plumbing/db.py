@@ -157,8 +157,9 @@ DEFERRED = "plenary_deferred"  # an execution option, and the connection's buffe
 
 
 def send_together(session, statements):
-    """Execute ``statements`` (Core statements, in order, in the session's transaction) in
-    one round trip on psycopg2; returns the last one's result (the others' are empty).
+    """Execute ``statements`` (Core statements, or ``(statement, parameters)`` pairs, in
+    order, in the session's transaction) in one round trip on psycopg2; returns the last
+    one's result (the others' are empty).
 
     psycopg2 binds parameters on the client, so each statement but the last is rendered
     with its own (``cursor.mogrify``, the driver's quoting) instead of sent, and the last
@@ -169,14 +170,16 @@ def send_together(session, statements):
     ORM changes are flushed first."""
     session.flush()
     connection = session.connection()
-    if connection.dialect.driver != "psycopg2" or len(statements) < 2:
-        results = [session.execute(statement) for statement in statements]
+    pairs = [item if isinstance(item, tuple) else (item, None) for item in statements]
+    if connection.dialect.driver != "psycopg2" or len(pairs) < 2:
+        results = [session.execute(statement, parameters) for statement, parameters in pairs]
         return results[-1] if results else None
     try:
         with session.no_autoflush:
-            for statement in statements[:-1]:
-                session.execute(statement, execution_options={DEFERRED: "keep"})
-            return session.execute(statements[-1], execution_options={DEFERRED: "send"})
+            for statement, parameters in pairs[:-1]:
+                session.execute(statement, parameters, execution_options={DEFERRED: "keep"})
+            last, parameters = pairs[-1]
+            return session.execute(last, parameters, execution_options={DEFERRED: "send"})
     finally:
         connection.info.pop(DEFERRED, None)
 
@@ -207,15 +210,28 @@ def upsertable_insert(session, table):
 
 
 def insert_ignoring_duplicates(session, table, rows, unique_columns):
-    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted."""
+    """INSERT ... ON CONFLICT DO NOTHING; returns how many rows were inserted. One row
+    (every consumed event's dedupe record) goes as parameters of a statement built once
+    per table: building one with the values in it, and its cache key, cost more CPU than
+    running it."""
     if not rows:
         return 0
+    if len(rows) == 1:
+        dialect = session.get_bind().dialect.name
+        statement = _ignoring_duplicates(dialect, table, tuple(unique_columns))
+        return session.execute(statement, rows[0]).rowcount
     statement = (
         upsertable_insert(session, table)
         .values(rows)
         .on_conflict_do_nothing(index_elements=unique_columns)
     )
     return session.execute(statement).rowcount
+
+
+@functools.cache
+def _ignoring_duplicates(dialect_name, table, unique_columns):
+    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(unique_columns))
 
 
 class Database(DependencyProvider):

@@ -5,7 +5,18 @@ import pytest
 from nameko.exceptions import RemoteError
 from nameko.rpc import rpc
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from plumbing import db as db_module
@@ -157,6 +168,37 @@ def test_statements_sent_together_run_in_order_in_one_round_trip(notes_session):
         assert sent == ["INSERT", "SELECT"], sent  # the four, then the SELECT
     else:
         assert len(sent) == 5  # SQLite: one by one (in process, no round trips)
+
+
+def test_statements_built_once_go_together_with_their_parameters(notes_session):
+    engine = notes_session.get_bind()
+    sent = round_trips(engine)
+    insert = notes.insert()
+    rename = notes.update().where(notes.c.id == bindparam("note")).values(body=bindparam("text"))
+    db_module.send_together(
+        notes_session,
+        [
+            (insert, {"id": 1, "body": TRICKY[0]}),
+            (insert, {"id": 2, "body": TRICKY[1]}),
+            (rename, {"note": 1, "text": TRICKY[2]}),
+        ],
+    )
+    notes_session.commit()
+    rows = notes_session.execute(select(notes.c.id, notes.c.body).order_by(notes.c.id)).all()
+    assert rows == [(1, TRICKY[2]), (2, TRICKY[1])]
+    assert len(sent) == (1 if engine.dialect.driver == "psycopg2" else 3) + 1  # + the SELECT
+
+
+def test_one_row_inserted_ignoring_duplicates_counts_what_it_inserted(notes_session):
+    rows = [{"id": 7, "body": TRICKY[0]}]
+    assert db_module.insert_ignoring_duplicates(notes_session, notes, rows, ["id"]) == 1
+    again = [{"id": 7, "body": "another"}]
+    assert db_module.insert_ignoring_duplicates(notes_session, notes, again, ["id"]) == 0
+    two = [{"id": 7, "body": "x"}, {"id": 8, "body": TRICKY[1]}]
+    assert db_module.insert_ignoring_duplicates(notes_session, notes, two, ["id"]) == 1
+    notes_session.commit()
+    rows = notes_session.execute(select(notes.c.id, notes.c.body).order_by(notes.c.id)).all()
+    assert rows == [(7, TRICKY[0]), (8, TRICKY[1])]
 
 
 def test_a_failing_statement_sent_together_fails_them_all_and_leaves_nothing_behind(

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import eventlet
 import requests
 from requests.adapters import HTTPAdapter
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
@@ -364,27 +364,45 @@ def attempt_row(job, outcome):
     }
 
 
+# a success's statements, the sender's most frequent: built once (building one with its
+# values in it, and its cache key, cost about as much CPU as running it)
+_deliveries, _endpoints = WebhookDelivery.__table__, WebhookEndpoint.__table__
+MARK_SUCCEEDED = (
+    update(_deliveries)
+    .where(
+        _deliveries.c.id == bindparam("delivery"),
+        _deliveries.c.attempt_count == bindparam("claimed"),
+    )
+    .values(attempt_count=bindparam("counted"), status=SUCCEEDED, next_attempt_at=None)
+)
+INSERT_ATTEMPT = DeliveryAttempt.__table__.insert()
+MARK_RECOVERED = (
+    update(_endpoints)
+    .where(_endpoints.c.id == bindparam("endpoint"), _endpoints.c.failing_since.is_not(None))
+    .values(failing_since=None)
+)
+
+
 def record_success(session, job, outcome):
     """The common case in two round trips: the delivery marked done (unless it was
     deleted with its endpoint or recorded already), then its attempt and the endpoint's
     recovery sent together. No lock on the endpoint unless it was failing: its other
     senders would queue on it."""
-    deliveries = WebhookDelivery.__table__
     marked = session.execute(
-        update(deliveries)
-        .where(deliveries.c.id == job.delivery_id, deliveries.c.attempt_count == job.attempt_count)
-        .values(attempt_count=job.attempt_count + 1, status=SUCCEEDED, next_attempt_at=None)
+        MARK_SUCCEEDED,
+        {
+            "delivery": job.delivery_id,
+            "claimed": job.attempt_count,
+            "counted": job.attempt_count + 1,
+        },
     )
     if marked.rowcount != 1:
         return
-    endpoints = WebhookEndpoint.__table__
     send_together(
         session,
         [
-            DeliveryAttempt.__table__.insert().values(attempt_row(job, outcome)),
-            update(endpoints)
-            .where(endpoints.c.id == job.endpoint_id, endpoints.c.failing_since.is_not(None))
-            .values(failing_since=None),
+            (INSERT_ATTEMPT, attempt_row(job, outcome)),
+            (MARK_RECOVERED, {"endpoint": job.endpoint_id}),
         ],
     )
     metrics.webhook_deliveries.labels(SUCCEEDED).inc()
