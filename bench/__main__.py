@@ -57,7 +57,7 @@ class Settings:
     mail_window_seconds: float = 10
     broker_messages: int = 20_000
     events: int = 5_000
-    idle_seconds: float = 3  # the machine's idle use, measured before each burst
+    idle_seconds: float = 3  # the machine's idle use, measured before a scenario's warm-up
     batch_rows: int = 50_000
     commit_seconds: float = 3
     reminder_lead_seconds: int = 900

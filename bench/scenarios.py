@@ -165,12 +165,12 @@ def registration(platform, settings, mail_log):
             headers=ORGANIZER,
         )
         answer.raise_for_status()
+    idle = idle_cores(settings.idle_seconds)  # before the warm-up's mails
     warm_up(url, settings, "register.lua", ("warm",))
     engine = platform.engine("registration")
     runs = []
     for rep in range(settings.repetitions):
         tag = f"{platform.run_id}r{rep}"
-        idle = idle_cores(settings.idle_seconds)  # the last one's mails are all out
         with machine_meter() as machine:  # the burst and the work it leaves: the mails
             with cpu_meter(platform.pids()) as cpu:
                 seconds = settings.registration_seconds
@@ -394,6 +394,7 @@ def leads(platform, settings, hall, tokens, receiver_port, work_dir):
     url = platform.url("/")
     engine = platform.engine("expo")
     results = {}
+    idle = idle_cores(settings.idle_seconds)
     dead_count = max(1, len(exhibitors) // 10)
     for variant, dead in (("leads", []), ("leads_10pct_dead", exhibitors[:dead_count])):
         requests.post(f"{receiver}/_control", json={"dead": dead}).raise_for_status()
@@ -403,7 +404,6 @@ def leads(platform, settings, hall, tokens, receiver_port, work_dir):
         runs = []
         for _ in range(settings.repetitions):
             warm_tokens(platform, tokens)
-            idle = idle_cores(settings.idle_seconds)
             started = time.time()
             with cpu_meter(platform.pids()) as cpu, machine_meter() as machine:
                 seconds, clients = settings.lead_seconds, settings.clients
