@@ -205,8 +205,11 @@ def _drop_deferred(_dbapi_connection, record):
 
 def upsertable_insert(session, table):
     """An INSERT that has ``on_conflict_do_nothing``/``_do_update`` on PostgreSQL and SQLite."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return _dialect_insert(session.get_bind().dialect.name)(table)
+
+
+def _dialect_insert(dialect_name):
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def insert_ignoring_duplicates(session, table, rows, unique_columns):
@@ -230,8 +233,8 @@ def insert_ignoring_duplicates(session, table, rows, unique_columns):
 
 @functools.cache
 def _ignoring_duplicates(dialect_name, table, unique_columns):
-    insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(unique_columns))
+    insert = _dialect_insert(dialect_name)(table)
+    return insert.on_conflict_do_nothing(index_elements=list(unique_columns))
 
 
 class Database(DependencyProvider):
